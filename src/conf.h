@@ -1,0 +1,47 @@
+/*
+ * Runtime configuration read once from the environment (SPEC §1) before a
+ * program starts serving. Read-only afterwards.
+ */
+#ifndef ROSTER_CONF_H
+#define ROSTER_CONF_H
+
+#include <stdbool.h>
+
+#include "crypto/crypto.h"
+
+enum signup_mode { SIGNUP_OPEN, SIGNUP_INVITE_ONLY, SIGNUP_CAPPED, SIGNUP__MAX };
+
+struct conf {
+	const char *state_dir;    /* ROSTER_STATE_DIR [./var] */
+	const char *base_url;     /* ROSTER_BASE_URL, no trailing slash */
+	const char *database_url; /* ROSTER_DATABASE_URL */
+	const char *socket_path;  /* ROSTER_FCGI_SOCKET [$state/run/fcgi.sock] */
+	const char *data_dir;     /* ROSTER_DATA_DIR: templates/, static/, sql/ */
+	const char *smtp_url;     /* ROSTER_SMTP_URL or NULL */
+	const char *smtp_user;
+	const char *smtp_password;
+	const char *mail_from;    /* ROSTER_MAIL_FROM [roster@localhost] */
+	enum signup_mode signup_mode;
+	long long signup_cap;     /* -1 when unset */
+	long long invite_ttl;     /* seconds */
+	long long invite_limit_user;
+	long long invite_limit_org;
+	long long workers;
+	long long session_idle;     /* ROSTER_SESSION_IDLE [7200] */
+	long long session_absolute; /* ROSTER_SESSION_ABSOLUTE [43200] */
+	long long login_limit;      /* failed logins per address per 15 min [10] */
+	bool cookie_secure;
+	struct keys keys;
+};
+
+/*
+ * Reads the environment into c. need_secret: whether ROSTER_SECRET_KEY
+ * must be present (the web workers and the mailer need it; rosterctl
+ * migrate does not). Returns 0, or -1 after logging every bad variable.
+ */
+int conf_load(struct conf *c, bool need_secret);
+
+/* Name of a signup mode ("open"). */
+const char *conf_signup_mode_str(enum signup_mode m);
+
+#endif

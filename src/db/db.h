@@ -1,0 +1,82 @@
+/*
+ * PostgreSQL access: one connection per process, parameterised statements
+ * only, results copied into the request's arena, and transactions that are
+ * retried on serialization failure or deadlock.
+ *
+ * A lost connection is noticed by the next statement (or db_ping) and
+ * re-established on the following request by db_ensure(); while the server
+ * is down every call fails fast with ERR_DATABASE.
+ */
+#ifndef ROSTER_DB_DB_H
+#define ROSTER_DB_DB_H
+
+#include <stdbool.h>
+
+#include "util/err.h"
+
+struct arena;
+struct db;
+
+/* A result copied out of libpq: values[row * ncols + col], NULL for SQL
+ * NULL. All memory belongs to the arena the statement ran with. */
+struct db_rows {
+	int nrows;
+	int ncols;
+	int affected; /* rows changed by INSERT/UPDATE/DELETE */
+	char **values;
+};
+
+/* Creates a handle for conninfo and tries to connect; a failed first
+ * connection is logged and retried later. Free with db_close(). */
+struct db *db_open(const char *conninfo);
+
+void db_close(struct db *db);
+
+/* Makes sure the connection is up, reconnecting if it was lost. Returns
+ * ERR_OK or ERR_DATABASE. Cheap when the connection is fine. */
+enum err db_ensure(struct db *db);
+
+/* Runs "SELECT 1". ERR_OK or ERR_DATABASE. */
+enum err db_ping(struct db *db);
+
+/*
+ * Runs sql with n text parameters (a NULL pointer is SQL NULL). On success
+ * returns ERR_OK and, if out is not NULL, stores the rows in *out (arena).
+ * Errors: ERR_CONFLICT for unique_violation (23505; db_constraint() names
+ * the constraint), ERR_RETRY_EXHAUSTED for serialization failure or
+ * deadlock (40001, 40P01: the caller's transaction must be retried),
+ * ERR_INVALID for check, foreign key or not-null violations, ERR_DATABASE
+ * for everything else (logged with the SQLSTATE, never the parameters).
+ */
+enum err db_exec(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, int n, const char *const *params);
+
+/* Convenience: db_exec with up to 8 parameters given inline, terminated
+ * by the DB_END sentinel. */
+#define DB_END ((const char *)-1)
+enum err db_q(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, ...);
+
+/* Value at row r, column c, or NULL. */
+const char *db_val(const struct db_rows *rows, int r, int c);
+
+/* The constraint named by the last ERR_CONFLICT/ERR_INVALID ("" if none). */
+const char *db_constraint(const struct db *db);
+
+/* The SQLSTATE of the last failed statement ("" if none). */
+const char *db_sqlstate(const struct db *db);
+
+/*
+ * Runs fn inside BEGIN ... COMMIT. fn returns ERR_OK to commit or any
+ * other code to roll back (that code is returned). A serialization failure
+ * or deadlock, inside fn or at COMMIT, rolls back and runs fn again, at
+ * most 3 tries in all, then returns ERR_RETRY_EXHAUSTED. fn must therefore
+ * have no effects outside the database.
+ */
+enum err db_tx(struct db *db, enum err (*fn)(struct db *db, void *arg),
+    void *arg);
+
+/* True while a transaction opened by db_tx is running. */
+bool db_in_tx(const struct db *db);
+
+#endif

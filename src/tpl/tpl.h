@@ -1,0 +1,76 @@
+/*
+ * Templates: a small mustache-like language compiled once per worker and
+ * rendered into a buffer.
+ *
+ *   {{name}}        the value of name, escaped for its file type
+ *   {{{name}}}      the value unescaped, only if the program set it with
+ *                   tpl_set_html() (values set any other way are escaped
+ *                   anyway: a template cannot unescape user input)
+ *   {{#name}}..{{/name}}  a section: once per row when name is a list, once
+ *                   when name is true or a non-empty value, else not at all
+ *   {{^name}}..{{/name}}  an inverted section: once when name is absent,
+ *                   false, empty or an empty list
+ *   {{>partial}}    another template of the set, rendered in place
+ *   {{! comment }}  nothing
+ *
+ * A name is looked up in the current row, then its parents, up to the
+ * root. Files ending in .html escape & < > " ' everywhere (text and
+ * attributes alike); files ending in .txt are plain text (email bodies)
+ * and escape nothing.
+ */
+#ifndef ROSTER_TPL_TPL_H
+#define ROSTER_TPL_TPL_H
+
+#include <stdbool.h>
+
+struct arena;
+struct buf;
+struct tpl_set;
+struct tpl_ctx;
+
+/*
+ * Compiles every *.html and *.txt file in dir (not recursive); a
+ * template's name is its file name ("login.html"). Returns NULL (logged
+ * with file and line) on a syntax error: an unclosed or mismatched
+ * section, an unknown partial, a tag that does not close.
+ */
+struct tpl_set *tpl_load(const char *dir);
+
+void tpl_free(struct tpl_set *t);
+
+/* True when the set holds a template of that name ("login.html"). */
+bool tpl_has(const struct tpl_set *t, const char *name);
+
+/*
+ * Renders the template name (file name with extension, "login.html")
+ * with data c, appending to out. Returns 0, or -1 when there is no such
+ * template.
+ */
+int tpl_render(const struct tpl_set *t, const char *name,
+    const struct tpl_ctx *c, struct buf *out);
+
+/* A new empty root context drawing from a. */
+struct tpl_ctx *tpl_ctx_new(struct arena *a);
+
+/* Sets name to a copy of value (escaped when rendered). NULL removes it. */
+void tpl_set(struct tpl_ctx *c, const char *name, const char *value);
+
+/* Sets name to a printf-formatted string. */
+void tpl_setf(struct tpl_ctx *c, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Sets name to markup the program produced itself; rendered raw by
+ * {{{name}}} and escaped by {{name}}. */
+void tpl_set_html(struct tpl_ctx *c, const char *name, const char *html);
+
+/* Sets a boolean (for sections). */
+void tpl_set_bool(struct tpl_ctx *c, const char *name, bool v);
+
+/* Appends a row to the list name (creating it) and returns the row, whose
+ * parent is c. */
+struct tpl_ctx *tpl_add_row(struct tpl_ctx *c, const char *name);
+
+/* Makes name an empty list (so {{^name}} renders). */
+void tpl_set_list(struct tpl_ctx *c, const char *name);
+
+#endif

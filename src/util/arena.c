@@ -1,0 +1,188 @@
+/*
+ * Region allocator: a list of blocks, bump allocation inside the newest.
+ */
+#include "util/arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define ARENA_BLOCK (64 * 1024)
+#define ARENA_DEFAULT_LIMIT ((size_t)64 * 1024 * 1024)
+#define ARENA_ALIGN (sizeof(max_align_t))
+
+struct block {
+	struct block *next;
+	size_t size; /* usable bytes after the header */
+	size_t used;
+	max_align_t data[];
+};
+
+struct arena {
+	struct block *head;  /* newest block; allocation happens here */
+	struct block *first; /* the block kept across resets */
+	size_t limit;
+	size_t total; /* bytes of blocks held */
+	size_t used;
+};
+
+static void
+arena_die(const char *why)
+{
+	log_err("arena: %s", why);
+	abort();
+}
+
+static struct block *
+block_new(size_t size)
+{
+	struct block *b = malloc(sizeof(*b) + size);
+
+	if (b == NULL)
+		arena_die("out of memory");
+	b->next = NULL;
+	b->size = size;
+	b->used = 0;
+	return b;
+}
+
+struct arena *
+arena_new(size_t limit)
+{
+	struct arena *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		arena_die("out of memory");
+	a->limit = limit ? limit : ARENA_DEFAULT_LIMIT;
+	a->first = a->head = block_new(ARENA_BLOCK);
+	a->total = ARENA_BLOCK;
+	return a;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct block *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+void
+arena_reset(struct arena *a)
+{
+	struct block *b, *next;
+
+	for (b = a->head; b != a->first; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = a->first;
+	a->first->next = NULL;
+	a->first->used = 0;
+	a->total = a->first->size;
+	a->used = 0;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct block *b = a->head;
+	size_t need = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	void *p;
+
+	if (need < n)
+		arena_die("allocation size overflow");
+	if (b->size - b->used < need) {
+		size_t size = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+
+		if (a->total + size > a->limit || a->total + size < a->total)
+			arena_die("request exceeded its memory limit");
+		b = block_new(size);
+		b->next = a->head;
+		a->head = b;
+		a->total += size;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	a->used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+void *
+arena_calloc(struct arena *a, size_t n, size_t sz)
+{
+	if (sz != 0 && n > SIZE_MAX / sz)
+		arena_die("allocation size overflow");
+	return arena_alloc(a, n * sz);
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return s == NULL ? NULL : arena_strndup(a, s, strlen(s));
+}
+
+void *
+arena_memdup(struct arena *a, const void *p, size_t n)
+{
+	void *q = arena_alloc(a, n ? n : 1);
+
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
+
+char *
+arena_vprintf(struct arena *a, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+	char *p;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		arena_die("bad format");
+	p = arena_alloc(a, (size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *
+arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = arena_vprintf(a, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+size_t
+arena_used(const struct arena *a)
+{
+	return a->used;
+}

@@ -1,0 +1,153 @@
+/*
+ * String helpers.
+ */
+#include "util/str.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/log.h"
+
+int
+str_tonum(const char *s, long long min, long long max, long long *out,
+    const char **errstr)
+{
+	const char *why = NULL;
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || (*s != '-' && (*s < '0' || *s > '9'))) {
+		why = "invalid";
+		goto fail;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0') {
+		why = "invalid";
+		goto fail;
+	}
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min) {
+		why = "too small";
+		goto fail;
+	}
+	if ((errno == ERANGE && v == LLONG_MAX) || v > max) {
+		why = "too large";
+		goto fail;
+	}
+	*out = v;
+	if (errstr != NULL)
+		*errstr = NULL;
+	return 0;
+fail:
+	if (errstr != NULL)
+		*errstr = why;
+	return -1;
+}
+
+int
+str_env_num(const char *name, long long min, long long max, long long def,
+    long long *out)
+{
+	const char *s = getenv(name), *why;
+
+	if (s == NULL || *s == '\0') {
+		*out = def;
+		return 0;
+	}
+	if (str_tonum(s, min, max, out, &why) == -1) {
+		log_err("%s: %s (allowed %lld to %lld)", name, why, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+str_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
+}
+
+char *
+str_trim(struct arena *a, const char *s)
+{
+	size_t n;
+
+	while (is_space(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_space(s[n - 1]))
+		n--;
+	return arena_strndup(a, s, n);
+}
+
+char *
+str_lower(struct arena *a, const char *s)
+{
+	char *p = arena_strdup(a, s);
+
+	for (char *q = p; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	return p;
+}
+
+bool
+str_no_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+bool
+str_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		uint32_t cp;
+		size_t len;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4;
+			cp = c & 0x07;
+		} else
+			return false;
+		if (i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
