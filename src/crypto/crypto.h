@@ -34,7 +34,8 @@ struct keys {
 	uint8_t envelope_prev[CRYPTO_KEY_LEN];
 };
 
-/* Initialises libsodium. Returns 0, or -1 (logged) when it cannot. */
+/* Initialises libsodium and computes the dummy password hash (about one
+ * argon2id hash of work). Returns 0, or -1 (logged) when it cannot. */
 int crypto_init(void);
 
 /*
@@ -60,7 +61,8 @@ char *b64url_encode(struct arena *a, const void *p, size_t n);
 /*
  * Decodes strict base64url without padding: any other byte, a length of
  * 1 mod 4 or non-zero trailing bits is an error. Returns 0 and writes
- * *out (arena memory) and *outlen; -1 otherwise.
+ * *out (arena memory, with a NUL after the last byte) and *outlen; -1
+ * otherwise, leaving both alone.
  */
 int b64url_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen);
 

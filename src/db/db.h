@@ -11,6 +11,7 @@
 #define ROSTER_DB_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/err.h"
 
@@ -57,6 +58,13 @@ enum err db_exec(struct db *db, struct arena *a, struct db_rows **out,
 enum err db_q(struct db *db, struct arena *a, struct db_rows **out,
     const char *sql, ...);
 
+/* Runs a script of several statements with no parameters (migrations
+ * only). ERR_OK or ERR_DATABASE (logged). */
+enum err db_exec_script(struct db *db, const char *sql);
+
+/* Formats n bytes as a bytea text literal ("\\x0a1b...") for a parameter. */
+char *db_bytea(struct arena *a, const unsigned char *p, size_t n);
+
 /* Value at row r, column c, or NULL. */
 const char *db_val(const struct db_rows *rows, int r, int c);
 
@@ -69,9 +77,11 @@ const char *db_sqlstate(const struct db *db);
 /*
  * Runs fn inside BEGIN ... COMMIT. fn returns ERR_OK to commit or any
  * other code to roll back (that code is returned). A serialization failure
- * or deadlock, inside fn or at COMMIT, rolls back and runs fn again, at
- * most 3 tries in all, then returns ERR_RETRY_EXHAUSTED. fn must therefore
- * have no effects outside the database.
+ * or deadlock, inside fn or at COMMIT, or an unmapped unique violation
+ * (fn returning the ERR_CONFLICT of a 23505 as is) rolls back and runs fn
+ * again, at most 3 tries in all, then returns ERR_RETRY_EXHAUSTED. fn must
+ * therefore have no effects outside the database, and must turn a unique
+ * violation it expects (a taken slug) into its own code.
  */
 enum err db_tx(struct db *db, enum err (*fn)(struct db *db, void *arg),
     void *arg);

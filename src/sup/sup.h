@@ -15,8 +15,12 @@ struct sup_config {
 	int workers;             /* number of worker processes, >= 1 */
 	/*
 	 * Runs in each worker after fork: serve on listen_fd until *stop is
-	 * set, then return the exit status. The supervisor's SIGTERM to a
-	 * worker sets *stop and interrupts a blocked accept.
+	 * set, then return the exit status (0..255). The supervisor's SIGTERM
+	 * to a worker sets *stop, calls FCGX_ShutdownPending() and closes
+	 * the worker's copy of listen_fd, so a blocked or later accept fails
+	 * (EINTR, EBADF, or a negative FCGX_Accept_r) at once. Check *stop
+	 * before each accept and after a failed one; never close listen_fd.
+	 * SIGHUP and SIGINT are ignored in workers, SIGPIPE too.
 	 */
 	int (*worker_main)(void *ctx, int listen_fd, volatile sig_atomic_t *stop);
 	void *ctx;
@@ -24,10 +28,15 @@ struct sup_config {
 
 /*
  * Binds the socket (mode 0660: the web server runs as the same user or
- * group), starts the
- * workers and supervises them until SIGTERM or SIGINT; then stops the
- * workers, waits for them, removes the socket and returns 0. Returns -1
- * (logged) when the socket cannot be bound.
+ * group; missing parent directories are made with mode 0750; a stale
+ * socket is replaced, but not a live one nor a file of another kind),
+ * starts the workers and supervises them until SIGTERM or SIGINT: a worker
+ * that dies is logged and replaced (at most 10 forks a second), SIGHUP
+ * replaces the workers one at a time. On SIGTERM/SIGINT it removes the
+ * socket, sends the workers SIGTERM, waits for them (SIGKILL after 30 s)
+ * and returns 0, with the caller's signal mask and dispositions restored.
+ * Returns -1 (logged) when the configuration is bad (workers outside
+ * 1..1024, no worker_main) or the socket cannot be bound.
  */
 int sup_run(const struct sup_config *cfg);
 

@@ -17,6 +17,22 @@
  * root. Files ending in .html escape & < > " ' everywhere (text and
  * attributes alike); files ending in .txt are plain text (email bodies)
  * and escape nothing.
+ *
+ * Details:
+ * - A name is [A-Za-z0-9_.-]+ (a dot is an ordinary character), with
+ *   optional spaces or tabs around it: {{ name }}, {{# name }}. The sigil
+ *   follows the braces directly.
+ * - A name that is not set renders as "". A boolean renders as "true" or
+ *   "false", a list as "".
+ * - A row's parents are the context it was added to and its ancestors,
+ *   not the section it happens to be rendered in.
+ * - {{>name}} names a file ("header.html"); when no file has that exact
+ *   name, the name plus the including file's extension is tried
+ *   ({{>header}} in a .html file is header.html). A partial renders with
+ *   the current context and escapes by its own file's type. Unknown
+ *   partials and partial cycles are load errors.
+ * - Sections nest at most 32 deep within one file; a file holds at most
+ *   1 MiB. Whitespace is kept exactly as written.
  */
 #ifndef ROSTER_TPL_TPL_H
 #define ROSTER_TPL_TPL_H

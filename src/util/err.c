@@ -3,6 +3,8 @@
  */
 #include "util/err.h"
 
+#include <stddef.h>
+
 static const char *const err_names[ERR__MAX] = {
 	[ERR_OK] = "ok",
 	[ERR_NOT_FOUND] = "not-found",

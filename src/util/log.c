@@ -19,6 +19,9 @@ log_init(const char *progname)
 	log_progname = progname;
 }
 
+static void log_vline(const char *, const char *, va_list)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 log_vline(const char *level, const char *fmt, va_list ap)
 {

@@ -1,0 +1,349 @@
+# Shell helpers shared by scripts/up, scripts/down, scripts/test and
+# scripts/rosterctl: packages, the private PostgreSQL cluster, nginx's
+# configuration, and starting and stopping processes by pid file.
+#
+# Sourced, never run. Expects bash with `set -euo pipefail`. Every wait is
+# bounded; every process is stopped by the pid its starter recorded.
+
+ROSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
+# Packages a fresh Debian 12 needs to build and run Roster.
+ROSTER_PACKAGES=(build-essential autoconf automake libtool pkg-config
+	libfcgi-dev libpq-dev libsodium-dev libcurl4-openssl-dev
+	postgresql postgresql-contrib nginx curl)
+
+roster_say() { printf '%s: %s\n' "${ROSTER_PROG:-roster}" "$*"; }
+roster_warn() { printf '%s: %s\n' "${ROSTER_PROG:-roster}" "$*" >&2; }
+roster_die() { roster_warn "$*"; exit 1; }
+
+roster_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Absolute form of a path that may not exist yet, relative paths taken
+# from the caller's working directory.
+roster_abspath() {
+	case $1 in
+	/*) realpath -m -- "$1" ;;
+	*) realpath -m -- "$PWD/$1" ;;
+	esac
+}
+
+# Prints the packages of the arguments that are not installed.
+roster_missing_packages() {
+	local p st
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		[ "$st" = "install ok installed" ] || printf '%s\n' "$p"
+	done
+}
+
+# Installs the packages given (as root, with apt-get). Services that the
+# packages would start (the system's own PostgreSQL and nginx) are kept
+# from starting: this stack runs its own.
+roster_apt_install() {
+	[ $# -gt 0 ] || return 0
+	roster_is_root || roster_die "missing packages: $*; install them (as root: apt-get install $*)"
+	command -v apt-get >/dev/null || roster_die "missing packages: $* (and no apt-get)"
+	local log rc=0
+	log=$(mktemp /tmp/roster-apt.XXXXXX)
+	roster_say "installing: $*"
+	(
+		policy=/usr/sbin/policy-rc.d
+		if [ ! -e "$policy" ]; then
+			trap 'rm -f "$policy"' EXIT
+			printf '#!/bin/sh\nexit 101\n' >"$policy"
+			chmod 755 "$policy"
+		fi
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q &&
+			apt-get install -y -q --no-install-recommends "$@"
+	) >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 40 "$log" >&2
+		rm -f "$log"
+		roster_die "apt-get failed (exit $rc)"
+	fi
+	rm -f "$log"
+}
+
+# Installs whichever of the packages given is missing.
+roster_ensure_packages() {
+	local missing
+	missing=$(roster_missing_packages "$@")
+	# shellcheck disable=SC2086 # one package name per word
+	[ -z "$missing" ] || roster_apt_install $missing
+}
+
+# ---- processes -----------------------------------------------------------
+
+# True when pid runs (a zombie does not count) and, if a name is given,
+# its command line mentions that name.
+roster_alive() {
+	local pid=$1 name=${2:-} state cmd
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	[ -r "/proc/$pid/stat" ] || return 1
+	state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ] || return 1
+	[ -z "$name" ] && return 0
+	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	[[ $cmd == *"$name"* ]]
+}
+
+# Waits up to $2 seconds for pid $1 to end. 0 once gone, 1 on timeout.
+roster_wait_gone() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 10; i++)); do
+		roster_alive "$pid" || return 0
+		sleep 0.1
+	done
+	! roster_alive "$pid"
+}
+
+# Pids whose parent is $1.
+roster_children() {
+	local f rest
+	for f in /proc/[0-9]*/stat; do
+		rest=$(sed -E 's/^.*\) [A-Za-z] ([0-9]+) .*$/\1/' "$f" 2>/dev/null) || continue
+		[ "$rest" = "$1" ] && { f=${f#/proc/}; printf '%s\n' "${f%/stat}"; }
+	done
+	return 0
+}
+
+# Pid recorded in a pid file, if the file holds one.
+roster_pidfile_pid() {
+	local pid
+	[ -f "$1" ] || return 1
+	pid=$(head -n 1 "$1" 2>/dev/null || true)
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	printf '%s\n' "$pid"
+}
+
+# Stops the process of a pid file: signal $3 (TERM by default), up to $4
+# seconds (10) to exit, then KILL for it and its children. Removes the pid
+# file. A pid file of a process that is gone, or that names another
+# program ($2), is just removed.
+roster_stop_pidfile() {
+	local pidf=$1 name=$2 sig=${3:-TERM} secs=${4:-10} pid kids
+	pid=$(roster_pidfile_pid "$pidf") || { rm -f "$pidf"; return 0; }
+	if roster_alive "$pid" "$name"; then
+		kids=$(roster_children "$pid")
+		kill -s "$sig" "$pid" 2>/dev/null || true
+		if ! roster_wait_gone "$pid" "$secs"; then
+			roster_warn "$name (pid $pid) did not stop within ${secs}s; killing it"
+			# shellcheck disable=SC2086
+			kill -s KILL "$pid" $kids 2>/dev/null || true
+			roster_wait_gone "$pid" 5 || true
+		fi
+		roster_say "stopped $name (pid $pid)"
+	fi
+	rm -f "$pidf"
+}
+
+# Starts a long-running program in its own session, stdin from /dev/null,
+# stdout and stderr appended to a log, and writes its pid file.
+# Usage: roster_spawn LOG PIDFILE COMMAND...
+roster_spawn() {
+	local log=$1 pidf=$2
+	shift 2
+	setsid "$@" </dev/null >>"$log" 2>&1 &
+	printf '%s\n' "$!" >"$pidf"
+}
+
+# ---- HTTP ----------------------------------------------------------------
+
+# Status code of a GET, "000" when nothing answers.
+roster_http_status() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$1" 2>/dev/null || true
+}
+
+# Waits up to $2 seconds for URL $1 to answer 200.
+roster_wait_http_200() {
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		[ "$(roster_http_status "$1")" = 200 ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# ---- PostgreSQL ----------------------------------------------------------
+
+# Directory of the PostgreSQL server programs (initdb, pg_ctl, postgres,
+# psql, createdb): ROSTER_PG_BIN, else the newest Debian installation.
+roster_pg_bin() {
+	local d best=
+	if [ -n "${ROSTER_PG_BIN:-}" ]; then
+		printf '%s\n' "$ROSTER_PG_BIN"
+		return 0
+	fi
+	# Versions sort numerically (9 < 15 < 16): the last one wins.
+	best=$(for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && printf '%s\n' "$d"
+	done | sort -V | tail -n 1)
+	if [ -z "$best" ] && command -v initdb >/dev/null; then
+		best=$(dirname "$(command -v initdb)")
+	fi
+	[ -n "$best" ] || return 1
+	printf '%s\n' "$best"
+}
+
+# The OS user that runs the cluster: PostgreSQL refuses to run as root.
+roster_pg_user() {
+	if roster_is_root; then echo postgres; else id -un; fi
+}
+
+# Runs a command as the cluster's OS user.
+roster_as_pg() {
+	if roster_is_root; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Makes sure the cluster's OS user can reach directory $1: as root, each
+# parent that user cannot traverse gets o+x (and nothing more), with a note.
+roster_pg_make_reachable() {
+	local dir=$1 d
+	roster_is_root || return 0
+	id postgres >/dev/null 2>&1 || roster_die "no 'postgres' OS user: install the postgresql package"
+	d=$dir
+	while :; do
+		if [ -d "$d" ] && ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
+			roster_say "note: adding o+x to $d so that PostgreSQL (user postgres) can reach $dir"
+			chmod o+x "$d"
+		fi
+		[ "$d" = / ] && break
+		d=$(dirname "$d")
+	done
+	runuser -u postgres -- test -x "$dir" ||
+		roster_die "user postgres still cannot reach $dir; choose another ROSTER_STATE_DIR"
+}
+
+# Creates the cluster under STATE/pg unless it exists (PG_VERSION), socket
+# in STATE/pgsock, listening on no TCP address.
+# Usage: roster_pg_init STATE PORT [test]   ("test": fsync off, no syncs)
+roster_pg_init() {
+	local state=$1 port=$2 mode=${3:-} bin pgdata sock log user rc=0
+	bin=$(roster_pg_bin) || roster_die "PostgreSQL server programs not found (apt-get install postgresql)"
+	pgdata=$state/pg sock=$state/pgsock log=$state/log/postgres.log
+	user=$(roster_pg_user)
+	mkdir -p "$state/log" "$sock"
+	chmod 755 "$sock"
+	touch "$log"
+	roster_is_root && chown postgres: "$sock" "$log"
+	[ -f "$pgdata/PG_VERSION" ] && return 0
+	rm -rf "$pgdata"
+	mkdir -m 700 "$pgdata"
+	roster_is_root && chown postgres: "$pgdata"
+	local args=(-D "$pgdata" -U roster --auth=trust -E UTF8)
+	[ "$mode" = test ] && args+=(-N)
+	roster_as_pg "$bin/initdb" "${args[@]}" --locale=C.UTF-8 >"$state/log/initdb.log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		# Without the C.UTF-8 locale, plain C still stores UTF-8.
+		rm -rf "$pgdata"
+		mkdir -m 700 "$pgdata"
+		roster_is_root && chown postgres: "$pgdata"
+		rc=0
+		roster_as_pg "$bin/initdb" "${args[@]}" --locale=C >"$state/log/initdb.log" 2>&1 || rc=$?
+	fi
+	if [ "$rc" -ne 0 ]; then
+		tail -n 20 "$state/log/initdb.log" >&2
+		roster_die "initdb failed (as $user) in $pgdata"
+	fi
+	{
+		echo
+		echo "# Roster's private cluster: UNIX socket only."
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '${sock//\'/\'\'}'"
+		echo "port = $port"
+		if [ "$mode" = test ]; then
+			echo "fsync = off"
+			echo "synchronous_commit = off"
+			echo "full_page_writes = off"
+		fi
+	} >>"$pgdata/postgresql.conf"
+}
+
+# Pid of the running postmaster of STATE/pg, if any.
+roster_pg_pid() {
+	local pid
+	pid=$(roster_pidfile_pid "$1/pg/postmaster.pid") || return 1
+	roster_alive "$pid" postgres || return 1
+	printf '%s\n' "$pid"
+}
+
+# Starts the cluster of STATE unless it runs. 0 on success.
+roster_pg_start() {
+	local state=$1 bin
+	roster_pg_pid "$state" >/dev/null && return 0
+	bin=$(roster_pg_bin) || roster_die "PostgreSQL server programs not found"
+	if ! roster_as_pg "$bin/pg_ctl" -D "$state/pg" -l "$state/log/postgres.log" \
+	    -w -t 60 start >/dev/null 2>&1; then
+		tail -n 20 "$state/log/postgres.log" >&2
+		roster_die "PostgreSQL did not start (log: $state/log/postgres.log)"
+	fi
+}
+
+# Stops the cluster of STATE (fast shutdown), if it runs.
+roster_pg_stop() {
+	local state=$1 bin pid
+	pid=$(roster_pg_pid "$state") || return 0
+	bin=$(roster_pg_bin) || bin=
+	if [ -z "$bin" ] || ! roster_as_pg "$bin/pg_ctl" -D "$state/pg" -m fast -w -t 30 \
+	    stop >/dev/null 2>&1; then
+		kill -s QUIT "$pid" 2>/dev/null || true
+		roster_wait_gone "$pid" 10 || kill -s KILL "$pid" 2>/dev/null || true
+	fi
+	roster_say "stopped postgres (pid $pid)"
+}
+
+# libpq connection string of STATE's cluster.
+roster_pg_url() {
+	printf 'host=%s port=%s dbname=roster user=roster\n' "$1/pgsock" "$2"
+}
+
+# Creates the database "roster" unless it exists.
+roster_pg_createdb() {
+	local state=$1 port=$2 bin have
+	bin=$(roster_pg_bin)
+	have=$("$bin/psql" -X -q -At -h "$state/pgsock" -p "$port" -U roster -d postgres \
+	    -c "SELECT 1 FROM pg_database WHERE datname = 'roster'") ||
+		roster_die "cannot reach PostgreSQL at $state/pgsock"
+	[ "$have" = 1 ] && return 0
+	"$bin/createdb" -h "$state/pgsock" -p "$port" -U roster roster ||
+		roster_die "createdb failed"
+}
+
+# ---- nginx ---------------------------------------------------------------
+
+# Writes nginx's configuration from nginx.conf.example.
+# Usage: roster_nginx_render OUT PORT STATE SOCKET STATIC_DIR
+roster_nginx_render() {
+	local out=$1 port=$2 state=$3 socket=$4 static=$5 t user_line=
+	roster_is_root && user_line="user root;"
+	t=$(<"$ROSTER_ROOT/nginx.conf.example")
+	t=${t//@USER_LINE@/"$user_line"}
+	t=${t//@PORT@/"$port"}
+	t=${t//@STATE_DIR@/"$state"}
+	t=${t//@SOCKET@/"$socket"}
+	t=${t//@STATIC_DIR@/"$static"}
+	mkdir -p "$(dirname "$out")"
+	printf '%s\n' "$t" >"$out"
+}
+
+# The nginx command line for STATE (foreground: the caller records the pid).
+roster_nginx_cmd() {
+	local state=$1
+	ROSTER_NGINX_CMD=(nginx -p "$state/nginx/" -c "$state/nginx/nginx.conf"
+		-e "$state/log/nginx-error.log")
+}
+
+# Stops everything a stack under STATE runs, in order: nginx, the FastCGI
+# supervisor (which drains its workers), the mailer, PostgreSQL.
+roster_stop_stack() {
+	local state=$1
+	roster_stop_pidfile "$state/run/nginx.pid" nginx QUIT 10
+	roster_stop_pidfile "$state/run/roster-fcgi.pid" roster-fcgi TERM 20
+	roster_stop_pidfile "$state/run/roster-mailer.pid" roster-mailer TERM 15
+	roster_pg_stop "$state"
+}

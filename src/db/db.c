@@ -1,0 +1,307 @@
+/*
+ * PostgreSQL connection, statements and transactions with retry.
+ */
+#include "db/db.h"
+
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define DB_TRIES 3
+#define DB_MAX_PARAMS 16
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	bool in_tx;
+	bool broken; /* a statement saw the connection fail */
+	char sqlstate[6];
+	char constraint[64];
+};
+
+static void
+db_connect(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = PQconnectdb(db->conninfo);
+	db->broken = PQstatus(db->conn) != CONNECTION_OK;
+	if (db->broken)
+		log_warn("db: cannot connect: %s", PQerrorMessage(db->conn));
+}
+
+struct db *
+db_open(const char *conninfo)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL || (db->conninfo = strdup(conninfo)) == NULL) {
+		log_err("db: out of memory");
+		abort();
+	}
+	db_connect(db);
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+enum err
+db_ensure(struct db *db)
+{
+	if (!db->broken && PQstatus(db->conn) == CONNECTION_OK)
+		return ERR_OK;
+	/* A fresh connection rather than PQreset: it also recovers from a
+	 * server restart that changed nothing else. */
+	db_connect(db);
+	if (db->broken)
+		return ERR_DATABASE;
+	metrics_add(C_DB_RECONNECTS, 1);
+	log_info("db: reconnected");
+	return ERR_OK;
+}
+
+enum err
+db_ping(struct db *db)
+{
+	struct db_rows *rows;
+	struct arena *a = arena_new(0);
+	enum err e;
+
+	e = db_ensure(db);
+	if (e == ERR_OK)
+		e = db_exec(db, a, &rows, "SELECT 1", 0, NULL);
+	arena_free(a);
+	return e == ERR_OK ? ERR_OK : ERR_DATABASE;
+}
+
+static void
+db_copy_field(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Maps a failed result to an error code and remembers its details. */
+static enum err
+db_fail(struct db *db, PGresult *res, const char *sql)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+	db_copy_field(db->sqlstate, sizeof(db->sqlstate), state);
+	db_copy_field(db->constraint, sizeof(db->constraint), cons);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db->broken = true;
+		log_warn("db: connection lost");
+		return ERR_DATABASE;
+	}
+	if (state == NULL) {
+		log_err("db: %s", PQerrorMessage(db->conn));
+		return ERR_DATABASE;
+	}
+	if (strcmp(state, "23505") == 0)
+		return ERR_CONFLICT;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return ERR_RETRY_EXHAUSTED;
+	if (strncmp(state, "23", 2) == 0)
+		return ERR_INVALID;
+	/* Log the statement's first words and the server message, never the
+	 * parameters: they may hold secrets. */
+	log_err("db: %s (SQLSTATE %s) in: %.60s", PQresultErrorMessage(res),
+	    state, sql);
+	return ERR_DATABASE;
+}
+
+static struct db_rows *
+db_copy(struct arena *a, PGresult *res)
+{
+	struct db_rows *rows = arena_alloc(a, sizeof(*rows));
+	const char *aff = PQcmdTuples(res);
+
+	rows->nrows = PQntuples(res);
+	rows->ncols = PQnfields(res);
+	rows->affected = (aff && *aff) ? atoi(aff) : 0;
+	rows->values = arena_calloc(a, (size_t)rows->nrows * (size_t)rows->ncols + 1,
+	    sizeof(char *));
+	for (int r = 0; r < rows->nrows; r++)
+		for (int c = 0; c < rows->ncols; c++)
+			if (!PQgetisnull(res, r, c))
+				rows->values[r * rows->ncols + c] = arena_strndup(a,
+				    PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c));
+	return rows;
+}
+
+enum err
+db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
+    int n, const char *const *params)
+{
+	PGresult *res;
+	ExecStatusType st;
+	enum err e = ERR_OK;
+
+	if (db->broken || db->conn == NULL) {
+		db->broken = true;
+		return ERR_DATABASE;
+	}
+	res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		db->sqlstate[0] = db->constraint[0] = '\0';
+		if (out != NULL)
+			*out = db_copy(a, res);
+	} else
+		e = db_fail(db, res, sql);
+	PQclear(res);
+	return e;
+}
+
+enum err
+db_q(struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...)
+{
+	const char *params[DB_MAX_PARAMS];
+	const char *p;
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, sql);
+	while ((p = va_arg(ap, const char *)) != DB_END) {
+		if (n == DB_MAX_PARAMS) {
+			va_end(ap);
+			log_err("db: too many parameters");
+			abort();
+		}
+		params[n++] = p;
+	}
+	va_end(ap);
+	return db_exec(db, a, out, sql, n, params);
+}
+
+enum err
+db_exec_script(struct db *db, const char *sql)
+{
+	PGresult *res;
+	enum err e = ERR_OK;
+
+	if (db->broken || db->conn == NULL)
+		return ERR_DATABASE;
+	res = PQexec(db->conn, sql);
+	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		log_err("db: script failed: %s", PQerrorMessage(db->conn));
+		e = ERR_DATABASE;
+	}
+	PQclear(res);
+	return e;
+}
+
+char *
+db_bytea(struct arena *a, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s = arena_alloc(a, 2 * n + 3);
+
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hex[p[i] >> 4];
+		s[3 + 2 * i] = hex[p[i] & 15];
+	}
+	return s;
+}
+
+const char *
+db_val(const struct db_rows *rows, int r, int c)
+{
+	if (rows == NULL || r < 0 || r >= rows->nrows || c < 0 || c >= rows->ncols)
+		return NULL;
+	return rows->values[r * rows->ncols + c];
+}
+
+const char *
+db_constraint(const struct db *db)
+{
+	return db->constraint;
+}
+
+const char *
+db_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
+}
+
+bool
+db_in_tx(const struct db *db)
+{
+	return db->in_tx;
+}
+
+static enum err
+db_simple(struct db *db, const char *sql)
+{
+	return db_exec(db, NULL, NULL, sql, 0, NULL);
+}
+
+/*
+ * A serialization failure or deadlock is retried, and so is a unique
+ * violation that fn passed up unmapped: under concurrency it is the same
+ * thing (a row committed by another transaction after this one looked),
+ * and on the next try fn sees that row. Codes fn chose itself are final.
+ */
+static bool
+db_retryable(const struct db *db, enum err e)
+{
+	if (db->broken)
+		return false;
+	if (e == ERR_RETRY_EXHAUSTED)
+		return strcmp(db->sqlstate, "40001") == 0 ||
+		    strcmp(db->sqlstate, "40P01") == 0;
+	return e == ERR_CONFLICT && strcmp(db->sqlstate, "23505") == 0;
+}
+
+enum err
+db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
+{
+	enum err e = ERR_RETRY_EXHAUSTED;
+	bool retry;
+
+	for (int try = 0; try < DB_TRIES; try++) {
+		if (try > 0)
+			metrics_add(C_TX_RETRIES, 1);
+		if ((e = db_simple(db, "BEGIN")) != ERR_OK)
+			return e == ERR_RETRY_EXHAUSTED ? ERR_DATABASE : e;
+		db->in_tx = true;
+		e = fn(db, arg);
+		if (e == ERR_OK)
+			e = db_simple(db, "COMMIT");
+		retry = db_retryable(db, e);
+		/* After a failed COMMIT the transaction is over already; a
+		 * ROLLBACK outside one is harmless. */
+		if (e != ERR_OK && !db->broken)
+			(void)db_simple(db, "ROLLBACK");
+		db->in_tx = false;
+		if (!retry)
+			return e;
+	}
+	log_warn("db: transaction failed %d times on serialization, deadlock or a unique race",
+	    DB_TRIES);
+	return ERR_RETRY_EXHAUSTED;
+}

@@ -1,0 +1,409 @@
+/*
+ * Accounts: the rules of sign-up, sign-in, sessions and account tokens.
+ */
+#include "domain/account.h"
+
+#include <string.h>
+
+#include "conf.h"
+#include "db/account.h"
+#include "db/db.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "util/str.h"
+
+#define CONFIRM_TTL (3 * 86400)
+#define RESET_TTL 3600
+#define SETUP_TTL 86400
+#define LOGIN_WINDOW 900
+#define FORGOT_LIMIT 3
+#define FORGOT_WINDOW 3600
+
+enum err
+account_password_ok(const char *pw)
+{
+	size_t n = pw ? strlen(pw) : 0;
+
+	if (n < PASSWORD_MIN || n > PASSWORD_MAX || !str_utf8_valid(pw, n))
+		return ERR_INVALID_PASSWORD;
+	return ERR_OK;
+}
+
+int
+account_token_hash(struct arena *a, const char *token, uint8_t hash[32])
+{
+	uint8_t *raw;
+	size_t n;
+
+	if (token == NULL || strlen(token) > 64 ||
+	    b64url_decode(a, token, &raw, &n) == -1 || n != CRYPTO_TOKEN_LEN)
+		return -1;
+	crypto_sha256(hash, raw, n);
+	return 0;
+}
+
+/* Makes a fresh link token: its base64url form for the link and its hash
+ * for the database. */
+static char *
+new_link_token(struct arena *a, uint8_t hash[32])
+{
+	uint8_t *raw = crypto_token(a);
+	char *s = b64url_encode(a, raw, CRYPTO_TOKEN_LEN);
+
+	crypto_sha256(hash, raw, CRYPTO_TOKEN_LEN);
+	crypto_wipe(raw, CRYPTO_TOKEN_LEN);
+	return s;
+}
+
+static enum err
+session_insert(struct domain *d, struct arena *a, const char *user_id,
+    uint8_t session[CRYPTO_TOKEN_LEN])
+{
+	uint8_t hash[32];
+
+	crypto_random(session, CRYPTO_TOKEN_LEN);
+	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
+	return db_session_insert(d->db, a, hash, user_id, d->conf->session_absolute);
+}
+
+/* Queues a link email of kind for u, with a token stored for purpose. */
+static enum err
+queue_link(struct domain *d, struct arena *a, const struct user *u,
+    enum notice_kind kind, const char *purpose, const char *path, long long ttl)
+{
+	struct notice n = { .kind = kind, .to = u->email, .name = u->display_name };
+	uint8_t hash[32];
+	char *token = new_link_token(a, hash);
+	enum err e;
+
+	if ((e = db_token_insert(d->db, a, u->id, purpose, hash, ttl)) != ERR_OK)
+		return e;
+	n.link = arena_printf(a, "%s%s?token=%s", d->conf->base_url, path, token);
+	n.expires = 0;
+	return d->notify(d->notify_ctx, d->db, a, &n);
+}
+
+struct signup_args {
+	struct domain *d;
+	struct arena *a;
+	const char *email, *password_hash, *name;
+	struct user *u;
+	uint8_t *session;
+};
+
+static enum err
+signup_tx(struct db *db, void *arg)
+{
+	struct signup_args *s = arg;
+	const struct conf *c = s->d->conf;
+	long long users;
+	enum err e;
+
+	if (c->signup_mode == SIGNUP_INVITE_ONLY)
+		return ERR_SIGNUP_CLOSED;
+	if (c->signup_mode == SIGNUP_CAPPED) {
+		/* One lock for every account creation makes the cap exact. */
+		if ((e = db_lock(db, s->a, "roster:signup")) != ERR_OK ||
+		    (e = db_user_count(db, s->a, &users)) != ERR_OK)
+			return e;
+		if (users >= c->signup_cap)
+			return ERR_SIGNUP_CLOSED;
+	}
+	memset(s->u, 0, sizeof(*s->u));
+	s->u->email = s->email;
+	s->u->display_name = s->name;
+	if ((e = db_user_insert(db, s->a, s->email, s->name, s->password_hash,
+	    false, NULL, &s->u->id)) != ERR_OK)
+		return e;
+	if ((e = session_insert(s->d, s->a, s->u->id, s->session)) != ERR_OK)
+		return e;
+	if ((e = db_audit_insert(db, s->a, s->u->id, NULL, "user.signed_up",
+	    "user", s->u->id, NULL)) != ERR_OK)
+		return e;
+	return queue_link(s->d, s->a, s->u, NOTICE_CONFIRM_EMAIL, "confirm_email",
+	    "/confirm", CONFIRM_TTL);
+}
+
+enum err
+account_signup(struct domain *d, struct arena *a, const char *email,
+    const char *password, const char *name, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN])
+{
+	struct signup_args s = { .d = d, .a = a, .u = u, .session = session };
+	char *norm, *trimmed, *hash;
+	enum err e;
+
+	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+		return e;
+	if ((e = account_password_ok(password)) != ERR_OK)
+		return e;
+	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
+		return e;
+	if (d->conf->signup_mode == SIGNUP_INVITE_ONLY)
+		return ERR_SIGNUP_CLOSED;
+	/* Hash before the transaction: it is slow and needs no lock. */
+	if (password_hash(a, password, &hash) == -1)
+		return ERR_INTERNAL;
+	s.email = norm;
+	s.name = trimmed;
+	s.password_hash = hash;
+	return db_tx(d->db, signup_tx, &s);
+}
+
+enum err
+account_login(struct domain *d, struct arena *a, const char *email,
+    const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN])
+{
+	const char *hash = NULL, *bucket;
+	char *norm;
+	long long failures = 0;
+	bool good;
+	enum err e;
+
+	/* A malformed address or password is just another failed login. */
+	if (domain_email(a, email, &norm) != ERR_OK ||
+	    password == NULL || strlen(password) > PASSWORD_MAX) {
+		(void)password_verify(NULL, "");
+		return ERR_INVALID_CREDENTIALS;
+	}
+	bucket = arena_printf(a, "login:%s", norm);
+	if ((e = db_rate_count(d->db, a, bucket, LOGIN_WINDOW, &failures)) != ERR_OK)
+		return e;
+	if (failures >= d->conf->login_limit)
+		return ERR_RATE_LIMITED;
+	e = db_user_by_email(d->db, a, norm, u, &hash);
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
+		return e;
+	good = password_verify(e == ERR_OK ? hash : NULL, password);
+	if (!good) {
+		metrics_add(C_LOGIN_FAILURES, 1);
+		(void)db_rate_add(d->db, a, bucket);
+		return ERR_INVALID_CREDENTIALS;
+	}
+	return session_insert(d, a, u->id, session);
+}
+
+enum err
+account_session_open(struct domain *d, struct arena *a, const char *user_id,
+    uint8_t session[CRYPTO_TOKEN_LEN])
+{
+	return session_insert(d, a, user_id, session);
+}
+
+enum err
+account_session(struct domain *d, struct arena *a,
+    const uint8_t session[CRYPTO_TOKEN_LEN], struct user *u)
+{
+	uint8_t hash[32];
+
+	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
+	return db_session_lookup(d->db, a, hash, d->conf->session_idle, u);
+}
+
+enum err
+account_logout(struct domain *d, struct arena *a,
+    const uint8_t session[CRYPTO_TOKEN_LEN])
+{
+	uint8_t hash[32];
+
+	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
+	return db_session_delete(d->db, a, hash);
+}
+
+static enum err
+token_check(struct domain *d, struct arena *a, const char *purpose,
+    const char *token)
+{
+	uint8_t hash[32];
+	const char *user_id;
+	enum err e;
+
+	if (account_token_hash(a, token, hash) == -1)
+		return ERR_TOKEN_INVALID;
+	e = db_token_find(d->db, a, purpose, hash, &user_id);
+	return e == ERR_NOT_FOUND ? ERR_TOKEN_INVALID : e;
+}
+
+enum err
+account_confirm_check(struct domain *d, struct arena *a, const char *token)
+{
+	return token_check(d, a, "confirm_email", token);
+}
+
+enum err
+account_reset_check(struct domain *d, struct arena *a, const char *token)
+{
+	return token_check(d, a, "reset_password", token);
+}
+
+struct token_args {
+	struct arena *a;
+	uint8_t hash[32];
+	const char *password_hash; /* reset only */
+};
+
+static enum err
+confirm_tx(struct db *db, void *arg)
+{
+	struct token_args *t = arg;
+	const char *user_id;
+	enum err e;
+
+	e = db_token_use(db, t->a, "confirm_email", t->hash, &user_id);
+	if (e == ERR_NOT_FOUND)
+		return ERR_TOKEN_INVALID;
+	if (e != ERR_OK || (e = db_user_confirm(db, user_id)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, t->a, user_id, NULL, "user.email_confirmed",
+	    "user", user_id, NULL);
+}
+
+enum err
+account_confirm(struct domain *d, struct arena *a, const char *token)
+{
+	struct token_args t = { .a = a };
+
+	if (account_token_hash(a, token, t.hash) == -1)
+		return ERR_TOKEN_INVALID;
+	return db_tx(d->db, confirm_tx, &t);
+}
+
+struct forgot_args {
+	struct domain *d;
+	struct arena *a;
+	const char *email;
+};
+
+static enum err
+forgot_tx(struct db *db, void *arg)
+{
+	struct forgot_args *f = arg;
+	const char *bucket = arena_printf(f->a, "forgot:%s", f->email);
+	struct user u;
+	long long sent;
+	enum err e;
+
+	e = db_user_by_email(db, f->a, f->email, &u, NULL);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (e != ERR_OK)
+		return e;
+	/* A few reset emails an hour per address, so nobody can flood an
+	 * inbox; over the limit the answer stays the same. */
+	if ((e = db_rate_count(db, f->a, bucket, FORGOT_WINDOW, &sent)) != ERR_OK)
+		return e;
+	if (sent >= FORGOT_LIMIT)
+		return ERR_OK;
+	if ((e = db_rate_add(db, f->a, bucket)) != ERR_OK)
+		return e;
+	return queue_link(f->d, f->a, &u, NOTICE_RESET_PASSWORD, "reset_password",
+	    "/password/reset", RESET_TTL);
+}
+
+enum err
+account_forgot(struct domain *d, struct arena *a, const char *email)
+{
+	struct forgot_args f = { .d = d, .a = a };
+	char *norm;
+	enum err e;
+
+	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+		return e;
+	f.email = norm;
+	return db_tx(d->db, forgot_tx, &f);
+}
+
+static enum err
+reset_tx(struct db *db, void *arg)
+{
+	struct token_args *t = arg;
+	const char *user_id;
+	enum err e;
+
+	e = db_token_use(db, t->a, "reset_password", t->hash, &user_id);
+	if (e == ERR_NOT_FOUND)
+		return ERR_TOKEN_INVALID;
+	if (e != ERR_OK ||
+	    (e = db_user_set_password(db, user_id, t->password_hash)) != ERR_OK ||
+	    (e = db_session_delete_user(db, user_id)) != ERR_OK)
+		return e;
+	/* The link reached the mailbox, so the address is proven too. */
+	if ((e = db_user_confirm(db, user_id)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, t->a, user_id, NULL, "user.password_reset",
+	    "user", user_id, NULL);
+}
+
+enum err
+account_reset(struct domain *d, struct arena *a, const char *token,
+    const char *password)
+{
+	struct token_args t = { .a = a };
+	char *hash;
+	enum err e;
+
+	if (account_token_hash(a, token, t.hash) == -1)
+		return ERR_TOKEN_INVALID;
+	if ((e = account_reset_check(d, a, token)) != ERR_OK)
+		return e;
+	if ((e = account_password_ok(password)) != ERR_OK)
+		return e;
+	if (password_hash(a, password, &hash) == -1)
+		return ERR_INTERNAL;
+	t.password_hash = hash;
+	return db_tx(d->db, reset_tx, &t);
+}
+
+struct admin_args {
+	struct domain *d;
+	struct arena *a;
+	const char *email;
+	char **link;
+};
+
+static enum err
+admin_tx(struct db *db, void *arg)
+{
+	struct admin_args *s = arg;
+	struct user u = { .email = s->email };
+	uint8_t hash[32];
+	char *token;
+	enum err e;
+
+	*s->link = NULL;
+	e = db_user_by_email(db, s->a, s->email, &u, NULL);
+	if (e == ERR_NOT_FOUND) {
+		/* "!" is no argon2id hash: nobody can sign in until the
+		 * set-password link is used. */
+		u.display_name = s->email;
+		e = db_user_insert(db, s->a, s->email, s->email, "!", true, NULL, &u.id);
+		if (e != ERR_OK)
+			return e;
+		token = new_link_token(s->a, hash);
+		if ((e = db_token_insert(db, s->a, u.id, "reset_password", hash,
+		    SETUP_TTL)) != ERR_OK)
+			return e;
+		*s->link = arena_printf(s->a, "%s/password/reset?token=%s",
+		    s->d->conf->base_url, token);
+	} else if (e != ERR_OK)
+		return e;
+	if ((e = db_user_set_admin(db, u.id)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, s->a, NULL, NULL, "user.platform_admin_granted",
+	    "user", u.id, NULL);
+}
+
+enum err
+account_bootstrap_admin(struct domain *d, struct arena *a, const char *email,
+    char **link)
+{
+	struct admin_args s = { .d = d, .a = a, .link = link };
+	char *norm;
+	enum err e;
+
+	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+		return e;
+	s.email = norm;
+	return db_tx(d->db, admin_tx, &s);
+}

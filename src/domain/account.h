@@ -1,0 +1,84 @@
+/*
+ * Accounts: sign-up, sign-in, sessions, email confirmation, password
+ * reset, platform admins. Raw tokens (session cookies, link tokens) are
+ * 32 random bytes that only ever leave here toward the user; the database
+ * keeps their SHA-256.
+ */
+#ifndef ROSTER_DOMAIN_ACCOUNT_H
+#define ROSTER_DOMAIN_ACCOUNT_H
+
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "domain/domain.h"
+
+#define PASSWORD_MIN 10
+#define PASSWORD_MAX 1024
+
+/* ERR_OK when pw is 10..1024 bytes of valid UTF-8, else
+ * ERR_INVALID_PASSWORD. */
+enum err account_password_ok(const char *pw);
+
+/*
+ * Creates an account in the configured signup mode (invite_only: refused;
+ * capped: refused once the cap is reached, exactly, under a lock), signs
+ * it in and queues the confirmation email, in one transaction. Writes the
+ * user and the raw session token. Errors: ERR_INVALID_EMAIL,
+ * ERR_INVALID_PASSWORD, ERR_INVALID_NAME, ERR_EMAIL_TAKEN,
+ * ERR_SIGNUP_CLOSED, ERR_DATABASE.
+ */
+enum err account_signup(struct domain *d, struct arena *a, const char *email,
+    const char *password, const char *name, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN]);
+
+/*
+ * Verifies credentials and opens a session. Unknown address and wrong
+ * password take the same path (a dummy hash verification) and both give
+ * ERR_INVALID_CREDENTIALS; more than the configured number of failures for
+ * one address in 15 minutes gives ERR_RATE_LIMITED without verifying.
+ */
+enum err account_login(struct domain *d, struct arena *a, const char *email,
+    const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN]);
+
+/* Opens a new session for user_id (used after accept-with-signup). */
+enum err account_session_open(struct domain *d, struct arena *a,
+    const char *user_id, uint8_t session[CRYPTO_TOKEN_LEN]);
+
+/* Resolves a raw session token to its user; ERR_NOT_FOUND when unknown or
+ * expired. */
+enum err account_session(struct domain *d, struct arena *a,
+    const uint8_t session[CRYPTO_TOKEN_LEN], struct user *u);
+
+/* Ends a session. */
+enum err account_logout(struct domain *d, struct arena *a,
+    const uint8_t session[CRYPTO_TOKEN_LEN]);
+
+/* Checks (without using it) an email-confirmation or reset token given as
+ * base64url; ERR_TOKEN_INVALID when unknown, used or expired. */
+enum err account_confirm_check(struct domain *d, struct arena *a,
+    const char *token);
+enum err account_reset_check(struct domain *d, struct arena *a,
+    const char *token);
+
+/* Uses a confirmation token and marks the address confirmed.
+ * ERR_TOKEN_INVALID when unknown, used or expired. */
+enum err account_confirm(struct domain *d, struct arena *a, const char *token);
+
+/* Queues a reset link when the address has an account; answers ERR_OK
+ * either way (no account probing). Invalid addresses: ERR_INVALID_EMAIL. */
+enum err account_forgot(struct domain *d, struct arena *a, const char *email);
+
+/* Uses a reset token, sets the new password and ends every session of the
+ * user. ERR_TOKEN_INVALID, ERR_INVALID_PASSWORD. */
+enum err account_reset(struct domain *d, struct arena *a, const char *token,
+    const char *password);
+
+/* Creates (with an unusable password and a set-password link written to
+ * *link) or promotes a platform admin. *link is NULL for an existing user. */
+enum err account_bootstrap_admin(struct domain *d, struct arena *a,
+    const char *email, char **link);
+
+/* Decodes a base64url link token to its SHA-256. -1 for a malformed one. */
+int account_token_hash(struct arena *a, const char *token, uint8_t hash[32]);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * The domain layer: Roster's rules, each public operation one database
+ * transaction. No HTTP, no HTML. Operations that send email hand a
+ * struct notice to the notifier the caller wired in; it is called inside
+ * the same transaction so the email is queued if and only if the change
+ * commits.
+ */
+#ifndef ROSTER_DOMAIN_DOMAIN_H
+#define ROSTER_DOMAIN_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct arena;
+struct conf;
+struct db;
+
+enum notice_kind {
+	NOTICE_CONFIRM_EMAIL,  /* link: /confirm?token= */
+	NOTICE_RESET_PASSWORD, /* link: /password/reset?token= */
+	NOTICE_INVITATION,     /* link: /invitations/accept?token= */
+	NOTICE__MAX
+};
+
+/* An email to queue. Strings are arena memory of the operation. */
+struct notice {
+	enum notice_kind kind;
+	const char *to;
+	const char *link;        /* absolute URL carrying the token */
+	const char *name;        /* recipient's display name, if known */
+	const char *org_name;    /* invitations */
+	const char *inviter;     /* invitations: inviter's display name */
+	const char *role;        /* invitations */
+	int64_t expires;         /* unix seconds */
+	const char *invitation_id; /* invitations: the row the email is for */
+};
+
+/* Queues n inside the caller's open transaction; returns ERR_OK or the
+ * failure that must roll the change back. */
+typedef enum err (*notify_fn)(void *ctx, struct db *db, struct arena *a,
+    const struct notice *n);
+
+/* What every domain operation needs: the worker's connection, the
+ * configuration and the notifier. */
+struct domain {
+	struct db *db;
+	const struct conf *conf;
+	notify_fn notify;
+	void *notify_ctx;
+};
+
+/* A signed-in or looked-up user. */
+struct user {
+	const char *id;
+	const char *email;
+	const char *display_name;
+	bool email_confirmed;
+	bool platform_admin;
+};
+
+/*
+ * Normalises an email address: trims, lower-cases and validates it (ASCII
+ * only, at most 254 bytes, one '@', a plausible local part and domain, no
+ * control characters or spaces). Writes the canonical form to *out.
+ * Returns ERR_OK or ERR_INVALID_EMAIL.
+ */
+enum err domain_email(struct arena *a, const char *in, char **out);
+
+/* Validates a display name or organization name: trimmed, 1..100
+ * characters of valid UTF-8 without control characters. Writes the
+ * trimmed copy to *out. ERR_OK or ERR_INVALID_NAME. */
+enum err domain_name(struct arena *a, const char *in, char **out);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * Organizations: creation and member access.
+ */
+#include "domain/org.h"
+
+#include <string.h>
+
+#include "db/account.h"
+#include "db/db.h"
+#include "util/arena.h"
+
+static const char *const role_names[ROLE__MAX] = {
+	[ROLE_OWNER] = "owner",
+	[ROLE_ADMIN] = "admin",
+	[ROLE_MEMBER] = "member",
+};
+
+enum role
+org_role(const char *s)
+{
+	for (int r = 0; s != NULL && r < ROLE__MAX; r++)
+		if (strcmp(s, role_names[r]) == 0)
+			return (enum role)r;
+	return ROLE__MAX;
+}
+
+const char *
+org_role_str(enum role r)
+{
+	return (unsigned)r < ROLE__MAX ? role_names[r] : "none";
+}
+
+bool
+org_role_manages(enum role r)
+{
+	return r == ROLE_OWNER || r == ROLE_ADMIN;
+}
+
+enum err
+org_slug_ok(const char *slug)
+{
+	size_t n = slug ? strlen(slug) : 0;
+
+	if (n < 2 || n > 40)
+		return ERR_INVALID_SLUG;
+	for (size_t i = 0; i < n; i++)
+		if (!((slug[i] >= 'a' && slug[i] <= 'z') ||
+		    (slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-'))
+			return ERR_INVALID_SLUG;
+	return ERR_OK;
+}
+
+struct create_args {
+	struct arena *a;
+	const struct user *actor;
+	struct org *o;
+};
+
+static enum err
+create_tx(struct db *db, void *arg)
+{
+	struct create_args *c = arg;
+	const char *mid;
+	enum err e;
+
+	if ((e = db_org_insert(db, c->a, c->o->slug, c->o->name, c->actor->id,
+	    &c->o->id)) != ERR_OK)
+		return e;
+	if ((e = db_membership_insert(db, c->a, c->o->id, c->actor->id, "owner",
+	    "active", "creator", c->actor->id, &mid)) != ERR_OK)
+		return e;
+	if ((e = db_audit_insert(db, c->a, c->actor->id, c->o->id,
+	    "organization.created", "organization", c->o->id, NULL)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, c->a, c->actor->id, c->o->id,
+	    "membership.created", "membership", mid,
+	    arena_printf(c->a, "{\"role\": \"owner\", \"source\": \"creator\", "
+	    "\"user_id\": %s}", c->actor->id));
+}
+
+enum err
+org_create(struct domain *d, struct arena *a, const struct user *actor,
+    const char *name, const char *slug, struct org *out)
+{
+	struct create_args c = { .a = a, .actor = actor, .o = out };
+	char *trimmed;
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
+		return e;
+	if ((e = org_slug_ok(slug)) != ERR_OK)
+		return e;
+	out->name = trimmed;
+	out->slug = arena_strdup(a, slug);
+	out->join_fields = "";
+	return db_tx(d->db, create_tx, &c);
+}
+
+enum err
+org_open(struct domain *d, struct arena *a, const struct user *actor,
+    const char *slug, struct org *o, enum role *role)
+{
+	struct member m;
+	enum err e;
+
+	if (org_slug_ok(slug) != ERR_OK)
+		return ERR_NOT_FOUND;
+	if ((e = db_org_by_slug(d->db, a, slug, o)) != ERR_OK)
+		return e;
+	if ((e = db_membership_of(d->db, a, o->id, actor->id, &m)) != ERR_OK)
+		return e;
+	if (strcmp(m.status, "active") != 0)
+		return ERR_NOT_FOUND;
+	*role = org_role(m.role);
+	return ERR_OK;
+}
+
+enum err
+org_members(struct domain *d, struct arena *a, const struct org *o,
+    struct member **out, int *n)
+{
+	return db_org_members(d->db, a, o->id, out, n);
+}
+
+enum err
+org_list_mine(struct domain *d, struct arena *a, const struct user *u,
+    struct my_org **out, int *n)
+{
+	return db_user_orgs(d->db, a, u->id, out, n);
+}
+
+enum err
+org_audit(struct domain *d, struct arena *a, const struct org *o,
+    enum role role, struct audit_row **out, int *n)
+{
+	if (!org_role_manages(role))
+		return ERR_FORBIDDEN;
+	return db_org_audit(d->db, a, o->id, 200, out, n);
+}

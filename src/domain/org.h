@@ -1,0 +1,53 @@
+/*
+ * Organizations and their rosters: creation, access by members, the member
+ * list and the audit trail.
+ */
+#ifndef ROSTER_DOMAIN_ORG_H
+#define ROSTER_DOMAIN_ORG_H
+
+#include "db/org.h"
+#include "domain/domain.h"
+
+enum role { ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER, ROLE__MAX };
+
+/* Parses "owner", "admin", "member"; ROLE__MAX for anything else. */
+enum role org_role(const char *s);
+
+/* Name of a role. */
+const char *org_role_str(enum role r);
+
+/* True when the role may manage members (owner, admin). */
+bool org_role_manages(enum role r);
+
+/* ERR_OK when slug is [a-z0-9-]{2,40}, else ERR_INVALID_SLUG. */
+enum err org_slug_ok(const char *slug);
+
+/*
+ * Creates an organization with actor as its owner (membership source
+ * "creator"), with audit events, in one transaction. Errors:
+ * ERR_INVALID_NAME, ERR_INVALID_SLUG, ERR_SLUG_TAKEN, ERR_DATABASE.
+ */
+enum err org_create(struct domain *d, struct arena *a, const struct user *actor,
+    const char *name, const char *slug, struct org *out);
+
+/*
+ * Opens the organization slug for actor: fills *o and *role (the actor's
+ * active role). ERR_NOT_FOUND when the organization does not exist or the
+ * actor is not an active member: the two are indistinguishable.
+ */
+enum err org_open(struct domain *d, struct arena *a, const struct user *actor,
+    const char *slug, struct org *o, enum role *role);
+
+/* The roster of an organization. */
+enum err org_members(struct domain *d, struct arena *a, const struct org *o,
+    struct member **out, int *n);
+
+/* The organizations the user is an active member of. */
+enum err org_list_mine(struct domain *d, struct arena *a, const struct user *u,
+    struct my_org **out, int *n);
+
+/* The newest 200 audit events; ERR_FORBIDDEN unless role manages. */
+enum err org_audit(struct domain *d, struct arena *a, const struct org *o,
+    enum role role, struct audit_row **out, int *n);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * The FastCGI accept loop of a worker, on libfcgi's fcgiapp interface.
+ * Every request is copied out of libfcgi into the worker's arena, parsed,
+ * handed to the handler, serialized into one buffer and written with one
+ * FCGX_PutStr, then the arena is reset. One line per request goes to the
+ * log: method, path (never the query string: token pages carry their
+ * token there), status and duration.
+ *
+ * Stopping. libfcgi's OS_Accept (libfcgi/os_unix.c, 2.4.x) loops on
+ *	do {
+ *		if (shutdownPending) break;
+ *		socket = accept(listen_sock, ...);
+ *	} while (socket < 0 && errno == EINTR && !fail_on_intr &&
+ *	    !shutdownPending);
+ * and FCGX_Accept_r then returns -errno (or -9999). So a signal breaks a
+ * blocked accept only when its handler was installed without SA_RESTART
+ * (with SA_RESTART the kernel restarts accept and libfcgi never sees
+ * EINTR), and only when either the request has FCGI_FAIL_ACCEPT_ON_INTR or
+ * the handler called FCGX_ShutdownPending(). This loop sets
+ * FCGI_FAIL_ACCEPT_ON_INTR, so a stop signal works even without
+ * FCGX_ShutdownPending(), and an interrupted accept with *stop still zero
+ * (another signal) is simply retried. Calling FCGX_ShutdownPending() from
+ * the SIGTERM handler is still worth it: it closes the gap between our
+ * *stop check and libfcgi's call to accept. A signal landing in the
+ * remaining window (between libfcgi's shutdownPending test and accept)
+ * leaves the worker in accept until the next connection; the supervisor
+ * must therefore escalate to SIGKILL after a grace period. With
+ * fastcgi_keep_conn on, libfcgi waits for the next request in read(), not
+ * accept(); nginx's default (off) avoids that.
+ *
+ * Oversized bodies are not read: libfcgi's close path (OS_Close with
+ * shutdown) half-closes the connection and drains what the web server
+ * still sends, so nginx receives the 413 instead of a reset.
+ */
+#include "http/fcgi.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#define LOG_PATH_MAX 200 /* bytes of path written to the request log */
+
+static const char *
+param(FCGX_Request *fr, struct arena *a, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fr->envp);
+
+	return v == NULL ? NULL : arena_strdup(a, v);
+}
+
+static const char *
+param_or_empty(FCGX_Request *fr, struct arena *a, const char *name)
+{
+	const char *v = param(fr, a, name);
+
+	return v == NULL ? "" : v;
+}
+
+static enum method
+method_parse(const char *s)
+{
+	if (strcmp(s, "GET") == 0)
+		return METHOD_GET;
+	if (strcmp(s, "HEAD") == 0)
+		return METHOD_HEAD;
+	if (strcmp(s, "POST") == 0)
+		return METHOD_POST;
+	return METHOD__MAX;
+}
+
+/* True when ct's media type, before any ';' parameters, is urlencoded. */
+static bool
+is_urlencoded(const char *ct)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(want) - 1;
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, n) != 0)
+		return false;
+	for (ct += n; *ct == ' ' || *ct == '\t'; ct++)
+		continue;
+	return *ct == '\0' || *ct == ';';
+}
+
+/*
+ * Reads the body announced by CONTENT_LENGTH into *body (NUL-terminated
+ * arena memory) and its length into *len. Returns ERR_TOO_LARGE without
+ * reading for more than HTTP_BODY_MAX bytes, ERR_MALFORMED for a bad
+ * length or a short read.
+ */
+static enum err
+read_body(FCGX_Request *fr, struct arena *a, const char *clen, char **body,
+    size_t *len)
+{
+	const char *why;
+	long long n = 0;
+	char *p;
+
+	*body = NULL;
+	*len = 0;
+	if (clen != NULL && *clen != '\0' &&
+	    str_tonum(clen, 0, LLONG_MAX, &n, &why) == -1) {
+		if (strcmp(why, "too large") == 0)
+			return ERR_TOO_LARGE;
+		log_warn("fcgi: CONTENT_LENGTH %s", why);
+		return ERR_MALFORMED;
+	}
+	if (n > HTTP_BODY_MAX)
+		return ERR_TOO_LARGE;
+	p = arena_alloc(a, (size_t)n + 1);
+	if (n > 0 && FCGX_GetStr(p, (int)n, fr->in) != (int)n) {
+		log_warn("fcgi: body shorter than CONTENT_LENGTH");
+		return ERR_MALFORMED;
+	}
+	*body = p;
+	*len = (size_t)n;
+	return ERR_OK;
+}
+
+/*
+ * Fills req from the CGI parameters and body of fr. Returns the first
+ * parse failure (ERR_TOO_LARGE before ERR_MALFORMED); req keeps what was
+ * parsed up to then and is always usable by a handler.
+ */
+static enum err
+request_read(FCGX_Request *fr, struct arena *a, struct request *req)
+{
+	const char *uri, *q;
+	enum err e, rc = ERR_OK;
+	char *body;
+	size_t blen;
+
+	memset(req, 0, sizeof(*req));
+	req->arena = a;
+	req->route = -1;
+	req->method_name = param_or_empty(fr, a, "REQUEST_METHOD");
+	req->method = method_parse(req->method_name);
+	req->content_type = param_or_empty(fr, a, "CONTENT_TYPE");
+	req->origin = param(fr, a, "HTTP_ORIGIN");
+	req->sec_fetch_site = param(fr, a, "HTTP_SEC_FETCH_SITE");
+	req->remote_addr = param_or_empty(fr, a, "REMOTE_ADDR");
+	req->user_agent = param_or_empty(fr, a, "HTTP_USER_AGENT");
+	http_parse_cookies(a, FCGX_GetParam("HTTP_COOKIE", fr->envp),
+	    &req->cookies);
+
+	/* REQUEST_URI is the request target as the client sent it; nginx's
+	 * normalised DOCUMENT_URI and QUERY_STRING are not trusted. */
+	uri = param_or_empty(fr, a, "REQUEST_URI");
+	if ((q = strchr(uri, '?')) != NULL) {
+		req->path = arena_strndup(a, uri, (size_t)(q - uri));
+		req->query = q + 1;
+	} else {
+		req->path = uri;
+		req->query = "";
+	}
+	if (req->path[0] != '/') {
+		log_warn("fcgi: request target is not an absolute path");
+		rc = ERR_MALFORMED;
+	}
+
+	e = read_body(fr, a, FCGX_GetParam("CONTENT_LENGTH", fr->envp), &body,
+	    &blen);
+	if (e != ERR_OK)
+		return e;
+	if (rc != ERR_OK)
+		return rc;
+	if (http_parse_urlencoded(a, req->query, strlen(req->query),
+	    &req->args) != ERR_OK)
+		return ERR_MALFORMED;
+	if (req->method == METHOD_POST && is_urlencoded(req->content_type) &&
+	    http_parse_urlencoded(a, body, blen, &req->form) != ERR_OK)
+		return ERR_MALFORMED;
+	return ERR_OK;
+}
+
+/* Copies at most max bytes of s with anything but printable ASCII as '?',
+ * so a request line cannot forge log lines. */
+static char *
+log_safe(struct arena *a, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *p = arena_strndup(a, s, n);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
+			p[i] = '?';
+	return p;
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Serves the one request accepted into fr. */
+static void
+fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
+{
+	struct timespec t0;
+	struct request req;
+	struct response res;
+	struct buf out;
+	enum err perr;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	perr = request_read(fr, a, &req);
+	http_response_init(&res, a);
+	handler(ctx, &req, perr, &res);
+
+	buf_init(&out, a);
+	http_serialize(&res, req.method == METHOD_HEAD, &out);
+	if (out.len > INT_MAX)
+		log_err("fcgi: response of %zu bytes not sent", out.len);
+	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len)
+		log_warn("fcgi: response write failed");
+
+	log_info("%s %s %d %.1fms",
+	    log_safe(a, req.method_name, 16),
+	    log_safe(a, req.path, LOG_PATH_MAX), res.status, elapsed_ms(&t0));
+}
+
+int
+fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
+    void *ctx, volatile sig_atomic_t *stop)
+{
+	FCGX_Request fr;
+	int rc;
+
+	if ((rc = FCGX_Init()) != 0) {
+		log_err("fcgi: FCGX_Init failed (%d)", rc);
+		return -1;
+	}
+	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_err("fcgi: FCGX_InitRequest failed");
+		return -1;
+	}
+	while (!*stop) {
+		rc = FCGX_Accept_r(&fr);
+		if (rc < 0) {
+			if (*stop)
+				break;
+			if (rc == -EINTR)
+				continue;
+			log_err("fcgi: accept failed: %s", rc > -9000 ?
+			    strerror(-rc) : "libfcgi error");
+			FCGX_Free(&fr, 1);
+			return -1;
+		}
+		fcgi_one(&fr, a, handler, ctx);
+		FCGX_Finish_r(&fr);
+		arena_reset(a);
+	}
+	FCGX_Free(&fr, 1);
+	return 0;
+}

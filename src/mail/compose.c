@@ -1,0 +1,264 @@
+/*
+ * Message composition: validated addresses, an RFC 2047 subject, and
+ * quoted-printable text and HTML parts, every line ending in CRLF. The
+ * only values copied into headers verbatim are addresses that passed
+ * mail_addr_valid(); everything else is encoded.
+ */
+#include "mail/mail.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#define QP_LINE_MAX 76      /* RFC 2045 6.7 (5), soft break included */
+#define SUBJECT_CHUNK 42    /* raw bytes per encoded-word: 56 base64 chars */
+#define HEADER_LINE_MAX 78
+
+static bool
+addr_local_char(unsigned char c)
+{
+	/* RFC 5322 atext plus '.' */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+static bool
+addr_domain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+bool
+mail_addr_valid(const char *addr)
+{
+	const char *at;
+	size_t len;
+
+	if (addr == NULL)
+		return false;
+	len = strlen(addr);
+	if (len < 3 || len > MAIL_ADDR_MAX)
+		return false;
+	at = strchr(addr, '@');
+	if (at == NULL || at == addr || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL)
+		return false;
+	for (const char *p = addr; p < at; p++)
+		if (!addr_local_char((unsigned char)*p))
+			return false;
+	for (const char *p = at + 1; *p; p++)
+		if (!addr_domain_char((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* A body: present, valid UTF-8, of bounded size. */
+static bool
+body_valid(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	return n <= MAIL_BODY_MAX && str_utf8_valid(s, n);
+}
+
+static bool
+subject_valid(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	n = strlen(s);
+	return n <= MAIL_SUBJECT_MAX && str_no_ctl(s) && str_utf8_valid(s, n);
+}
+
+/* "Date: Tue, 05 Mar 2024 14:03:02 +0000" without the locale's help. */
+static void
+put_date(struct buf *out)
+{
+	static const char *const days[] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char *const months[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	buf_printf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * The subject goes out verbatim only when it is printable ASCII that fits
+ * one line and cannot be mistaken for an encoded-word; otherwise as
+ * base64 encoded-words of at most SUBJECT_CHUNK bytes, cut between UTF-8
+ * characters, one per folded line.
+ */
+static void
+put_subject(struct arena *a, struct buf *out, const char *s)
+{
+	size_t n = strlen(s), i = 0;
+	bool plain = n + strlen("Subject: ") <= HEADER_LINE_MAX &&
+	    strstr(s, "=?") == NULL;
+
+	for (size_t k = 0; plain && k < n; k++)
+		if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e)
+			plain = false;
+	if (plain) {
+		buf_printf(out, "Subject: %s\r\n", s);
+		return;
+	}
+	buf_puts(out, "Subject:");
+	do {
+		size_t len = n - i < SUBJECT_CHUNK ? n - i : SUBJECT_CHUNK;
+
+		/* Back off to the start of a UTF-8 character. */
+		while (i + len < n && len > 0 &&
+		    ((unsigned char)s[i + len] & 0xc0) == 0x80)
+			len--;
+		buf_printf(out, " =?UTF-8?B?%s?=\r\n", b64_encode(a, s + i, len));
+		i += len;
+	} while (i < n);
+}
+
+/*
+ * Quoted-printable (RFC 2045 6.7). CRLF, LF and lone CR are hard line
+ * breaks written as CRLF; '=', controls, bytes above 0x7e and whitespace
+ * before a line end are =XX; soft breaks keep lines within QP_LINE_MAX.
+ * Leading dots stay: the SMTP client stuffs them.
+ */
+static void
+put_qp(struct buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t col = 0;
+
+	while (*p != '\0') {
+		unsigned char c = *p;
+		bool eol;
+		char tok[4];
+		size_t tn, room;
+
+		if (c == '\r' || c == '\n') {
+			p += (c == '\r' && p[1] == '\n') ? 2 : 1;
+			buf_puts(out, "\r\n");
+			col = 0;
+			continue;
+		}
+		eol = p[1] == '\0' || p[1] == '\r' || p[1] == '\n';
+		if ((c >= 33 && c <= 126 && c != '=') ||
+		    ((c == ' ' || c == '\t') && !eol)) {
+			tok[0] = (char)c;
+			tn = 1;
+		} else {
+			snprintf(tok, sizeof(tok), "=%02X", c);
+			tn = 3;
+		}
+		/* The last token of a line may use the column a soft break
+		 * would otherwise need. */
+		room = eol ? QP_LINE_MAX : QP_LINE_MAX - 1;
+		if (col + tn > room) {
+			buf_puts(out, "=\r\n");
+			col = 0;
+		}
+		buf_append(out, tok, tn);
+		col += tn;
+		p++;
+	}
+}
+
+static void
+put_part_headers(struct buf *out, const char *type)
+{
+	buf_printf(out, "Content-Type: %s; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
+}
+
+/* 16 random bytes as 32 hex digits. */
+static char *
+random_hex(struct arena *a)
+{
+	uint8_t r[16];
+
+	crypto_random(r, sizeof(r));
+	return hex_encode(a, r, sizeof(r));
+}
+
+enum err
+mail_compose(struct arena *a, const struct mail_msg *m, const char *from,
+    struct buf *out)
+{
+	struct buf b;
+	const char *why;
+	enum err e;
+
+	if (!mail_addr_valid(m->to)) {
+		why = "recipient";
+		e = ERR_INVALID_EMAIL;
+		goto fail;
+	}
+	e = ERR_INVALID;
+	if (!mail_addr_valid(from)) {
+		why = "sender";
+		goto fail;
+	}
+	if (!subject_valid(m->subject)) {
+		why = "subject";
+		goto fail;
+	}
+	if (!body_valid(m->text) || (m->html != NULL && !body_valid(m->html))) {
+		why = "body";
+		goto fail;
+	}
+
+	buf_init(&b, a);
+	put_date(&b);
+	buf_printf(&b, "From: %s\r\nTo: %s\r\n", from, m->to);
+	put_subject(a, &b, m->subject);
+	buf_printf(&b, "Message-ID: <%s@%s>\r\n", random_hex(a),
+	    strchr(from, '@') + 1);
+	buf_puts(&b, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+	if (m->html == NULL) {
+		put_part_headers(&b, "text/plain");
+		put_qp(&b, m->text);
+		/* The message ends with a line end; a final newline of the
+		 * text already gave one. */
+		if (b.len < 2 || memcmp(b.data + b.len - 2, "\r\n", 2) != 0)
+			buf_puts(&b, "\r\n");
+	} else {
+		/* "=_" cannot occur in quoted-printable output, so the
+		 * boundary never collides with a part's content. */
+		const char *bd = arena_printf(a, "=_roster_%s", random_hex(a));
+
+		buf_printf(&b, "Content-Type: multipart/alternative;\r\n"
+		    " boundary=\"%s\"\r\n\r\n", bd);
+		buf_puts(&b, "This is a message in MIME format.\r\n");
+		buf_printf(&b, "\r\n--%s\r\n", bd);
+		put_part_headers(&b, "text/plain");
+		put_qp(&b, m->text);
+		buf_printf(&b, "\r\n--%s\r\n", bd);
+		put_part_headers(&b, "text/html");
+		put_qp(&b, m->html);
+		buf_printf(&b, "\r\n--%s--\r\n", bd);
+	}
+	buf_append(out, b.data, b.len);
+	crypto_wipe(b.data, b.len);
+	return ERR_OK;
+fail:
+	log_warn("mail_compose: invalid %s", why);
+	return e;
+}

@@ -1,0 +1,199 @@
+/*
+ * Email: composing RFC 5322 messages, the encrypted outbox that carries
+ * them from a request's transaction to the mailer, and the two transports
+ * the mailer delivers through (.eml files or SMTP over libcurl).
+ *
+ * Nothing reaches a header or an SMTP command before it is validated here:
+ * addresses with control characters, spaces, angle brackets, commas or not
+ * exactly one '@' are refused, and subjects are encoded, never copied.
+ */
+#ifndef ROSTER_MAIL_MAIL_H
+#define ROSTER_MAIL_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct arena;
+struct buf;
+struct db;
+struct keys;
+
+#define MAIL_ADDR_MAX 254     /* bytes of an address, RFC 5321 path limit */
+#define MAIL_SUBJECT_MAX 998  /* bytes of a subject before encoding */
+#define MAIL_BODY_MAX (1 << 20)
+#define MAIL_MAX_ATTEMPTS 8   /* deliveries tried before a row fails */
+#define MAIL_LEASE_SECONDS 300
+
+struct mail_msg {
+	const char *to;
+	const char *subject; /* UTF-8 */
+	const char *text;    /* UTF-8, LF or CRLF line ends */
+	const char *html;    /* UTF-8, or NULL for a text-only message */
+};
+
+/*
+ * True when addr is a bare ASCII addr-spec Roster will put in a header and
+ * an SMTP command: 3 to 254 bytes, exactly one '@' with something on both
+ * sides, no control character, space, '<', '>', ',', quote, parenthesis,
+ * bracket, ';', ':' or backslash, nothing outside ASCII, and a domain of
+ * letters, digits, '-' and '.' only.
+ */
+bool mail_addr_valid(const char *addr);
+
+/*
+ * Appends to out a complete message from `from` to m->to: Date (UTC),
+ * From, To, Subject (RFC 2047 base64 encoded-words when it is not short
+ * printable ASCII), Message-ID (<32 random hex digits@from's domain>),
+ * MIME-Version, Auto-Submitted, and either one text/plain part or a
+ * multipart/alternative of the text then the HTML, every part in
+ * quoted-printable. Every line ends in CRLF (LF, CR and CRLF in the
+ * bodies all become CRLF); header lines stay within 78 characters and
+ * body lines within 76.
+ *
+ * Lines beginning with '.' are left as they are: the SMTP transport's
+ * libcurl dot-stuffs the DATA stream itself, and the file transport must
+ * keep the message as composed.
+ *
+ * Returns ERR_OK; ERR_INVALID_EMAIL for a bad m->to; ERR_INVALID for a bad
+ * from, a subject with a control character, more than MAIL_SUBJECT_MAX
+ * bytes or invalid UTF-8, or a missing, invalid-UTF-8 or oversized body.
+ * out is untouched on failure.
+ */
+enum err mail_compose(struct arena *a, const struct mail_msg *m,
+    const char *from, struct buf *out);
+
+/*
+ * Queues m for delivery: composes it, encrypts the whole message with
+ * box_seal under k, inserts an outbox row (kind, recipient, body, and
+ * invitation_id when not NULL) and signals the mailer with pg_notify on
+ * "roster_outbox". Meant to run inside the caller's db_tx, so the row and
+ * the change it reports commit or roll back together (the notification
+ * fires at commit); it never begins or ends a transaction itself.
+ *
+ * kind is a short lower-case word ("invitation", "confirm", ...);
+ * invitation_id a decimal id or NULL. On success, *outbox_id (when not
+ * NULL) gets the new row's id (arena string).
+ * Returns ERR_OK, the errors of mail_compose, ERR_INVALID for a bad kind
+ * or invitation_id, or the error of the failing statement (ERR_DATABASE,
+ * ERR_RETRY_EXHAUSTED, ERR_INVALID).
+ */
+enum err mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
+    const char *kind, const struct mail_msg *m, const char *from,
+    const char *invitation_id, char **outbox_id);
+
+/* What became of one delivery attempt. */
+enum mail_result {
+	MAIL_SENT,    /* accepted by the server or written to disk */
+	MAIL_RETRY,   /* temporary failure: try again later */
+	MAIL_FAILED,  /* permanent failure: give up */
+	MAIL_SKIPPED, /* not sent: its invitation is no longer open */
+	MAIL__MAX
+};
+
+/* "sent", "retry", "failed", "skipped". */
+const char *mail_result_str(enum mail_result r);
+
+/* Where the mailer delivers. With smtp_url NULL or empty, messages are
+ * written as files to mail_dir instead. */
+struct mail_transport {
+	const char *smtp_url;      /* smtp://host:port or smtps://host:port */
+	const char *smtp_user;     /* NULL or "": no authentication */
+	const char *smtp_password;
+	bool require_tls;          /* STARTTLS or fail (always for smtps://) */
+	const char *mail_dir;      /* file transport: $ROSTER_STATE_DIR/mail */
+	const char *from;          /* envelope sender (MAIL FROM) */
+};
+
+/*
+ * Writes msg (len bytes) to "<dir>/<id>.eml" atomically: a temporary file
+ * in dir, fsync, rename, fsync of dir; mode 0600. Creates dir (0700) when
+ * it is missing. id must be a decimal outbox id. Returns MAIL_SENT, or
+ * MAIL_RETRY with a reason (static string) in *why when any step fails;
+ * MAIL_FAILED for a malformed id.
+ */
+enum mail_result mail_file_write(const char *dir, const char *id,
+    const char *msg, size_t len, const char **why);
+
+/*
+ * Sends msg to one recipient through t->smtp_url with libcurl (connect
+ * timeout 10 s, whole transfer 30 s). from and rcpt are validated again
+ * with mail_addr_valid and a bad one is MAIL_FAILED before libcurl is
+ * called. Returns what mail_smtp_classify makes of the outcome; *why gets
+ * a reason (arena string) unless the result is MAIL_SENT.
+ */
+enum mail_result mail_smtp_send(const struct mail_transport *t,
+    struct arena *a, const char *rcpt, const char *msg, size_t len,
+    const char **why);
+
+/*
+ * Classifies a libcurl result code and the last SMTP response code:
+ * success → MAIL_SENT; a 5xx reply → MAIL_FAILED, except a refused login
+ * (the operator's mistake, which retrying lets them fix); anything else
+ * (no connection, timeouts, 4xx, TLS trouble) → MAIL_RETRY.
+ */
+enum mail_result mail_smtp_classify(int curl_code, long smtp_code);
+
+/*
+ * Delivers one message through t: SMTP when t->smtp_url is set, else the
+ * file transport under the outbox id. *why as for the transport used.
+ */
+enum mail_result mail_transport_send(const struct mail_transport *t,
+    struct arena *a, const char *id, const char *rcpt, const char *msg,
+    size_t len, const char **why);
+
+/* One outbox row claimed by the mailer. All strings are arena memory. */
+struct mail_outbox_row {
+	char *id;
+	char *kind;
+	char *recipient;
+	uint8_t *box; /* nonce || ciphertext */
+	size_t boxlen;
+	int attempts; /* failed attempts so far */
+	bool stale;   /* its invitation was revoked, accepted, declined or expired */
+};
+
+/*
+ * Claims up to max queued rows that are due, oldest first, skipping rows
+ * another mailer holds (FOR UPDATE SKIP LOCKED), and leases them by moving
+ * next_attempt_at MAIL_LEASE_SECONDS ahead in the same statement: a mailer
+ * that dies holding them only delays them. Runs outside any transaction.
+ * Writes *rows (arena) and *n on success. Returns ERR_OK or the database
+ * error.
+ */
+enum err mail_outbox_claim(struct db *db, struct arena *a, int max,
+    struct mail_outbox_row **rows, int *n);
+
+/*
+ * Records the outcome of a delivery of r: MAIL_SENT marks the row sent,
+ * drops its body and counts emails_sent_total; MAIL_RETRY counts the
+ * attempt and schedules the next one after min(2^attempts * 5 s, 1 h), or,
+ * at MAIL_MAX_ATTEMPTS, fails it; MAIL_FAILED marks the row failed, drops
+ * its body and counts emails_failed_total; MAIL_SKIPPED does the same but
+ * counts emails_skipped_total. why (may be NULL) becomes last_error.
+ * Each outcome is one statement, so the row and its counter change
+ * together. Returns ERR_OK or the database error.
+ */
+enum err mail_outbox_finish(struct db *db, struct arena *a,
+    const struct mail_outbox_row *r, enum mail_result res, const char *why);
+
+/* Ends the lease on a claimed row that was not attempted, so it is due
+ * again at once. Returns ERR_OK or the database error. */
+enum err mail_outbox_release(struct db *db, struct arena *a,
+    const struct mail_outbox_row *r);
+
+/*
+ * Handles one claimed row: skips it when stale, decrypts it (a body that
+ * fails authentication fails the row as "undecryptable"), delivers it
+ * through t and records the outcome with mail_outbox_finish. Logs the row
+ * id, kind, result and Message-ID, never the body. Writes the outcome to
+ * *res. Returns ERR_OK, or the database error of recording it (the row
+ * then stays leased and is tried again later).
+ */
+enum err mail_outbox_process(struct db *db, struct arena *a,
+    const struct keys *k, const struct mail_transport *t,
+    const struct mail_outbox_row *r, enum mail_result *res);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * Transports: the file transport writes each message atomically to
+ * $ROSTER_STATE_DIR/mail/<outbox id>.eml (for development and tests); the
+ * SMTP transport hands it to libcurl. Both report sent, retry or failed;
+ * neither ever logs a message body.
+ */
+#include "mail/mail.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#define SMTP_CONNECT_TIMEOUT 10L
+#define SMTP_TIMEOUT 30L
+
+const char *
+mail_result_str(enum mail_result r)
+{
+	static const char *const names[MAIL__MAX] = {
+		[MAIL_SENT] = "sent",
+		[MAIL_RETRY] = "retry",
+		[MAIL_FAILED] = "failed",
+		[MAIL_SKIPPED] = "skipped",
+	};
+
+	return (unsigned)r < MAIL__MAX ? names[r] : "unknown";
+}
+
+/* An outbox id: 1 to 19 digits, so it is also a safe file name. */
+static bool
+id_valid(const char *id)
+{
+	size_t n = 0;
+
+	for (; id[n] != '\0'; n++)
+		if (id[n] < '0' || id[n] > '9')
+			return false;
+	return n > 0 && n < 20;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+enum mail_result
+mail_file_write(const char *dir, const char *id, const char *msg, size_t len,
+    const char **why)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	int fd = -1, dfd = -1, n, m;
+	bool made = false;
+
+	if (!id_valid(id)) {
+		*why = "malformed outbox id";
+		return MAIL_FAILED;
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		*why = "cannot create the mail directory";
+		goto fail;
+	}
+	/* The temporary name is hidden and does not end in .eml, so a
+	 * reader of the directory never sees a partial message. */
+	n = snprintf(tmp, sizeof(tmp), "%s/.%s.eml.XXXXXX", dir, id);
+	m = snprintf(dst, sizeof(dst), "%s/%s.eml", dir, id);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || m < 0 ||
+	    (size_t)m >= sizeof(dst)) {
+		*why = "mail directory path too long";
+		goto fail;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		*why = "cannot create a file in the mail directory";
+		goto fail;
+	}
+	made = true;
+	if (fchmod(fd, 0600) == -1 || write_all(fd, msg, len) == -1 ||
+	    fsync(fd) == -1) {
+		*why = "cannot write the message file";
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		*why = "cannot write the message file";
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, dst) == -1) {
+		*why = "cannot rename the message file";
+		goto fail;
+	}
+	made = false;
+	/* Make the rename itself durable. */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return MAIL_SENT;
+fail:
+	log_warn("mail file %s/%s.eml: %s: %s", dir, id, *why, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (made)
+		(void)unlink(tmp);
+	return MAIL_RETRY;
+}
+
+enum mail_result
+mail_smtp_classify(int curl_code, long smtp_code)
+{
+	if (curl_code == CURLE_OK)
+		return MAIL_SENT;
+	/* A refused login is a configuration mistake, not the message's:
+	 * keep retrying so fixing the password lets the mail go out. */
+	if (curl_code == CURLE_LOGIN_DENIED)
+		return MAIL_RETRY;
+	if (smtp_code >= 500 && smtp_code <= 599)
+		return MAIL_FAILED;
+	return MAIL_RETRY;
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t
+upload_read(char *dst, size_t size, size_t nitems, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nitems;
+
+	if (n > u->left)
+		n = u->left;
+	memcpy(dst, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+static bool
+smtp_url_valid(const char *url)
+{
+	return url != NULL && (str_startswith(url, "smtp://") ||
+	    str_startswith(url, "smtps://"));
+}
+
+enum mail_result
+mail_smtp_send(const struct mail_transport *t, struct arena *a,
+    const char *rcpt, const char *msg, size_t len, const char **why)
+{
+	struct upload up = { msg, len };
+	struct curl_slist *rcpts = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	enum mail_result res;
+	CURLcode rc;
+	long code = 0;
+	CURL *c;
+
+	/* Checked again here: a CR or LF reaching MAIL FROM or RCPT TO
+	 * would let the address write its own SMTP commands. */
+	if (!mail_addr_valid(t->from) || !mail_addr_valid(rcpt)) {
+		*why = "invalid sender or recipient";
+		log_warn("smtp: refusing an invalid sender or recipient");
+		return MAIL_FAILED;
+	}
+	if (!smtp_url_valid(t->smtp_url)) {
+		*why = "the SMTP URL is not smtp:// or smtps://";
+		log_err("smtp: %s", *why);
+		return MAIL_RETRY;
+	}
+	if ((c = curl_easy_init()) == NULL ||
+	    (rcpts = curl_slist_append(NULL,
+	    arena_printf(a, "<%s>", rcpt))) == NULL) {
+		*why = "cannot set up libcurl";
+		log_err("smtp: %s", *why);
+		res = MAIL_RETRY;
+		goto done;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, t->smtp_url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, arena_printf(a, "<%s>", t->from));
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &up);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, SMTP_CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (t->require_tls || str_startswith(t->smtp_url, "smtps://"))
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (t->smtp_user != NULL && t->smtp_user[0] != '\0') {
+		curl_easy_setopt(c, CURLOPT_USERNAME, t->smtp_user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+		    t->smtp_password != NULL ? t->smtp_password : "");
+	}
+	rc = curl_easy_perform(c);
+	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+		code = 0;
+	res = mail_smtp_classify((int)rc, code);
+	if (res != MAIL_SENT)
+		*why = arena_printf(a, "smtp: %s (reply %ld)",
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), code);
+done:
+	curl_slist_free_all(rcpts);
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	return res;
+}
+
+enum mail_result
+mail_transport_send(const struct mail_transport *t, struct arena *a,
+    const char *id, const char *rcpt, const char *msg, size_t len,
+    const char **why)
+{
+	if (t->smtp_url != NULL && t->smtp_url[0] != '\0')
+		return mail_smtp_send(t, a, rcpt, msg, len, why);
+	if (t->mail_dir == NULL) {
+		*why = "no mail directory";
+		return MAIL_RETRY;
+	}
+	/* The file transport still refuses what SMTP would refuse. */
+	if (!mail_addr_valid(rcpt)) {
+		*why = "invalid recipient";
+		return MAIL_FAILED;
+	}
+	return mail_file_write(t->mail_dir, id, msg, len, why);
+}

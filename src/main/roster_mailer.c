@@ -1,0 +1,208 @@
+/*
+ * roster-mailer: delivers the outbox. It claims due rows in small leased
+ * batches, decrypts and sends each through SMTP (ROSTER_SMTP_URL) or as an
+ * .eml file under $ROSTER_STATE_DIR/mail, and records the outcome with
+ * retries and backoff. Runs until SIGTERM or SIGINT; with --once it
+ * delivers what is due and exits.
+ *
+ * Usage: roster-mailer [--once]
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "mail/mail.h"
+#include "util/arena.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#define BATCH 10
+/* Rows of a batch are only attempted while their lease has a minute
+ * left, so a slow batch never overlaps another mailer's claim. */
+#define BATCH_BUDGET (MAIL_LEASE_SECONDS - 60)
+#define DOWN_WAIT_MAX 8
+
+static volatile sig_atomic_t mailer_stop;
+
+static void
+mailer_on_signal(int sig)
+{
+	(void)sig;
+	mailer_stop = 1;
+}
+
+static int
+mailer_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal cuts the wait short. */
+	sa.sa_handler = mailer_on_signal;
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Sleeps for the given seconds, or less when a signal arrives. New rows
+ * are found by this poll: the database layer does not expose its socket
+ * for LISTEN roster_outbox yet. */
+static void
+mailer_wait(int seconds)
+{
+	struct timespec ts = { seconds, 0 };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+static time_t
+mailer_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Claims and delivers one batch. Per-row memory comes from row, reset
+ * after each row. Returns the number of rows claimed, or -1 when the
+ * database failed.
+ */
+static int
+mailer_batch(struct db *db, struct arena *batch, struct arena *row,
+    const struct keys *k, const struct mail_transport *t)
+{
+	struct mail_outbox_row *rows;
+	enum mail_result res;
+	time_t start = mailer_now();
+	int n, i;
+	enum err e = ERR_OK;
+
+	if (mail_outbox_claim(db, batch, BATCH, &rows, &n) != ERR_OK) {
+		arena_reset(batch);
+		return -1;
+	}
+	for (i = 0; i < n && !mailer_stop; i++) {
+		if (mailer_now() - start > BATCH_BUDGET)
+			break;
+		e = mail_outbox_process(db, row, k, t, &rows[i], &res);
+		arena_reset(row);
+		if (e != ERR_OK) {
+			/* The outcome of this row is unknown to the database:
+			 * it stays leased and is tried again later. */
+			i++;
+			break;
+		}
+	}
+	/* Rows not attempted are handed back at once rather than waiting
+	 * out their lease. */
+	for (; i < n && e == ERR_OK; i++) {
+		(void)mail_outbox_release(db, row, &rows[i]);
+		arena_reset(row);
+	}
+	arena_reset(batch);
+	return e == ERR_OK ? n : -1;
+}
+
+static void
+mailer_usage(void)
+{
+	fprintf(stderr, "usage: roster-mailer [--once]\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct mail_transport t;
+	struct arena *perm = NULL, *batch = NULL, *row = NULL;
+	struct db *db = NULL;
+	struct conf conf;
+	bool once = false;
+	int rc = 1, n, down_wait = 1;
+
+	log_init("roster-mailer");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0)
+			once = true;
+		else {
+			mailer_usage();
+			return 2;
+		}
+	}
+	if (crypto_init() == -1 || conf_load(&conf, true) == -1)
+		return 1;
+	if (!mail_addr_valid(conf.mail_from)) {
+		log_err("ROSTER_MAIL_FROM is not an address the mailer can use");
+		goto done;
+	}
+	if (conf.smtp_url != NULL && !str_startswith(conf.smtp_url, "smtp://") &&
+	    !str_startswith(conf.smtp_url, "smtps://")) {
+		log_err("ROSTER_SMTP_URL must begin with smtp:// or smtps://");
+		goto done;
+	}
+	if (mailer_signals() == -1) {
+		log_err("sigaction: %s", strerror(errno));
+		goto done;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("cannot initialise libcurl");
+		goto done;
+	}
+	perm = arena_new(0);
+	batch = arena_new(0);
+	row = arena_new(0);
+	memset(&t, 0, sizeof(t));
+	t.smtp_url = conf.smtp_url;
+	t.smtp_user = conf.smtp_user;
+	t.smtp_password = conf.smtp_password;
+	t.require_tls = conf.smtp_url != NULL &&
+	    str_startswith(conf.smtp_url, "smtps://");
+	t.mail_dir = arena_printf(perm, "%s/mail", conf.state_dir);
+	t.from = conf.mail_from;
+	/* The URL is not logged: it may carry credentials. */
+	if (conf.smtp_url != NULL)
+		log_info("delivering over SMTP%s", once ? " (once)" : "");
+	else
+		log_info("delivering to files in %s%s", t.mail_dir,
+		    once ? " (once)" : "");
+
+	db = db_open(conf.database_url);
+	while (!mailer_stop) {
+		if (db_ensure(db) != ERR_OK ||
+		    (n = mailer_batch(db, batch, row, &conf.keys, &t)) == -1) {
+			if (once)
+				goto done;
+			mailer_wait(down_wait);
+			if (down_wait < DOWN_WAIT_MAX)
+				down_wait *= 2;
+			continue;
+		}
+		down_wait = 1;
+		if (n == BATCH)
+			continue; /* more may be due */
+		if (once)
+			break;
+		mailer_wait(1);
+	}
+	log_info("stopping");
+	rc = 0;
+done:
+	db_close(db);
+	arena_free(row);
+	arena_free(batch);
+	arena_free(perm);
+	keys_wipe(&conf.keys);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,183 @@
+/*
+ * Request dispatch: the route table and the front-line checks every
+ * request passes, in order: method, route, parse errors, database,
+ * session, POST origin and CSRF, sign-in. Only then does a handler run.
+ */
+#include "web/web.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "db/db.h"
+#include "http/route.h"
+#include "tpl/tpl.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+enum route_flag {
+	R_AUTH = 1,  /* needs a signed-in user */
+	R_BARE = 2,  /* no session, no database check (operations) */
+};
+
+struct handler {
+	struct route route;
+	void (*fn)(struct ctx *);
+	int flags;
+};
+
+/* First match wins: literal routes precede patterns that could take them. */
+static const struct handler handlers[] = {
+	{ { METHOD_GET, "/healthz" }, web_healthz, R_BARE },
+	{ { METHOD_GET, "/metrics" }, web_metrics, R_BARE },
+	{ { METHOD_GET, "/" }, web_dashboard, R_AUTH },
+	{ { METHOD_GET, "/signup" }, web_signup_form, 0 },
+	{ { METHOD_POST, "/signup" }, web_signup, 0 },
+	{ { METHOD_GET, "/login" }, web_login_form, 0 },
+	{ { METHOD_POST, "/login" }, web_login, 0 },
+	{ { METHOD_POST, "/logout" }, web_logout, 0 },
+	{ { METHOD_GET, "/confirm" }, web_confirm_form, 0 },
+	{ { METHOD_POST, "/confirm" }, web_confirm, 0 },
+	{ { METHOD_GET, "/password/forgot" }, web_forgot_form, 0 },
+	{ { METHOD_POST, "/password/forgot" }, web_forgot, 0 },
+	{ { METHOD_GET, "/password/reset" }, web_reset_form, 0 },
+	{ { METHOD_POST, "/password/reset" }, web_reset, 0 },
+	{ { METHOD_GET, "/orgs/new" }, web_org_new, R_AUTH },
+	{ { METHOD_POST, "/orgs" }, web_org_create, R_AUTH },
+	{ { METHOD_GET, "/orgs/:slug" }, web_org_show, R_AUTH },
+	{ { METHOD_GET, "/orgs/:slug/audit" }, web_org_audit, R_AUTH },
+};
+#define NHANDLERS ((int)(sizeof(handlers) / sizeof(handlers[0])))
+
+static struct route routes[NHANDLERS];
+static const char *route_names[NHANDLERS + 1];
+
+void
+web_routes_init(void)
+{
+	for (int i = 0; i < NHANDLERS; i++) {
+		routes[i] = handlers[i].route;
+		route_names[i] = handlers[i].route.pattern;
+	}
+	route_names[NHANDLERS] = "unmatched";
+	metrics_routes(route_names, NHANDLERS);
+}
+
+/* The origin (scheme://host[:port]) of the configured base URL. */
+static bool
+origin_ok(const struct ctx *c)
+{
+	const char *o = c->req->origin, *base = c->w->conf->base_url;
+
+	if (o == NULL)
+		return true;
+	return strcmp(o, base) == 0;
+}
+
+static bool
+form_content_type(const char *ct)
+{
+	size_t n = strlen("application/x-www-form-urlencoded");
+
+	return strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Sends an anonymous visitor to sign in, remembering where they were. */
+static void
+to_login(struct ctx *c)
+{
+	const char *next = c->req->path;
+
+	if (c->req->method != METHOD_POST && c->req->query[0] != '\0')
+		next = arena_printf(c->a, "%s?%s", c->req->path, c->req->query);
+	if (!http_local_path(next))
+		next = "/";
+	http_redirect(c->res, arena_printf(c->a, "/login?next=%s",
+	    http_urlencode(c->a, next)));
+}
+
+static void
+dispatch(struct ctx *c, enum err parse_error)
+{
+	const struct handler *h;
+	enum route_match m;
+	enum err e;
+	int i = NHANDLERS;
+
+	c->req->route = NHANDLERS;
+	if (c->req->method == METHOD__MAX) {
+		web_fail(c, ERR_MALFORMED, "method-not-allowed");
+		c->res->status = 405;
+		http_header(c->res, "Allow", "GET, HEAD, POST");
+		return;
+	}
+	m = route_find(routes, NHANDLERS, c->req, &i);
+	if (m == ROUTE_NOT_FOUND) {
+		web_fail(c, ERR_NOT_FOUND, NULL);
+		return;
+	}
+	if (m == ROUTE_BAD_METHOD) {
+		web_fail(c, ERR_MALFORMED, "method-not-allowed");
+		c->res->status = 405;
+		return;
+	}
+	c->req->route = i;
+	h = &handlers[i];
+	if (parse_error != ERR_OK) {
+		web_fail(c, parse_error, NULL);
+		return;
+	}
+	if (h->flags & R_BARE) {
+		h->fn(c);
+		return;
+	}
+	if (db_ensure(c->d->db) != ERR_OK ||
+	    (e = web_session_load(c)) == ERR_DATABASE) {
+		web_fail(c, ERR_DATABASE, NULL);
+		return;
+	}
+	if (c->req->method == METHOD_POST) {
+		if ((c->req->sec_fetch_site != NULL &&
+		    strcmp(c->req->sec_fetch_site, "cross-site") == 0) ||
+		    !origin_ok(c)) {
+			web_fail(c, ERR_CSRF, NULL);
+			return;
+		}
+		if (!form_content_type(c->req->content_type)) {
+			web_fail(c, ERR_MALFORMED, "unsupported-media-type");
+			c->res->status = 415;
+			return;
+		}
+		if (!web_csrf_ok(c)) {
+			web_fail(c, ERR_CSRF, NULL);
+			return;
+		}
+	}
+	if ((h->flags & R_AUTH) && c->user == NULL) {
+		to_login(c);
+		return;
+	}
+	h->fn(c);
+}
+
+void
+web_handle(void *wp, struct request *req, enum err parse_error,
+    struct response *res)
+{
+	struct web *w = wp;
+	struct ctx c = { .w = w, .d = &w->domain, .a = req->arena, .req = req,
+	    .res = res };
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c.page = tpl_ctx_new(c.a);
+	/* No page of this application may be cached: they are per user, and
+	 * some carry tokens. */
+	res->no_store = true;
+	dispatch(&c, parse_error);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_request(req->route, res->status, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
