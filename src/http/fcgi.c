@@ -28,9 +28,16 @@
  * fastcgi_keep_conn on, libfcgi waits for the next request in read(), not
  * accept(); nginx's default (off) avoids that.
  *
+ * libfcgi installs handlers of its own for SIGPIPE (a no-op) and SIGUSR1
+ * (FCGX_ShutdownPending) when those are still SIG_DFL at FCGX_Init. After
+ * FCGX_ShutdownPending() reads and writes of the request in flight still
+ * work (only the unused shutdownNow flag stops them on Unix), so the
+ * current request finishes before the loop returns.
+ *
  * Oversized bodies are not read: libfcgi's close path (OS_Close with
- * shutdown) half-closes the connection and drains what the web server
- * still sends, so nginx receives the 413 instead of a reset.
+ * shutdown, 2.4.2) does shutdown(SHUT_WR), then polls and reads until EOF
+ * (2 s per wait), so the web server receives the 413 instead of a reset;
+ * checked with strace against a 1 MiB body.
  */
 #include "http/fcgi.h"
 
@@ -163,7 +170,7 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 		req->path = uri;
 		req->query = "";
 	}
-	if (req->path[0] != '/') {
+	if (req->path[0] != '/' || !str_no_ctl(uri)) {
 		log_warn("fcgi: request target is not an absolute path");
 		rc = ERR_MALFORMED;
 	}
@@ -234,6 +241,11 @@ fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
 	    log_safe(a, req.path, LOG_PATH_MAX), res.status, elapsed_ms(&t0));
 }
 
+/*
+ * Serves requests on listen_fd until *stop is set (see fcgi.h and the note
+ * at the top of this file). Returns 0 on a requested stop, -1 (logged)
+ * when libfcgi cannot be set up or accept fails for good.
+ */
 int
 fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
     void *ctx, volatile sig_atomic_t *stop)
@@ -245,21 +257,14 @@ fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
 		log_err("fcgi: FCGX_Init failed (%d)", rc);
 		return -1;
 	}
-	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_err("fcgi: FCGX_InitRequest failed");
-		return -1;
-	}
+	FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!*stop) {
-		rc = FCGX_Accept_r(&fr);
-		if (rc < 0) {
+		if ((rc = FCGX_Accept_r(&fr)) < 0) {
 			if (*stop)
 				break;
 			if (rc == -EINTR)
 				continue;
-			log_err("fcgi: accept failed: %s", rc > -9000 ?
-			    strerror(-rc) : "libfcgi error");
-			FCGX_Free(&fr, 1);
-			return -1;
+			goto fail;
 		}
 		fcgi_one(&fr, a, handler, ctx);
 		FCGX_Finish_r(&fr);
@@ -267,4 +272,10 @@ fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
 	}
 	FCGX_Free(&fr, 1);
 	return 0;
+fail:
+	/* libfcgi gives -errno, or -9998/-9999 for its own failures. */
+	log_err("fcgi: accept failed: %s", rc > -9000 ? strerror(-rc) :
+	    "libfcgi error");
+	FCGX_Free(&fr, 1);
+	return -1;
 }

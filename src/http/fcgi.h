@@ -30,6 +30,23 @@ typedef void (*fcgi_handler)(void *ctx, struct request *req,
  * content type) the form, calls handler with parse_error ERR_OK,
  * ERR_MALFORMED or ERR_TOO_LARGE, writes the response, and resets a.
  * Returns 0 on a requested stop, -1 when the listening socket fails.
+ *
+ * What the request holds: method from REQUEST_METHOD (GET, HEAD, POST,
+ * anything else METHOD__MAX, which the handler answers 405); path and
+ * query from REQUEST_URI split at the first '?' (DOCUMENT_URI and
+ * QUERY_STRING are ignored; a target not starting with '/' or holding
+ * control characters is ERR_MALFORMED); a CONTENT_LENGTH over
+ * HTTP_BODY_MAX is ERR_TOO_LARGE and the body is not read, a bad one or a
+ * short body ERR_MALFORMED. A POST whose content type is not urlencoded
+ * leaves form empty (the handler answers 415 if it wanted one). HEAD
+ * responses are sent without their body. One line per request is logged:
+ * method, path (never the query string), status, milliseconds.
+ *
+ * The caller's stop signal handler must be installed without SA_RESTART
+ * (with it, accept(2) restarts in the kernel and the worker only notices
+ * the stop after one more request), and should call FCGX_ShutdownPending()
+ * besides setting *stop; see fcgi.c for libfcgi's behaviour. Other
+ * signals that interrupt accept are retried.
  */
 int fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
     void *ctx, volatile sig_atomic_t *stop);

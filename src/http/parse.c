@@ -63,6 +63,11 @@ urldecode(struct arena *a, const char *s, size_t n)
 	return out;
 }
 
+/*
+ * Parses n bytes of application/x-www-form-urlencoded text into *out (see
+ * http.h for what is refused). Returns ERR_OK or ERR_MALFORMED; *out is
+ * written only on success.
+ */
 enum err
 http_parse_urlencoded(struct arena *a, const char *s, size_t n,
     struct params *out)
@@ -116,6 +121,10 @@ is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
+/*
+ * Parses a Cookie header into *out, skipping what it cannot use (see
+ * http.h). Never fails; *out is always written.
+ */
 void
 http_parse_cookies(struct arena *a, const char *header, struct params *out)
 {
@@ -176,6 +185,7 @@ http_parse_cookies(struct arena *a, const char *header, struct params *out)
 	}
 }
 
+/* Returns the value of the first pair named name, or NULL. */
 const char *
 http_param(const struct params *p, const char *name)
 {

@@ -55,6 +55,7 @@ static const struct {
 	{ 503, "Service Unavailable" },
 };
 
+/* Makes r an empty 200 text/html response whose buffers draw from a. */
 void
 http_response_init(struct response *r, struct arena *a)
 {

@@ -20,8 +20,8 @@
  * then finishes the request in hand, so at least cfg->workers processes
  * take new connections throughout, and at most cfg->workers + 1 run.
  *
- * Interrupting a worker blocked in FCGX_Accept_r, as found in libfcgi 2.4
- * (libfcgi/os_unix.c, OS_Accept): the accept loop is
+ * Stopping a worker blocked in FCGX_Accept_r. libfcgi 2.4's OS_Accept
+ * (libfcgi/os_unix.c) loops
  *
  *	do {
  *		if (shutdownPending) break;
@@ -29,27 +29,31 @@
  *	} while (socket < 0 && errno == EINTR && !fail_on_intr &&
  *	    !shutdownPending);
  *
- * and a failed accept with shutdownPending set returns -1, so
- * FCGX_Accept_r returns a negative value. Hence the worker's SIGTERM
- * handler calls FCGX_ShutdownPending() and is installed without
- * SA_RESTART, so that accept() fails with EINTR instead of being restarted
- * by the kernel. That leaves the window the source itself marks ("There's
- * a window here"): a signal landing after the shutdownPending test and
- * before accept() is entered would leave the worker blocked until the next
- * connection. The handler closes this process's copy of the listening
- * socket as well (close(2) is async-signal-safe; the other processes'
- * copies are untouched), so an accept() entered after the handler fails
- * at once with EBADF. OS_Read/OS_Write only test shutdownNow, which
- * FCGX_ShutdownPending does not set, so a request in progress still
- * completes; worker_main must check *stop before each accept and must not
- * use or close listen_fd once *stop is set.
+ * and when accept fails with shutdownPending set (or with an errno it does
+ * not retry, such as EBADF) it returns -1, and FCGX_Accept_r a negative
+ * value. Setting shutdownPending (FCGX_ShutdownPending()) from a handler
+ * is therefore necessary but not enough: with SA_RESTART the kernel
+ * restarts the accept, and even without it there is the window the source
+ * marks ("There's a window here") between the test and the accept, where
+ * a signal leaves the worker blocked until the next connection comes.
+ * So the worker's SIGTERM handler also closes this process's copy of the
+ * listening socket (close(2) is async-signal-safe; the other processes'
+ * copies are untouched): an accept that is restarted, or entered after the
+ * handler ran, fails at once with EBADF, and OS_Accept returns -1.
+ *
+ * That makes SA_RESTART safe for the worker's handler, and it is set on
+ * purpose: without it a SIGTERM landing while a request is being read or
+ * written would fail that read(2) or write(2) with EINTR, which libfcgi's
+ * stream code takes as a broken connection, losing the request. With it,
+ * a request in progress completes (OS_Read/OS_Write only test shutdownNow,
+ * which FCGX_ShutdownPending does not set) and the worker exits when it
+ * next checks *stop. worker_main must check *stop before each accept and
+ * after a failed one, and must not use or close listen_fd once it is set.
  */
 #include "sup/sup.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,7 +74,7 @@
 #define SUP_WORKERS_MAX 1024
 #define SUP_BACKLOG 128
 #define SUP_TICK_MS 1000
-#define SUP_SPAWN_BURST 10     /* forks per second after the first ones */
+#define SUP_SPAWN_BURST 10     /* forks in any second, but at startup */
 #define SUP_GRACE_MS 1000      /* a replacement's life before the swap */
 #define SUP_STOP_MS 30000      /* from SIGTERM to SIGKILL */
 #define SUP_KILL_WAIT_MS 5000  /* after SIGKILL, before giving up */
@@ -107,7 +111,7 @@ static volatile sig_atomic_t sup_got_term;
 static volatile sig_atomic_t sup_got_hup;
 
 static volatile sig_atomic_t sup_worker_stop;
-static int sup_worker_fd = -1;
+static volatile sig_atomic_t sup_worker_fd = -1;
 
 /* Blocked in the supervisor except while it sleeps. */
 static const int sup_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
@@ -323,7 +327,7 @@ sup_worker(struct sup *s)
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = sup_worker_on_term;
-	sa.sa_flags = 0; /* no SA_RESTART: accept() must fail with EINTR */
+	sa.sa_flags = SA_RESTART; /* see the top of the file */
 	sigaction(SIGTERM, &sa, NULL);
 	sup_worker_stop = 0;
 	sup_worker_fd = s->fd;
@@ -550,7 +554,7 @@ sup_drain(struct sup *s)
 	int64_t now = sup_now(), giveup = now + SUP_STOP_MS + SUP_KILL_WAIT_MS;
 	int i, left;
 
-	log_info("sup: stopping %d workers", sup_active(s));
+	log_info("sup: stopping, workers: %d", sup_active(s));
 	sup_unlink(s);
 	close(s->fd);
 	s->fd = -1;
@@ -619,7 +623,7 @@ sup_run(const struct sup_config *cfg)
 		sigaction(sup_handled[i], &sa, &old[i]);
 	}
 
-	log_info("sup: listening on %s with %d workers", cfg->socket_path,
+	log_info("sup: listening on %s, workers: %d", cfg->socket_path,
 	    cfg->workers);
 	sup_fill(&s, sup_now(), 0);
 	for (;;) {

@@ -406,8 +406,8 @@ tpl_visit(const struct tpl_set *set, size_t i, unsigned char *state,
 		if (n->type != NODE_PARTIAL || state[n->partial] == 2)
 			continue;
 		if (state[n->partial] == 1) {
-			tpl_syntax(dir, t, n->line,
-			    "partial \"%s\" includes itself (a cycle)", n->s);
+			tpl_syntax(dir, t, n->line, "partial \"%s\" leads "
+			    "back to this template (a cycle)", n->s);
 			return -1;
 		}
 		if (tpl_visit(set, n->partial, state, dir) == -1)

@@ -12,7 +12,7 @@
 
 #define ARENA_BLOCK (64 * 1024)
 #define ARENA_DEFAULT_LIMIT ((size_t)64 * 1024 * 1024)
-#define ARENA_ALIGN (sizeof(max_align_t))
+#define ARENA_ALIGN (_Alignof(max_align_t))
 
 struct block {
 	struct block *next;

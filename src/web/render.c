@@ -88,8 +88,6 @@ static const struct {
 	{ "password-reset", "Your password was changed. Sign in with the new one." },
 };
 
-/* Returns the sentence for a flash code, or NULL for an unknown one. */
-const char *web_flash_text(const char *code);
 const char *
 web_flash_text(const char *code)
 {

@@ -61,6 +61,9 @@ void web_fail(struct ctx *c, enum err e, const char *page);
 /* 303 to location with a flash code shown on the next page. */
 void web_redirect_flash(struct ctx *c, const char *location, const char *flash);
 
+/* The sentence shown for a flash code; NULL for an unknown code. */
+const char *web_flash_text(const char *code);
+
 /* The HTTP status for an error code. */
 int web_status(enum err e);
 

@@ -49,6 +49,9 @@ skip_all(const char *why)
 	exit(0);
 }
 
+static bool tap_vresult(bool, const char *, va_list)
+	__attribute__((format(printf, 2, 0)));
+
 static bool
 tap_vresult(bool cond, const char *fmt, va_list ap)
 {

@@ -154,7 +154,8 @@ test_text_and_vars(void)
 	    "lone braces are text");
 	tpl_set(c, "name", "Ada");
 	is_string("Hi Ada!", one("a.html", "Hi {{name}}!", c), "a variable");
-	is_string("Ada|Ada|Ada", one("a.html", "{{ name }}|{{\tname\t}}|{{name  }}", c),
+	is_string("Ada|Ada|Ada",
+	    one("a.html", "{{ name }}|{{\tname\t}}|{{name  }}", c),
 	    "spaces and tabs around a name");
 	is_string("[]", one("a.html", "[{{nope}}]", c),
 	    "a missing name renders as the empty string");
@@ -164,7 +165,8 @@ test_text_and_vars(void)
 	    "missing names between text");
 	is_string("[]", one("a.html", "[{{name}}]", NULL),
 	    "a NULL context has no names");
-	is_string("ab", one("a.html", "a{{! a comment with <tags> & {braces} }}b", c),
+	is_string("ab",
+	    one("a.html", "a{{! a comment with <tags> & {braces} }}b", c),
 	    "a comment renders nothing");
 	is_string("a\nb", one("a.html", "a{{!\nmulti\nline\n}}\nb", c),
 	    "a multi-line comment renders nothing");
@@ -238,7 +240,8 @@ test_escaping(void)
 	tpl_set(c, "u", "<script>alert(1)</script>");
 	is_string("&lt;script&gt;alert(1)&lt;/script&gt;",
 	    one("a.html", "{{{u}}}", c),
-	    "{{{x}}} escapes a value set with tpl_set: no unescaping user input");
+	    "{{{x}}} escapes a value set with tpl_set: "
+	    "no unescaping user input");
 	tpl_setf(c, "u", "<i>%s</i>", "f");
 	is_string("&lt;i&gt;f&lt;/i&gt;", one("a.html", "{{{u}}}", c),
 	    "{{{x}}} escapes a value set with tpl_setf");
@@ -275,26 +278,32 @@ test_sections(void)
 	    "a row's own value first");
 	is_string("", one("a.html", "{{^people}}none{{/people}}", c),
 	    "an inverted section over a non-empty list renders nothing");
-	is_string("Acme &amp; Co", one("a.html", "{{#people}}{{/people}}{{org}}", c),
+	is_string("Acme &amp; Co",
+	    one("a.html", "{{#people}}{{/people}}{{org}}", c),
 	    "a row's value does not leak out of the section");
 
 	tpl_set_list(c, "people");
 	is_string("[]", one("a.html", "[" "{{#people}}x{{/people}}" "]", c),
 	    "tpl_set_list empties a list");
-	is_string("none", one("a.html", "{{#people}}x{{/people}}{{^people}}none{{/people}}", c),
+	is_string("none", one("a.html",
+	    "{{#people}}x{{/people}}{{^people}}none{{/people}}", c),
 	    "an empty list renders its inverted section");
-	is_string("none", one("a.html", "{{^absent}}none{{/absent}}{{#absent}}x{{/absent}}", c),
+	is_string("none", one("a.html",
+	    "{{^absent}}none{{/absent}}{{#absent}}x{{/absent}}", c),
 	    "an absent name renders its inverted section only");
 
 	tpl_set_bool(c, "yes", true);
 	tpl_set_bool(c, "no", false);
-	is_string("[Y:Acme &amp; Co]", one("a.html", "[{{#yes}}Y:{{org}}{{/yes}}{{#no}}N{{/no}}]", c),
-	    "a true boolean renders once with the current context; false not at all");
+	is_string("[Y:Acme &amp; Co]",
+	    one("a.html", "[{{#yes}}Y:{{org}}{{/yes}}{{#no}}N{{/no}}]", c),
+	    "a true boolean renders once with the current context; "
+	    "false not at all");
 	is_string("[N]", one("a.html", "[{{^yes}}Y{{/yes}}{{^no}}N{{/no}}]", c),
 	    "inverted booleans");
 	tpl_set(c, "s", "text");
 	tpl_set(c, "e", "");
-	is_string("[text]", one("a.html", "[{{#s}}{{s}}{{/s}}{{#e}}E{{/e}}]", c),
+	is_string("[text]",
+	    one("a.html", "[{{#s}}{{s}}{{/s}}{{#e}}E{{/e}}]", c),
 	    "a non-empty string renders once; an empty one not at all");
 	is_string("[E]", one("a.html", "[{{^s}}S{{/s}}{{^e}}E{{/e}}]", c),
 	    "inverted strings");
@@ -310,7 +319,8 @@ test_sections(void)
 	tpl_set(r, "v", "2");
 	is_string("row2", one("a.html", "{{#s}}{{v}}{{/s}}", c),
 	    "tpl_add_row on a list appends");
-	is_string("xx", one("a.html", "{{#yes}}{{#yes}}x{{/yes}}{{/yes}}{{#yes}}x{{/yes}}", c),
+	is_string("xx", one("a.html",
+	    "{{#yes}}{{#yes}}x{{/yes}}{{/yes}}{{#yes}}x{{/yes}}", c),
 	    "a section nested in a section of the same name");
 
 	/* Lists within rows of lists; names resolve through two parents. */
@@ -413,9 +423,7 @@ test_render_api(void)
 	is_int(0, tpl_render(set, "a.html", c, &b), "and again");
 	is_string("head:<p>1</p><p>1</p>", b.data,
 	    "rendering appends and gives the same output every time");
-	b.len = 0;
-	b.data[0] = '\0';
-	fflush(stderr);
+	buf_clear(&b);
 	is_int(-1, tpl_render(set, "nope.html", c, &b),
 	    "tpl_render of an unknown name is -1");
 	is_int(-1, tpl_render(set, "a", c, &b),
@@ -466,12 +474,14 @@ test_loading(void)
 	    !tpl_has(set, ".hidden.html") && !tpl_has(set, "sub.html") &&
 	    !tpl_has(set, "pipe.html") && !tpl_has(set, "x.html~"),
 	    "and nothing else");
-	is_string("mail", render(set, "mail.txt", NULL), "a .txt template renders");
+	is_string("mail", render(set, "mail.txt", NULL),
+	    "a .txt template renders");
 	tpl_free(set);
 
 	/* One broken template spoils the whole set. */
 	put(dir, "broken.html", "{{#a}}");
-	ok(load_dir(dir, &log) == NULL, "a bad template among good ones fails the load");
+	ok(load_dir(dir, &log) == NULL,
+	    "a bad template among good ones fails the load");
 	contains(log, "broken.html:1", "and names the file and line");
 	rmtree(dir);
 
@@ -528,7 +538,8 @@ test_syntax_errors(void)
 		{ "{{#a}}\n{{b}}\n{{/a}}\n{{x y}}", "bad.html:4:",
 		    "line numbers after a section" },
 		{ "x\n{{>missing.html}}", "bad.html:2:", "unknown partial" },
-		{ "{{>missing}}", "bad.html:1:", "unknown partial without extension" },
+		{ "{{>missing}}", "bad.html:1:",
+		    "unknown partial without extension" },
 		{ "{{>bad.html}}", "bad.html:1:", "a template including itself" },
 		{ "{{>bad}}", "bad.html:1:", "itself without extension" },
 		{ "{{#a}}{{>bad.html}}{{/a}}", "bad.html:1:",

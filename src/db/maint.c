@@ -1,0 +1,158 @@
+/*
+ * Schema migrations and purges.
+ */
+#include "db/maint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/arena.h"
+#include "util/log.h"
+
+#define MIGRATION_MAX (4 * 1024 * 1024)
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* True for names of the form NNN_word.sql. */
+static bool
+migration_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 9 || strcmp(s + n - 4, ".sql") != 0 || s[3] != '_')
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static char *
+read_file(struct arena *a, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	size_t n;
+
+	if (f == NULL) {
+		log_err("migrate: %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	p = arena_alloc(a, MIGRATION_MAX + 1);
+	n = fread(p, 1, MIGRATION_MAX, f);
+	if (ferror(f) || !feof(f)) {
+		log_err("migrate: %s: unreadable or too large", path);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	p[n] = '\0';
+	return p;
+}
+
+static enum err
+apply(struct db *db, struct arena *a, const char *dir, const char *name)
+{
+	char *sql = read_file(a, arena_printf(a, "%s/%s", dir, name));
+	enum err e;
+
+	if (sql == NULL)
+		return ERR_DATABASE;
+	if ((e = db_q(db, a, NULL, "BEGIN", DB_END)) != ERR_OK)
+		return e;
+	if ((e = db_exec_script(db, sql)) == ERR_OK)
+		e = db_q(db, a, NULL, "INSERT INTO schema_migrations (version) "
+		    "VALUES ($1)", name, DB_END);
+	if (e == ERR_OK)
+		e = db_q(db, a, NULL, "COMMIT", DB_END);
+	if (e != ERR_OK) {
+		(void)db_q(db, a, NULL, "ROLLBACK", DB_END);
+		log_err("migrate: %s failed; nothing of it was applied", name);
+		return ERR_DATABASE;
+	}
+	log_info("migrate: applied %s", name);
+	return ERR_OK;
+}
+
+enum err
+db_migrate(struct db *db, struct arena *a, const char *dir, int *applied)
+{
+	struct db_rows *done;
+	struct dirent *de;
+	DIR *d;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	enum err e;
+
+	*applied = 0;
+	if ((e = db_ensure(db)) != ERR_OK)
+		return e;
+	if ((e = db_q(db, a, NULL, "SELECT pg_advisory_lock(hashtextextended("
+	    "'roster:migrate', 0))", DB_END)) != ERR_OK)
+		return e;
+	e = db_q(db, a, NULL, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+	    DB_END);
+	if (e == ERR_OK)
+		e = db_q(db, a, &done, "SELECT version FROM schema_migrations", DB_END);
+	if (e != ERR_OK)
+		goto out;
+	if ((d = opendir(dir)) == NULL) {
+		log_err("migrate: %s: %s", dir, strerror(errno));
+		e = ERR_DATABASE;
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!migration_name(de->d_name))
+			continue;
+		if (n == cap) {
+			char **p;
+
+			cap = cap ? cap * 2 : 16;
+			p = arena_calloc(a, cap, sizeof(*p));
+			if (n)
+				memcpy(p, names, n * sizeof(*p));
+			names = p;
+		}
+		names[n++] = arena_strdup(a, de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n && e == ERR_OK; i++) {
+		bool seen = false;
+
+		for (int r = 0; r < done->nrows; r++)
+			if (strcmp(db_val(done, r, 0), names[i]) == 0)
+				seen = true;
+		if (seen)
+			continue;
+		if ((e = apply(db, a, dir, names[i])) == ERR_OK)
+			(*applied)++;
+	}
+out:
+	(void)db_q(db, a, NULL, "SELECT pg_advisory_unlock(hashtextextended("
+	    "'roster:migrate', 0))", DB_END);
+	return e;
+}
+
+enum err
+db_purge_join_requests(struct db *db, struct arena *a, long long *n)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, "DELETE FROM join_requests WHERE status = "
+	    "'pending_confirmation' AND confirm_expires_at < now()", DB_END);
+	if (e == ERR_OK)
+		*n = r->affected;
+	return e;
+}

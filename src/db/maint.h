@@ -1,0 +1,26 @@
+/*
+ * Maintenance: schema migrations and purging of expired rows.
+ */
+#ifndef ROSTER_DB_MAINT_H
+#define ROSTER_DB_MAINT_H
+
+#include "util/err.h"
+
+struct arena;
+struct db;
+
+/*
+ * Applies the files NNN_name.sql of dir in name order, each once, each in
+ * its own transaction, recording them in schema_migrations, while holding
+ * an advisory lock so concurrent runs wait for each other. Writes how many
+ * were applied to *applied. ERR_DATABASE (logged) on any failure; the
+ * failing migration leaves no trace.
+ */
+enum err db_migrate(struct db *db, struct arena *a, const char *dir,
+    int *applied);
+
+/* Deletes join requests that were never confirmed and whose link expired;
+ * writes the count. */
+enum err db_purge_join_requests(struct db *db, struct arena *a, long long *n);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * roster-fcgi: the web workers. Reads the configuration, compiles the
+ * templates and maps the shared metrics once, then hands over to the
+ * prefork supervisor; each worker opens its own database connection and
+ * serves FastCGI requests until told to stop.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "http/fcgi.h"
+#include "sup/sup.h"
+#include "tpl/tpl.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "web/web.h"
+
+struct app {
+	struct conf conf;
+	struct tpl_set *tpl;
+};
+
+static int
+worker_main(void *arg, int listen_fd, volatile sig_atomic_t *stop)
+{
+	struct app *app = arg;
+	struct web w = { .conf = &app->conf, .tpl = app->tpl };
+	struct arena *a;
+	int rc;
+
+	w.domain.db = db_open(app->conf.database_url);
+	w.domain.conf = &app->conf;
+	w.domain.notify = web_notify;
+	w.domain.notify_ctx = &w;
+	web_routes_init();
+	a = arena_new(0);
+	rc = fcgi_serve(listen_fd, a, web_handle, &w, stop);
+	arena_free(a);
+	db_close(w.domain.db);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct app app;
+	struct sup_config sc;
+	const char *dir;
+	int rc;
+
+	log_init("roster-fcgi");
+	if (argc > 1) {
+		fprintf(stderr, "usage: roster-fcgi (configured by ROSTER_* "
+		    "environment variables)\n");
+		return 2;
+	}
+	if (crypto_init() == -1 || conf_load(&app.conf, true) == -1)
+		return 1;
+	dir = arena_printf(arena_new(0), "%s/templates", app.conf.data_dir);
+	if ((app.tpl = tpl_load(dir)) == NULL) {
+		log_err("cannot load templates from %s", dir);
+		return 1;
+	}
+	if (metrics_init() == -1)
+		return 1;
+	memset(&sc, 0, sizeof(sc));
+	sc.socket_path = app.conf.socket_path;
+	sc.workers = (int)app.conf.workers;
+	sc.worker_main = worker_main;
+	sc.ctx = &app;
+	log_info("starting %d workers on %s", sc.workers, sc.socket_path);
+	rc = sup_run(&sc);
+	tpl_free(app.tpl);
+	keys_wipe(&app.conf.keys);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,110 @@
+/*
+ * rosterctl: operations from the command line — migrations, platform
+ * admins, purging expired rows.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "crypto/crypto.h"
+#include "db/account.h"
+#include "db/db.h"
+#include "db/maint.h"
+#include "domain/account.h"
+#include "util/arena.h"
+#include "util/log.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: rosterctl migrate\n"
+	    "       rosterctl bootstrap-admin EMAIL\n"
+	    "       rosterctl purge-expired\n");
+}
+
+/* rosterctl never sends email itself; a notice here is a bug. */
+static enum err
+no_notify(void *ctx, struct db *db, struct arena *a, const struct notice *n)
+{
+	return ERR_INTERNAL;
+}
+
+static int
+cmd_migrate(struct domain *d, struct arena *a)
+{
+	int applied;
+	const char *dir = arena_printf(a, "%s/sql", d->conf->data_dir);
+
+	if (db_migrate(d->db, a, dir, &applied) != ERR_OK)
+		return 1;
+	printf("migrations applied: %d\n", applied);
+	return 0;
+}
+
+static int
+cmd_bootstrap_admin(struct domain *d, struct arena *a, const char *email)
+{
+	char *link;
+	enum err e = account_bootstrap_admin(d, a, email, &link);
+
+	if (e != ERR_OK) {
+		fprintf(stderr, "rosterctl: %s\n", err_str(e));
+		return 1;
+	}
+	if (link != NULL)
+		printf("created platform admin %s\nset a password within 24 hours at:\n%s\n",
+		    email, link);
+	else
+		printf("promoted %s to platform admin\n", email);
+	return 0;
+}
+
+static int
+cmd_purge(struct domain *d, struct arena *a)
+{
+	long long sessions = 0, events = 0, joins = 0;
+
+	if (db_purge_sessions(d->db, a, &sessions, &events) != ERR_OK ||
+	    db_purge_join_requests(d->db, a, &joins) != ERR_OK)
+		return 1;
+	printf("expired join requests deleted: %lld\n"
+	    "expired sessions deleted: %lld\n"
+	    "old rate-limit events deleted: %lld\n", joins, sessions, events);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct conf conf;
+	struct domain d = { .notify = no_notify };
+	struct arena *a;
+	int rc = 2;
+
+	log_init("rosterctl");
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	if (crypto_init() == -1 ||
+	    conf_load(&conf, strcmp(argv[1], "migrate") != 0) == -1)
+		return 1;
+	d.conf = &conf;
+	d.db = db_open(conf.database_url);
+	a = arena_new(0);
+	if (db_ensure(d.db) != ERR_OK) {
+		fprintf(stderr, "rosterctl: cannot connect to the database\n");
+		rc = 1;
+	} else if (strcmp(argv[1], "migrate") == 0 && argc == 2)
+		rc = cmd_migrate(&d, a);
+	else if (strcmp(argv[1], "bootstrap-admin") == 0 && argc == 3)
+		rc = cmd_bootstrap_admin(&d, a, argv[2]);
+	else if (strcmp(argv[1], "purge-expired") == 0 && argc == 2)
+		rc = cmd_purge(&d, a);
+	else
+		usage();
+	arena_free(a);
+	db_close(d.db);
+	return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * The notifier the domain calls to queue an email: picks the templates
+ * for the notice's kind, renders the text and HTML bodies, and writes the
+ * message to the encrypted outbox inside the caller's transaction.
+ */
+#include "web/web.h"
+
+#include <time.h>
+
+#include "conf.h"
+#include "mail/mail.h"
+#include "tpl/tpl.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+static const struct {
+	const char *kind;    /* outbox kind */
+	const char *txt;     /* plain-text template */
+	const char *html;    /* HTML template */
+	const char *subject; /* invitations add the organization's name */
+} kinds[NOTICE__MAX] = {
+	[NOTICE_CONFIRM_EMAIL] = { "confirm_email", "mail-confirm.txt",
+	    "mail-confirm.html", "Confirm your email address" },
+	[NOTICE_RESET_PASSWORD] = { "reset_password", "mail-reset.txt",
+	    "mail-reset.html", "Reset your Roster password" },
+	[NOTICE_INVITATION] = { "invitation", "mail-invitation.txt",
+	    "mail-invitation.html", "You are invited to join " },
+};
+
+static char *
+render(const struct tpl_set *t, struct arena *a, const char *name,
+    const struct tpl_ctx *data)
+{
+	struct buf b;
+
+	buf_init(&b, a);
+	if (tpl_render(t, name, data, &b) == -1) {
+		log_err("mail: no template %s", name);
+		return NULL;
+	}
+	return b.data;
+}
+
+enum err
+web_notify(void *wp, struct db *db, struct arena *a, const struct notice *n)
+{
+	struct web *w = wp;
+	struct tpl_ctx *data = tpl_ctx_new(a);
+	struct mail_msg m = { .to = n->to };
+	char expires[64] = "";
+	enum err e;
+
+	if ((unsigned)n->kind >= NOTICE__MAX)
+		return ERR_INTERNAL;
+	if (n->expires > 0) {
+		time_t t = (time_t)n->expires;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(expires, sizeof(expires), "%Y-%m-%d %H:%M UTC", &tm);
+	}
+	tpl_set(data, "link", n->link);
+	tpl_set(data, "name", n->name);
+	tpl_set(data, "org_name", n->org_name);
+	tpl_set(data, "inviter", n->inviter);
+	tpl_set(data, "role", n->role);
+	tpl_set(data, "expires", expires);
+	tpl_set(data, "base_url", w->conf->base_url);
+	m.subject = arena_printf(a, "%s%s", kinds[n->kind].subject,
+	    n->kind == NOTICE_INVITATION && n->org_name ? n->org_name : "");
+	m.text = render(w->tpl, a, kinds[n->kind].txt, data);
+	m.html = render(w->tpl, a, kinds[n->kind].html, data);
+	if (m.text == NULL || m.html == NULL)
+		return ERR_INTERNAL;
+	e = mail_enqueue(db, a, &w->conf->keys, kinds[n->kind].kind, &m,
+	    w->conf->mail_from, n->invitation_id, NULL);
+	if (e == ERR_OK)
+		metrics_add(C_EMAILS_QUEUED, 1);
+	return e;
+}

@@ -1,0 +1,125 @@
+/*
+ * Organization pages: creation, the roster, the audit trail.
+ */
+#include "web/web.h"
+
+#include "domain/org.h"
+#include "tpl/tpl.h"
+#include "util/arena.h"
+
+static const char *
+field(const struct ctx *c, const char *name)
+{
+	const char *v = http_param(&c->req->form, name);
+
+	return v ? v : "";
+}
+
+void
+web_org_new(struct ctx *c)
+{
+	tpl_set(c->page, "title", "New organization");
+	web_render(c, 200, "org-new");
+}
+
+void
+web_org_create(struct ctx *c)
+{
+	struct org o;
+	enum err e;
+
+	tpl_set(c->page, "title", "New organization");
+	tpl_set(c->page, "name", field(c, "name"));
+	tpl_set(c->page, "slug", field(c, "slug"));
+	e = org_create(c->d, c->a, c->user, field(c, "name"), field(c, "slug"), &o);
+	if (e != ERR_OK) {
+		web_fail(c, e, "org-new");
+		return;
+	}
+	web_redirect_flash(c, arena_printf(c->a, "/orgs/%s", o.slug), "org-created");
+}
+
+/* Opens the organization of the route for the signed-in user, setting the
+ * page's org fields; renders the 404 and returns -1 otherwise. */
+static int
+open_org(struct ctx *c, struct org *o, enum role *role)
+{
+	enum err e = org_open(c->d, c->a, c->user, c->req->route_args[0], o, role);
+
+	if (e != ERR_OK) {
+		web_fail(c, e, NULL);
+		return -1;
+	}
+	tpl_set(c->page, "org_name", o->name);
+	tpl_set(c->page, "org_slug", o->slug);
+	tpl_set(c->page, "my_role", org_role_str(*role));
+	tpl_set_bool(c->page, "manager", org_role_manages(*role));
+	tpl_set_bool(c->page, "owner", *role == ROLE_OWNER);
+	return 0;
+}
+
+void
+web_org_show(struct ctx *c)
+{
+	struct member *m;
+	struct org o;
+	enum role role;
+	int n;
+	enum err e;
+
+	if (open_org(c, &o, &role) == -1)
+		return;
+	tpl_set(c->page, "title", o.name);
+	if ((e = org_members(c->d, c->a, &o, &m, &n)) != ERR_OK) {
+		web_fail(c, e, NULL);
+		return;
+	}
+	tpl_set_list(c->page, "rows");
+	for (int i = 0; i < n; i++) {
+		struct tpl_ctx *row;
+
+		/* Pending owner-adds are for managers' eyes only. */
+		if (m[i].status[0] != 'a' && !org_role_manages(role))
+			continue;
+		row = tpl_add_row(c->page, "rows");
+		tpl_set_bool(row, "member", true);
+		tpl_set(row, "member_id", m[i].id);
+		tpl_set(row, "user_id", m[i].user_id);
+		tpl_set(row, "email", m[i].email);
+		tpl_set(row, "name", m[i].display_name);
+		tpl_set(row, "role", m[i].role);
+		tpl_set(row, "status", m[i].status[0] == 'a' ? "active" : "awaiting-consent");
+		tpl_set(row, "since", m[i].since);
+	}
+	web_render(c, 200, "org-members");
+}
+
+void
+web_org_audit(struct ctx *c)
+{
+	struct audit_row *r;
+	struct org o;
+	enum role role;
+	int n;
+	enum err e;
+
+	if (open_org(c, &o, &role) == -1)
+		return;
+	tpl_set(c->page, "title", "Audit trail");
+	if ((e = org_audit(c->d, c->a, &o, role, &r, &n)) != ERR_OK) {
+		web_fail(c, e, NULL);
+		return;
+	}
+	tpl_set_list(c->page, "events");
+	for (int i = 0; i < n; i++) {
+		struct tpl_ctx *row = tpl_add_row(c->page, "events");
+
+		tpl_set(row, "at", r[i].at);
+		tpl_set(row, "actor", r[i].actor);
+		tpl_set(row, "action", r[i].action);
+		tpl_set(row, "subject_type", r[i].subject_type);
+		tpl_set(row, "subject_id", r[i].subject_id);
+		tpl_set(row, "data", r[i].data);
+	}
+	web_render(c, 200, "org-audit");
+}

@@ -1,0 +1,73 @@
+/*
+ * Tests for src/util/arena.c and src/util/buf.c.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+int
+main(void)
+{
+	struct arena *a = arena_new(0);
+	struct buf b, h;
+	char *p, *big;
+	int aligned = 1, zeroed = 1;
+
+	plan_lazy();
+
+	for (int i = 1; i < 200; i++) {
+		p = arena_alloc(a, (size_t)i);
+		if ((uintptr_t)p % _Alignof(max_align_t) != 0)
+			aligned = 0;
+		for (int k = 0; k < i; k++)
+			if (p[k] != 0)
+				zeroed = 0;
+		memset(p, 0xab, (size_t)i);
+	}
+	ok(aligned, "every allocation is aligned for any type");
+	ok(zeroed, "every allocation is zeroed");
+	big = arena_alloc(a, 1 << 20);
+	memset(big, 1, 1 << 20);
+	ok(arena_used(a) >= (1 << 20), "a block larger than the chunk size works");
+	is_string("hello", arena_strdup(a, "hello"), "strdup copies");
+	is_string("hel", arena_strndup(a, "hello", 3), "strndup copies n bytes");
+	ok(arena_strdup(a, NULL) == NULL, "strdup of NULL is NULL");
+	is_string("x=42 y=ab", arena_printf(a, "x=%d y=%s", 42, "ab"), "printf formats");
+	arena_reset(a);
+	is_int(0, (long long)arena_used(a), "reset releases everything");
+	p = arena_alloc(a, 16);
+	ok(p[0] == 0 && p[15] == 0, "memory after reset is zeroed again");
+	for (int round = 0; round < 100; round++) {
+		(void)arena_alloc(a, 100000);
+		arena_reset(a);
+	}
+	ok(1, "100 grow-and-reset rounds do not leak (ASan checks)");
+
+	buf_init(&b, a);
+	is_string("", b.data, "a new buffer is an empty string");
+	for (int i = 0; i < 1000; i++)
+		buf_puts(&b, "abc");
+	is_int(3000, (long long)b.len, "appends accumulate");
+	ok(strlen(b.data) == 3000, "buffer stays NUL-terminated");
+	buf_printf(&b, "%05d", 7);
+	ok(memcmp(b.data + 3000, "00007", 6) == 0, "printf appends");
+	buf_clear(&b);
+	is_int(0, (long long)b.len, "clear empties");
+	buf_append(&b, "a\0b", 3);
+	is_int(3, (long long)b.len, "binary appends keep NUL bytes");
+
+	buf_init(&h, NULL);
+	for (int i = 0; i < 10000; i++)
+		buf_putc(&h, 'z');
+	is_int(10000, (long long)h.len, "heap buffer grows");
+	buf_free(&h);
+	is_int(0, (long long)h.len, "heap buffer frees");
+
+	arena_free(a);
+	arena_free(NULL);
+	ok(1, "arena_free(NULL) is harmless");
+	return done_testing();
+}
