@@ -24,6 +24,14 @@ struct db {
 	char constraint[64];
 };
 
+/* Server notices ("relation already exists, skipping") are not errors. */
+static void
+db_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static void
 db_connect(struct db *db)
 {
@@ -31,6 +39,7 @@ db_connect(struct db *db)
 		PQfinish(db->conn);
 	db->conn = PQconnectdb(db->conninfo);
 	db->broken = PQstatus(db->conn) != CONNECTION_OK;
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	if (db->broken)
 		log_warn("db: cannot connect: %s", PQerrorMessage(db->conn));
 }

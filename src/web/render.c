@@ -97,6 +97,35 @@ web_flash_text(const char *code)
 	return NULL;
 }
 
+/* The title of a page that shows only an error. */
+static const char *
+page_title(const char *page)
+{
+	static const struct {
+		const char *page, *title;
+	} titles[] = {
+		{ "not-found", "Not found" },
+		{ "forbidden", "Not allowed" },
+		{ "bad-request", "Bad request" },
+		{ "too-large", "Too large" },
+		{ "unavailable", "Unavailable" },
+		{ "method-not-allowed", "Method not allowed" },
+		{ "unsupported-media-type", "Unsupported form encoding" },
+		{ "token-invalid", "Link not valid" },
+		{ "invitation-invalid", "Invitation not valid" },
+		{ "invitation-expired", "Invitation expired" },
+		{ "invitation-revoked", "Invitation withdrawn" },
+		{ "invitation-declined", "Invitation declined" },
+		{ "invitation-already-accepted", "Invitation already accepted" },
+		{ "join-expired", "Link expired" },
+	};
+
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+		if (strcmp(titles[i].page, page) == 0)
+			return titles[i].title;
+	return "Error";
+}
+
 int
 web_status(enum err e)
 {
@@ -123,6 +152,10 @@ web_render(struct ctx *c, int status, const char *name)
 		tpl_set(c->page, "flash", flash);
 		tpl_set(c->page, "flash_text", web_flash_text(flash));
 	}
+	/* Pages of their own have a template of that name; the many error
+	 * pages share one. */
+	if (!tpl_has(c->w->tpl, file))
+		file = "error.html";
 	if (tpl_render(c->w->tpl, file, c->page, &body) == -1) {
 		log_err("web: no template %s", file);
 		buf_clear(&body);
@@ -142,8 +175,10 @@ web_fail(struct ctx *c, enum err e, const char *page)
 {
 	const struct err_view *v = &err_views[(unsigned)e < ERR__MAX ? e : ERR_INTERNAL];
 
-	if (page == NULL)
+	if (page == NULL) {
 		page = v->page ? v->page : "error";
+		tpl_set(c->page, "title", page_title(page));
+	}
 	tpl_set(c->page, "error", err_str(e));
 	tpl_set(c->page, "error_text", v->text);
 	if (e == ERR_DATABASE || e == ERR_RETRY_EXHAUSTED)

@@ -35,8 +35,8 @@ counters_block(const unsigned long long v[C__MAX])
 		"Rate limiter checks that could not be made.",
 		"Emails put in the outbox.", "Failed sign-in attempts.",
 		"Database connections re-established.",
-		"Transactions retried after a serialization failure or "
-		"deadlock.",
+		("Transactions retried after a serialization failure or "
+		"deadlock."),
 	};
 	struct buf b;
 	int i;
