@@ -257,17 +257,36 @@ db_sqlstate(const struct db *db)
 	return db->sqlstate;
 }
 
+static enum err
+db_simple(struct db *db, const char *sql)
+{
+	return db_exec(db, NULL, NULL, sql, 0, NULL);
+}
+
+enum err
+db_savepoint(struct db *db)
+{
+	return db_simple(db, "SAVEPOINT roster_step");
+}
+
+enum err
+db_savepoint_release(struct db *db)
+{
+	return db_simple(db, "RELEASE SAVEPOINT roster_step");
+}
+
+enum err
+db_savepoint_rollback(struct db *db)
+{
+	return db_simple(db, "ROLLBACK TO SAVEPOINT roster_step");
+}
+
 bool
 db_in_tx(const struct db *db)
 {
 	return db->in_tx;
 }
 
-static enum err
-db_simple(struct db *db, const char *sql)
-{
-	return db_exec(db, NULL, NULL, sql, 0, NULL);
-}
 
 /*
  * A serialization failure or deadlock is retried, and so is a unique

@@ -86,6 +86,16 @@ const char *db_sqlstate(const struct db *db);
 enum err db_tx(struct db *db, enum err (*fn)(struct db *db, void *arg),
     void *arg);
 
+/*
+ * A savepoint inside the running transaction, so that a step allowed to
+ * fail (the rate limiter fails open) can be undone without ending it:
+ * db_savepoint, then db_savepoint_release on success or
+ * db_savepoint_rollback on failure. One level only.
+ */
+enum err db_savepoint(struct db *db);
+enum err db_savepoint_release(struct db *db);
+enum err db_savepoint_rollback(struct db *db);
+
 /* True while a transaction opened by db_tx is running. */
 bool db_in_tx(const struct db *db);
 

@@ -35,6 +35,7 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(remove_tree);
 use File::Temp qw(tempdir);
+use HTTP::Tiny;
 use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(WNOHANG);
@@ -150,7 +151,7 @@ sub _start {
 	return if $opt{db_only};
 
 	$self->start_mailer unless defined $opt{mailer} && !$opt{mailer};
-	$self->_spawn('roster-fcgi', [ "$BUILDDIR/roster-fcgi" ], server => 1);
+	$self->_spawn('roster-fcgi', [ "$BUILDDIR/roster-fcgi" ]);
 
 	$self->_render_nginx;
 	my @nginx = $self->_nginx_cmd;
@@ -231,7 +232,7 @@ sub _server_env {
 }
 
 sub _spawn {
-	my ($self, $name, $cmd, %o) = @_;
+	my ($self, $name, $cmd) = @_;
 	my $log = "$self->{state}/log/$name.log";
 	my %env = $name eq 'nginx' ? $self->_child_env : $self->_server_env;
 	my $pid = fork // die "fork: $!\n";
@@ -241,7 +242,7 @@ sub _spawn {
 		open STDOUT, '>>', $log;
 		open STDERR, '>&', \*STDOUT;
 		%ENV = %env;
-		exec { $cmd->[0] } @$cmd;
+		{ no warnings 'exec'; exec { $cmd->[0] } @$cmd; }
 		print STDERR "exec $cmd->[0]: $!\n";
 		POSIX::_exit(127);
 	}
@@ -284,10 +285,19 @@ sub _stop_child {
 sub start_mailer {
 	my ($self) = @_;
 	return if $self->{pids}{'roster-mailer'};
-	$self->_spawn('roster-mailer', [ "$BUILDDIR/roster-mailer" ], server => 1);
+	$self->_spawn('roster-mailer', [ "$BUILDDIR/roster-mailer" ]);
 }
 
 sub stop_mailer { $_[0]->_stop_child('roster-mailer', 'TERM', 15) }
+
+# Stops roster-fcgi with SIGTERM (it drains its workers) and returns its
+# wait status (0: a clean exit), or undef when it was not running.
+sub stop_fcgi {
+	my ($self, $secs) = @_;
+	return undef unless $self->{pids}{'roster-fcgi'};
+	$self->_stop_child('roster-fcgi', 'TERM', $secs // 20);
+	return $self->{exit}{'roster-fcgi'};
+}
 
 # Pid of the roster-fcgi supervisor.
 sub fcgi_pid { $_[0]{pids}{'roster-fcgi'} }
@@ -314,12 +324,14 @@ sub signal_fcgi {
 	return kill($sig, $pid);
 }
 
-# Runs the built rosterctl with the stack's environment. Returns
+# Runs the built rosterctl with the stack's environment (a leading hash
+# ref adds or overrides variables). Returns
 # { status => exit code, out => stdout, err => stderr }.
 sub rosterctl {
 	my ($self, @args) = @_;
+	my %extra = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
 	my ($st, $out, $err) = $self->_run(cmd => [ "$BUILDDIR/rosterctl", @args ],
-	    env => { $self->_child_env });
+	    env => { $self->_child_env(%extra) });
 	return { status => $st, out => $out, err => $err };
 }
 
@@ -331,7 +343,7 @@ sub _run {
 	unshift @cmd, qw(runuser -u postgres --) if $a{as_pg} && $IS_ROOT;
 	my $tmp = "$self->{state}/tmp";
 	my $n = ++$self->{runs};
-	my ($in, $out, $err) = map { "$tmp/run$n.$_" } qw(in out err);
+	my ($in, $out, $err) = map { "$tmp/run$$.$n.$_" } qw(in out err);
 	_write_file($in, $a{stdin} // '', 0644);
 	my $pid = fork // die "fork: $!\n";
 	if (!$pid) {
@@ -341,7 +353,7 @@ sub _run {
 		open STDERR, '>', $err;
 		%ENV = %{ $a{env} } if $a{env};
 		chdir '/';
-		exec { $cmd[0] } @cmd;
+		{ no warnings 'exec'; exec { $cmd[0] } @cmd; }
 		print STDERR "exec $cmd[0]: $!\n";
 		POSIX::_exit(127);
 	}
@@ -391,8 +403,8 @@ sub _pg_init {
 	    '-E', 'UTF8', '-N');
 	my ($st, $out, $err) = $self->_run(cmd => [ @base, '--locale=C.UTF-8' ], as_pg => 1);
 	if ($st != 0) {
-		$self->_run(cmd => [ 'rm', '-rf', "$s/pg/" . $_ ], as_pg => 1)
-		    for map { s{.*/}{}r } glob("$s/pg/*");
+		# Without the C.UTF-8 locale, plain C still stores UTF-8.
+		remove_tree($_) for glob("$s/pg/*");
 		($st, $out, $err) = $self->_run(cmd => [ @base, '--locale=C' ], as_pg => 1);
 	}
 	_append_file("$s/log/initdb.log", $out . $err);
@@ -402,14 +414,7 @@ sub _pg_init {
 		'', "listen_addresses = ''", "unix_socket_directories = '$sock/pgsock'",
 		"port = $self->{pg_port}", 'fsync = off', 'synchronous_commit = off',
 		'full_page_writes = off', 'max_connections = 50', '');
-	my $pgconf = "$s/pg/postgresql.conf";
-	if ($IS_ROOT) {
-		open my $fh, '>>', $pgconf or die "$pgconf: $!\n";
-		print $fh $conf;
-		close $fh;
-	} else {
-		_append_file($pgconf, $conf);
-	}
+	_append_file("$s/pg/postgresql.conf", $conf);
 }
 
 # Stops the cluster (fast shutdown): for tests of a database outage.
@@ -504,6 +509,32 @@ sub sql_error {
 	$e{sqlstate} //= '';
 	$e{constraint} //= '';
 	return \%e;
+}
+
+# Test assertions: SQL that must succeed, and SQL that must fail with a
+# given SQLSTATE and (when given) constraint name.
+sub sql_ok {
+	my ($self, $sql, $name) = @_;
+	my $e = $self->sql_error($sql);
+	my $tb = Test::More->builder;
+	my $ok = $tb->ok(!$e, $name // "succeeds: $sql");
+	$tb->diag("error: $e->{text}") if $e;
+	return $ok;
+}
+
+sub sql_fails {
+	my ($self, $sql, $sqlstate, $constraint, $name) = @_;
+	my $e = $self->sql_error($sql);
+	my $tb = Test::More->builder;
+	$name //= "fails with $sqlstate" . ($constraint ? " ($constraint)" : '');
+	my $ok = $e && $e->{sqlstate} eq $sqlstate
+	    && (!defined $constraint || $e->{constraint} eq $constraint);
+	$tb->ok($ok, $name);
+	if (!$ok) {
+		$tb->diag($e ? "got $e->{sqlstate} ($e->{constraint}): $e->{message}" : 'but it succeeded');
+		$tb->diag("SQL: $sql");
+	}
+	return $ok;
 }
 
 # ---- mail ----------------------------------------------------------------------

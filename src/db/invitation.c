@@ -1,0 +1,227 @@
+/*
+ * SQL for organization invitations.
+ */
+#include "db/invitation.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/arena.h"
+
+/* The state is computed by the database so that expiry follows its clock. */
+#define INV_COLS \
+	"i.id, i.organization_id, o.slug, o.name, i.email, i.role, " \
+	"i.invited_by, coalesce(u.display_name, ''), " \
+	"to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
+	"extract(epoch FROM i.expires_at)::bigint, " \
+	"coalesce((SELECT status FROM outbox x WHERE x.invitation_id = i.id " \
+	"  ORDER BY x.id DESC LIMIT 1), 'queued'), " \
+	"CASE WHEN i.accepted_at IS NOT NULL THEN 2 " \
+	"  WHEN i.revoked_at IS NOT NULL THEN 3 " \
+	"  WHEN i.declined_at IS NOT NULL THEN 4 " \
+	"  WHEN i.expires_at <= now() THEN 1 ELSE 0 END"
+#define INV_FROM \
+	" FROM invitations i JOIN organizations o ON o.id = i.organization_id " \
+	"LEFT JOIN users u ON u.id = i.invited_by "
+#define OPEN_ROW \
+	"i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.declined_at IS NULL"
+
+static void
+inv_from_row(const struct db_rows *r, int row, struct invitation *v)
+{
+	v->id = db_val(r, row, 0);
+	v->org_id = db_val(r, row, 1);
+	v->org_slug = db_val(r, row, 2);
+	v->org_name = db_val(r, row, 3);
+	v->email = db_val(r, row, 4);
+	v->role = db_val(r, row, 5);
+	v->invited_by = db_val(r, row, 6);
+	v->inviter_name = db_val(r, row, 7);
+	v->expires_at = db_val(r, row, 8);
+	v->expires = atoll(db_val(r, row, 9));
+	v->delivery = db_val(r, row, 10);
+	v->state = (enum inv_state)atoi(db_val(r, row, 11));
+}
+
+static enum err
+inv_one(struct db *db, struct arena *a, struct invitation *out,
+    const char *sql, const char *p1, const char *p2)
+{
+	struct db_rows *r;
+	enum err e;
+
+	/* p2 NULL: the statement takes one parameter. */
+	e = p2 ? db_q(db, a, &r, sql, p1, p2, DB_END) : db_q(db, a, &r, sql, p1, DB_END);
+	if (e != ERR_OK)
+		return e;
+	if (r->nrows == 0)
+		return ERR_NOT_FOUND;
+	inv_from_row(r, 0, out);
+	return ERR_OK;
+}
+
+static enum err
+inv_list(struct db *db, struct arena *a, struct invitation **out, int *n,
+    const char *sql, const char *p1)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, sql, p1, DB_END);
+	if (e != ERR_OK)
+		return e;
+	*out = arena_calloc(a, (size_t)r->nrows + 1, sizeof(**out));
+	for (int i = 0; i < r->nrows; i++)
+		inv_from_row(r, i, &(*out)[i]);
+	*n = r->nrows;
+	return ERR_OK;
+}
+
+enum err
+db_invitation_by_hash(struct db *db, struct arena *a, const uint8_t hash[32],
+    bool lock, struct invitation *out)
+{
+	return inv_one(db, a, out, lock ?
+	    "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1 "
+	    "FOR UPDATE OF i" :
+	    "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1",
+	    db_bytea(a, hash, 32), NULL);
+}
+
+enum err
+db_invitation_by_id(struct db *db, struct arena *a, const char *org_id,
+    const char *id, bool lock, struct invitation *out)
+{
+	/* Ids come from paths: anything but digits cannot name a row. */
+	if (id == NULL || *id == '\0' || strspn(id, "0123456789") != strlen(id) ||
+	    strlen(id) > 18)
+		return ERR_NOT_FOUND;
+	return inv_one(db, a, out, lock ?
+	    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 AND i.organization_id = $2 "
+	    "FOR UPDATE OF i" :
+	    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 AND i.organization_id = $2",
+	    id, org_id);
+}
+
+enum err
+db_invitation_open_for(struct db *db, struct arena *a, const char *org_id,
+    const char *email, struct invitation *out)
+{
+	return inv_one(db, a, out,
+	    "SELECT " INV_COLS INV_FROM "WHERE i.organization_id = $1 "
+	    "AND i.email = $2 AND " OPEN_ROW " FOR UPDATE OF i",
+	    org_id, email);
+}
+
+enum err
+db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
+    const char *email, const char *role, const uint8_t hash[32],
+    int64_t expires, const char *invited_by, const char **id)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, "INSERT INTO invitations (organization_id, email, "
+	    "role, hashed_token, expires_at, invited_by) VALUES ($1, $2, $3, $4, "
+	    "to_timestamp($5), $6) RETURNING id",
+	    org_id, email, role, db_bytea(a, hash, 32),
+	    arena_printf(a, "%lld", (long long)expires), invited_by, DB_END);
+	if (e == ERR_OK)
+		*id = db_val(r, 0, 0);
+	return e;
+}
+
+/* Runs an UPDATE of one open row; ERR_NOT_PENDING when none changed. */
+static enum err
+inv_end(struct db *db, struct arena *a, const char *sql, const char *id,
+    const char *p2)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = p2 ? db_q(db, a, &r, sql, id, p2, DB_END) : db_q(db, a, &r, sql, id, DB_END);
+	if (e != ERR_OK)
+		return e;
+	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
+}
+
+enum err
+db_invitation_revoke(struct db *db, struct arena *a, const char *id)
+{
+	return inv_end(db, a, "UPDATE invitations i SET revoked_at = now() "
+	    "WHERE i.id = $1 AND " OPEN_ROW, id, NULL);
+}
+
+enum err
+db_invitation_replaced(struct db *db, struct arena *a, const char *id,
+    const char *by)
+{
+	return db_q(db, a, NULL, "UPDATE invitations SET replaced_by = $2 "
+	    "WHERE id = $1", id, by, DB_END);
+}
+
+enum err
+db_invitation_accept(struct db *db, struct arena *a, const char *id,
+    const char *user_id)
+{
+	return inv_end(db, a, "UPDATE invitations i SET accepted_at = now(), "
+	    "accepted_by = $2 WHERE i.id = $1 AND " OPEN_ROW, id, user_id);
+}
+
+enum err
+db_invitation_decline(struct db *db, struct arena *a, const char *id)
+{
+	return inv_end(db, a, "UPDATE invitations i SET declined_at = now() "
+	    "WHERE i.id = $1 AND " OPEN_ROW, id, NULL);
+}
+
+enum err
+db_invitations_of_org(struct db *db, struct arena *a, const char *org_id,
+    struct invitation **out, int *n)
+{
+	return inv_list(db, a, out, n, "SELECT " INV_COLS INV_FROM
+	    "WHERE i.organization_id = $1 AND " OPEN_ROW
+	    " ORDER BY i.created_at DESC, i.id DESC", org_id);
+}
+
+enum err
+db_invitations_for_email(struct db *db, struct arena *a, const char *email,
+    struct invitation **out, int *n)
+{
+	return inv_list(db, a, out, n, "SELECT " INV_COLS INV_FROM
+	    "WHERE i.email = $1 AND " OPEN_ROW " AND i.expires_at > now() "
+	    "ORDER BY i.created_at DESC, i.id DESC", email);
+}
+
+enum err
+db_invitations_recent(struct db *db, struct arena *a, const char *value,
+    bool by_user, long long *n)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, by_user ?
+	    "SELECT count(*) FROM invitations WHERE invited_by = $1 "
+	    "AND created_at > now() - interval '1 hour'" :
+	    "SELECT count(*) FROM invitations WHERE organization_id = $1 "
+	    "AND created_at > now() - interval '1 hour'", value, DB_END);
+	if (e == ERR_OK)
+		*n = atoll(db_val(r, 0, 0));
+	return e;
+}
+
+enum err
+db_email_is_member(struct db *db, struct arena *a, const char *org_id,
+    const char *email, bool *member)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, "SELECT 1 FROM memberships m JOIN users u "
+	    "ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2 "
+	    "AND m.status = 'active'", org_id, email, DB_END);
+	if (e == ERR_OK)
+		*member = r->nrows > 0;
+	return e;
+}

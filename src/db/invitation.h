@@ -1,0 +1,97 @@
+/*
+ * Statements on organization invitations. Each runs in the caller's
+ * transaction and copies results into the arena. A row's state is judged
+ * by the database clock: see enum inv_state.
+ */
+#ifndef ROSTER_DB_INVITATION_H
+#define ROSTER_DB_INVITATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct arena;
+struct db;
+
+enum inv_state {
+	INV_PENDING,  /* open and not past its expiry */
+	INV_EXPIRED,  /* open but past its expiry */
+	INV_ACCEPTED,
+	INV_REVOKED,
+	INV_DECLINED,
+	INV__MAX
+};
+
+struct invitation {
+	const char *id;
+	const char *org_id;
+	const char *org_slug;
+	const char *org_name;
+	const char *email;
+	const char *role;
+	const char *invited_by;   /* user id or NULL */
+	const char *inviter_name; /* "" when the inviter is gone */
+	const char *expires_at;   /* YYYY-MM-DD HH:MM UTC */
+	int64_t expires;          /* unix seconds */
+	const char *delivery;     /* queued, sent, failed (newest email) */
+	enum inv_state state;
+};
+
+/* Finds the invitation with that token hash. With lock, the row is locked
+ * FOR UPDATE until the transaction ends. ERR_NOT_FOUND when none. */
+enum err db_invitation_by_hash(struct db *db, struct arena *a,
+    const uint8_t hash[32], bool lock, struct invitation *out);
+
+/* Finds invitation id of organization org_id (locked FOR UPDATE when
+ * lock). ERR_NOT_FOUND when none or of another organization. */
+enum err db_invitation_by_id(struct db *db, struct arena *a,
+    const char *org_id, const char *id, bool lock, struct invitation *out);
+
+/* The open (not accepted, revoked or declined) row for an address in an
+ * organization, locked FOR UPDATE; ERR_NOT_FOUND when none. */
+enum err db_invitation_open_for(struct db *db, struct arena *a,
+    const char *org_id, const char *email, struct invitation *out);
+
+/* Inserts an open invitation expiring at the unix time expires. */
+enum err db_invitation_insert(struct db *db, struct arena *a,
+    const char *org_id, const char *email, const char *role,
+    const uint8_t hash[32], int64_t expires, const char *invited_by,
+    const char **id);
+
+/* Ends an open row as revoked (replaced_by may be NULL). ERR_NOT_PENDING
+ * when it is no longer open. */
+enum err db_invitation_revoke(struct db *db, struct arena *a, const char *id);
+
+/* Records which row replaced a revoked one. */
+enum err db_invitation_replaced(struct db *db, struct arena *a,
+    const char *id, const char *by);
+
+/* Stamps an open row accepted by user_id. ERR_NOT_PENDING when it is no
+ * longer open. */
+enum err db_invitation_accept(struct db *db, struct arena *a, const char *id,
+    const char *user_id);
+
+/* Stamps an open row declined. ERR_NOT_PENDING when no longer open. */
+enum err db_invitation_decline(struct db *db, struct arena *a, const char *id);
+
+/* Open rows of an organization (pending and expired), newest first, with
+ * their delivery state. */
+enum err db_invitations_of_org(struct db *db, struct arena *a,
+    const char *org_id, struct invitation **out, int *n);
+
+/* Pending (open, unexpired) invitations for an address, newest first. */
+enum err db_invitations_for_email(struct db *db, struct arena *a,
+    const char *email, struct invitation **out, int *n);
+
+/* Invitations created in the last hour by a user (by_user) or for an
+ * organization. */
+enum err db_invitations_recent(struct db *db, struct arena *a,
+    const char *column_value, bool by_user, long long *n);
+
+/* True (in *member) when the address belongs to an active member of the
+ * organization. */
+enum err db_email_is_member(struct db *db, struct arena *a, const char *org_id,
+    const char *email, bool *member);
+
+#endif

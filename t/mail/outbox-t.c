@@ -1,0 +1,480 @@
+/*
+ * Unit tests of src/mail/outbox.c against PostgreSQL: enqueueing inside a
+ * transaction (encrypted body, notification at commit, rollback), claims
+ * and leases, and every outcome of a delivery (sent, retry with backoff,
+ * giving up, undecryptable, skipped) with its counter.
+ *
+ * Needs ROSTER_TEST_DATABASE_URL (or ROSTER_DATABASE_URL): a database the
+ * test may create a private schema in. It loads the migrations in sql/ from
+ * $ROSTER_SRCDIR (or the current directory) into that schema and drops it
+ * at the end. Without a database the test is skipped, except under CI,
+ * where that is a failure.
+ */
+#include <dirent.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "db/db.h"
+#include "mail/mail.h"
+#include "tap.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define SECRET "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+#define OTHER_SECRET "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+#define FROM "roster@example.org"
+#define LINK "https://roster.example/invitations/accept?token=SECRETLINK123"
+
+static struct arena *A;
+static struct db *DB;
+static struct keys K;
+static char *schema;
+static char tmpdir[] = "/tmp/roster-outbox-t.XXXXXX";
+
+/* The first column of the first row of sql with one parameter p1 (none
+ * when p1 is NULL), or NULL. */
+static const char *
+q1(const char *sql, const char *p1)
+{
+	struct db_rows *r;
+
+	if (db_exec(DB, A, &r, sql, p1 != NULL ? 1 : 0, &p1) != ERR_OK)
+		return NULL;
+	return db_val(r, 0, 0);
+}
+
+static long long
+num(const char *sql, const char *p1)
+{
+	const char *v = q1(sql, p1);
+	long long n;
+
+	if (v == NULL || str_tonum(v, -1000000000LL, 1000000000LL, &n,
+	    NULL) == -1)
+		return -999;
+	return n;
+}
+
+static long long
+counter(const char *name)
+{
+	return num("SELECT value FROM mail_counters WHERE name = $1", name);
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every sql/NNN_*.sql, in order, into the test's own schema. */
+static int
+load_schema(void)
+{
+	const char *src = getenv("ROSTER_SRCDIR");
+	char *dir = arena_printf(A, "%s/sql", src != NULL ? src : ".");
+	char *names[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		diag("cannot open %s", dir);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && n < 64)
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+		    strlen(e->d_name) > 4 &&
+		    strcmp(e->d_name + strlen(e->d_name) - 4, ".sql") == 0)
+			names[n++] = arena_strdup(A, e->d_name);
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), cmpstr);
+	schema = arena_printf(A, "t_mail_outbox_%d", (int)getpid());
+	if (db_exec_script(DB, arena_printf(A, "CREATE SCHEMA %s;"
+	    "SET search_path TO %s, public", schema, schema)) != ERR_OK)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		FILE *f = fopen(arena_printf(A, "%s/%s", dir, names[i]), "rb");
+		struct buf b;
+		char chunk[4096];
+		size_t r;
+
+		if (f == NULL)
+			return -1;
+		buf_init(&b, A);
+		while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_append(&b, chunk, r);
+		fclose(f);
+		if (db_exec_script(DB, b.data) != ERR_OK) {
+			diag("loading %s failed", names[i]);
+			return -1;
+		}
+	}
+	return n > 0 ? 0 : -1;
+}
+
+struct enq {
+	const char *to;
+	const char *kind;
+	const char *invitation_id;
+	enum err fail_after; /* returned after enqueueing: rolls back */
+	enum err got;
+	char *id;
+	PGconn *listener; /* checked for early notifications */
+	int early;
+};
+
+static enum err
+enqueue_fn(struct db *db, void *arg)
+{
+	struct enq *q = arg;
+	struct mail_msg m = {
+		.to = q->to,
+		.subject = "Invitation \xc3\xa0 Acme",
+		.text = "Join: " LINK "\n",
+		.html = "<p><a href=\"" LINK "\">Join</a></p>\n",
+	};
+
+	q->got = mail_enqueue(db, A, &K, q->kind, &m, FROM, q->invitation_id,
+	    &q->id);
+	if (q->listener != NULL) {
+		PQconsumeInput(q->listener);
+		q->early = PQnotifies(q->listener) != NULL;
+	}
+	return q->got != ERR_OK ? q->got : q->fail_after;
+}
+
+/* Waits up to 2 s for a notification on channel roster_outbox. */
+static bool
+notified(PGconn *c)
+{
+	for (int i = 0; i < 20; i++) {
+		PGnotify *n;
+		fd_set fds;
+		struct timeval tv = { 0, 100000 };
+
+		PQconsumeInput(c);
+		if ((n = PQnotifies(c)) != NULL) {
+			bool match = strcmp(n->relname, "roster_outbox") == 0;
+
+			PQfreemem(n);
+			return match;
+		}
+		FD_ZERO(&fds);
+		FD_SET(PQsocket(c), &fds);
+		(void)select(PQsocket(c) + 1, &fds, NULL, NULL, &tv);
+	}
+	return false;
+}
+
+static void
+test_enqueue(const char *url)
+{
+	struct enq q = { .to = "alice@example.com", .kind = "invitation" };
+	PGconn *l = PQconnectdb(url);
+	PGresult *r;
+	long long before;
+
+	r = PQexec(l, "LISTEN roster_outbox");
+	ok(PQresultStatus(r) == PGRES_COMMAND_OK, "listener ready");
+	PQclear(r);
+	q.listener = l;
+
+	is_int(ERR_OK, db_tx(DB, enqueue_fn, &q), "enqueue commits");
+	is_int(ERR_OK, q.got, "mail_enqueue succeeds");
+	ok(q.id != NULL && strspn(q.id, "0123456789") == strlen(q.id),
+	    "outbox id returned: %s", q.id ? q.id : "(null)");
+	is_int(0, q.early, "no notification before commit");
+	ok(notified(l), "roster_outbox notified after commit");
+	is_string("invitation|alice@example.com|queued|0|t|",
+	    q1("SELECT concat_ws('|', kind, recipient, status, attempts,"
+	    " body IS NOT NULL, coalesce(invitation_id::text, ''))"
+	    " FROM outbox WHERE id = $1::bigint", q.id), "row as expected");
+	is_int(0, num("SELECT position(convert_to('SECRETLINK123', 'UTF8')"
+	    " IN body) + position(convert_to('Subject', 'UTF8') IN body)"
+	    " FROM outbox WHERE id = $1::bigint", q.id),
+	    "body holds neither the link nor headers in clear");
+	ok(num("SELECT count(*) FROM outbox WHERE next_attempt_at <= now()"
+	    " AND id = $1::bigint", q.id) == 1, "due at once");
+
+	before = num("SELECT count(*) FROM outbox", NULL);
+	q = (struct enq){ .to = "alice@example.com", .kind = "invitation",
+		.fail_after = ERR_CONFLICT };
+	is_int(ERR_CONFLICT, db_tx(DB, enqueue_fn, &q),
+	    "a failing transaction rolls back");
+	is_int(before, num("SELECT count(*) FROM outbox", NULL),
+	    "and its outbox row with it");
+	ok(!notified(l), "no notification for a rolled-back row");
+
+	q = (struct enq){ .to = "alice@example.com\r\nBcc: eve@example.com",
+		.kind = "invitation" };
+	is_int(ERR_INVALID_EMAIL, db_tx(DB, enqueue_fn, &q),
+	    "recipient with CRLF refused");
+	q = (struct enq){ .to = "alice@example.com", .kind = "Invite!" };
+	is_int(ERR_INVALID, db_tx(DB, enqueue_fn, &q), "bad kind refused");
+	q = (struct enq){ .to = "alice@example.com", .kind = "invitation",
+		.invitation_id = "1; DROP TABLE outbox" };
+	is_int(ERR_INVALID, db_tx(DB, enqueue_fn, &q),
+	    "bad invitation id refused");
+	q = (struct enq){ .to = "alice@example.com", .kind = "invitation",
+		.invitation_id = "999999" };
+	is_int(ERR_INVALID, db_tx(DB, enqueue_fn, &q),
+	    "unknown invitation id refused by the foreign key");
+	is_int(before, num("SELECT count(*) FROM outbox", NULL),
+	    "refusals insert nothing");
+	PQfinish(l);
+}
+
+/* Enqueues one message for to (committed) and returns its id. */
+static char *
+enqueue(const char *to, const char *invitation_id)
+{
+	struct enq q = { .to = to, .kind = "invitation",
+		.invitation_id = invitation_id };
+
+	if (db_tx(DB, enqueue_fn, &q) != ERR_OK)
+		return NULL;
+	return q.id;
+}
+
+/* Claims and returns the row with the given id (NULL if not claimed). */
+static struct mail_outbox_row *
+claim_id(const char *id)
+{
+	struct mail_outbox_row *rows;
+	int n;
+
+	if (mail_outbox_claim(DB, A, 100, &rows, &n) != ERR_OK)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if (strcmp(rows[i].id, id) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static void
+test_claim(void)
+{
+	struct mail_outbox_row *rows;
+	char *a, *b, *c;
+	int n;
+
+	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
+	a = enqueue("a@example.com", NULL);
+	b = enqueue("b@example.com", NULL);
+	c = enqueue("c@example.com", NULL);
+	(void)db_q(DB, A, NULL, "UPDATE outbox SET next_attempt_at = now() +"
+	    " interval '1 minute' WHERE id = $1::bigint", c, DB_END);
+
+	is_int(ERR_OK, mail_outbox_claim(DB, A, 1, &rows, &n), "claim one");
+	is_int(1, n, "at most max rows");
+	is_string(a, n > 0 ? rows[0].id : NULL, "oldest first");
+	is_string("invitation", n > 0 ? rows[0].kind : NULL, "kind");
+	is_string("a@example.com", n > 0 ? rows[0].recipient : NULL,
+	    "recipient");
+	is_int(0, n > 0 ? rows[0].attempts : -1, "attempts");
+	ok(n > 0 && rows[0].boxlen > 40 && !rows[0].stale, "body and state");
+	is_int(1, num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+	    " next_attempt_at > now() + interval '4 minutes'", a),
+	    "claimed row leased about 5 minutes ahead");
+
+	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n), "claim again");
+	is_int(1, n, "leased and not-yet-due rows are not claimed");
+	is_string(b, n > 0 ? rows[0].id : NULL, "only the other due row");
+
+	is_int(ERR_OK, mail_outbox_release(DB, A, &rows[0]), "release");
+	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n),
+	    "claim after release");
+	is_int(1, n, "a released row is due again");
+	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
+	(void)c;
+}
+
+static void
+test_deliveries(void)
+{
+	struct mail_transport t = { .from = FROM };
+	struct mail_outbox_row *r;
+	struct keys other;
+	enum mail_result res;
+	long long sent, failed, skipped;
+	char *id, *path, *inv;
+	struct stat st;
+	FILE *f;
+	char got[8192];
+	size_t len;
+
+	t.mail_dir = arena_printf(A, "%s/mail", tmpdir);
+	sent = counter("emails_sent_total");
+	failed = counter("emails_failed_total");
+	skipped = counter("emails_skipped_total");
+
+	/* Sent through the file transport. */
+	id = enqueue("alice@example.com", NULL);
+	r = claim_id(id);
+	ok(r != NULL, "claimed the new row");
+	if (r == NULL)
+		return;
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	    "processed");
+	is_int(MAIL_SENT, res, "sent");
+	path = arena_printf(A, "%s/%s.eml", t.mail_dir, id);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "message file written 0600");
+	len = 0;
+	if ((f = fopen(path, "rb")) != NULL) {
+		len = fread(got, 1, sizeof(got) - 1, f);
+		fclose(f);
+	}
+	got[len] = '\0';
+	contains(got, "To: alice@example.com\r\n", "file is the decrypted message");
+	contains(got, "Subject: =?UTF-8?B?", "with its encoded subject");
+	is_string("sent|t|t|1", q1("SELECT concat_ws('|', status, body IS NULL,"
+	    " sent_at IS NOT NULL, attempts) FROM outbox WHERE id = $1::bigint",
+	    id), "row sent, body dropped");
+	is_int(sent + 1, counter("emails_sent_total"), "emails_sent_total + 1");
+	is_int(ERR_OK, mail_outbox_finish(DB, A, r, MAIL_SENT, NULL),
+	    "finishing a finished row again");
+	is_int(sent + 1, counter("emails_sent_total"), "counts nothing twice");
+
+	/* Temporary failure: SMTP to a port nobody listens on. */
+	t.smtp_url = "smtp://127.0.0.1:1";
+	id = enqueue("bob@example.com", NULL);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	    "processed a failing delivery");
+	is_int(MAIL_RETRY, res, "retry");
+	is_string("queued|f|1|t", q1("SELECT concat_ws('|', status,"
+	    " body IS NULL, attempts, last_error LIKE 'smtp:%') FROM outbox"
+	    " WHERE id = $1::bigint", id), "still queued, attempt counted");
+	is_int(1, num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+	    " next_attempt_at BETWEEN now() + interval '3 seconds' AND"
+	    " now() + interval '7 seconds'", id), "next try in 5 s");
+
+	(void)db_q(DB, A, NULL, "UPDATE outbox SET attempts = 4,"
+	    " next_attempt_at = now() WHERE id = $1::bigint", id, DB_END);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	    "fifth attempt");
+	is_int(1, num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+	    " attempts = 5 AND next_attempt_at BETWEEN now() + interval '78 s'"
+	    " AND now() + interval '82 s'", id), "backoff doubles: 80 s");
+
+	(void)db_q(DB, A, NULL, "UPDATE outbox SET attempts = 7,"
+	    " next_attempt_at = now() WHERE id = $1::bigint", id, DB_END);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	    "eighth attempt");
+	is_int(MAIL_FAILED, res, "the eighth failure gives up");
+	is_string("failed|t|8|t", q1("SELECT concat_ws('|', status,"
+	    " body IS NULL, attempts, last_error LIKE 'gave up after 8%')"
+	    " FROM outbox WHERE id = $1::bigint", id),
+	    "row failed, body dropped");
+	is_int(failed + 1, counter("emails_failed_total"),
+	    "emails_failed_total + 1");
+
+	/* Undecryptable: sealed under another key. */
+	t.smtp_url = NULL;
+	ok(keys_derive(&other, OTHER_SECRET, NULL) == 0, "other keys");
+	id = enqueue("carol@example.com", NULL);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &other, &t, r, &res),
+	    "processed under the wrong key");
+	is_int(MAIL_FAILED, res, "undecryptable fails");
+	is_string("failed|t|undecryptable", q1("SELECT concat_ws('|', status,"
+	    " body IS NULL, last_error) FROM outbox WHERE id = $1::bigint", id),
+	    "row failed as undecryptable");
+	ok(access(arena_printf(A, "%s/%s.eml", t.mail_dir, id), F_OK) == -1,
+	    "nothing written");
+	is_int(failed + 2, counter("emails_failed_total"),
+	    "emails_failed_total + 1");
+
+	/* A recipient the database allows but the transport refuses. */
+	id = enqueue("dave@example.com", NULL);
+	(void)db_q(DB, A, NULL, "UPDATE outbox SET recipient = 'dave<x>@e.com'"
+	    " WHERE id = $1::bigint", id, DB_END);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	    "processed a bad recipient");
+	is_int(MAIL_FAILED, res, "bad recipient fails at the transport");
+
+	/* Skipped: the invitation was revoked before delivery. */
+	inv = (char *)q1("WITH u AS (INSERT INTO users (email, display_name,"
+	    " password_hash) VALUES ('owner@example.com', 'O', 'x')"
+	    " RETURNING id), o AS (INSERT INTO organizations (slug, name)"
+	    " VALUES ('acme', 'Acme') RETURNING id)"
+	    " INSERT INTO invitations (organization_id, email, role,"
+	    " hashed_token, invited_by, expires_at)"
+	    " SELECT o.id, $1, 'member', sha256('t'::bytea), u.id,"
+	    " now() + interval '1 day' FROM u, o RETURNING id",
+	    "erin@example.com");
+	ok(inv != NULL, "invitation created");
+	inv = arena_strdup(A, inv);
+	id = enqueue("erin@example.com", inv);
+	is_string(inv, q1("SELECT invitation_id FROM outbox"
+	    " WHERE id = $1::bigint", id), "row names its invitation");
+	r = claim_id(id);
+	ok(r != NULL && !r->stale, "open invitation: not stale");
+	(void)mail_outbox_release(DB, A, r);
+	(void)db_q(DB, A, NULL, "UPDATE invitations SET revoked_at = now()"
+	    " WHERE id = $1::bigint", inv, DB_END);
+	r = claim_id(id);
+	ok(r != NULL && r->stale, "revoked invitation: stale");
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	    "processed a stale row");
+	is_int(MAIL_SKIPPED, res, "skipped");
+	is_string("failed|t|0", q1("SELECT concat_ws('|', status, body IS NULL,"
+	    " attempts) FROM outbox WHERE id = $1::bigint", id),
+	    "row closed without an attempt");
+	ok(access(arena_printf(A, "%s/%s.eml", t.mail_dir, id), F_OK) == -1,
+	    "nothing written");
+	is_int(skipped + 1, counter("emails_skipped_total"),
+	    "emails_skipped_total + 1");
+	is_int(failed + 3, counter("emails_failed_total"),
+	    "emails_failed_total unchanged by the skip");
+	keys_wipe(&other);
+}
+
+int
+main(void)
+{
+	const char *url = getenv("ROSTER_TEST_DATABASE_URL");
+
+	if (url == NULL || *url == '\0')
+		url = getenv("ROSTER_DATABASE_URL");
+	if (url == NULL || *url == '\0') {
+		if (getenv("CI") != NULL) {
+			printf("Bail out! ROSTER_TEST_DATABASE_URL is not set\n");
+			return 1;
+		}
+		skip_all("ROSTER_TEST_DATABASE_URL is not set");
+	}
+	if (crypto_init() == -1 || keys_derive(&K, SECRET, NULL) == -1 ||
+	    mkdtemp(tmpdir) == NULL)
+		return 1;
+	A = arena_new(0);
+	DB = db_open(url);
+	if (db_ensure(DB) != ERR_OK || load_schema() == -1) {
+		printf("Bail out! cannot prepare the database\n");
+		return 1;
+	}
+	plan_lazy();
+	test_enqueue(url);
+	test_claim();
+	test_deliveries();
+	(void)db_exec_script(DB, arena_printf(A, "DROP SCHEMA %s CASCADE",
+	    schema));
+	db_close(DB);
+	if (system(arena_printf(A, "rm -rf '%s'", tmpdir)) != 0)
+		diag("could not remove %s", tmpdir);
+	arena_free(A);
+	keys_wipe(&K);
+	return done_testing();
+}
