@@ -97,6 +97,10 @@ db_invitation_by_id(struct db *db, struct arena *a, const char *org_id,
 	if (id == NULL || *id == '\0' || strspn(id, "0123456789") != strlen(id) ||
 	    strlen(id) > 18)
 		return ERR_NOT_FOUND;
+	if (org_id == NULL)
+		return inv_one(db, a, out, lock ?
+		    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 FOR UPDATE OF i" :
+		    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1", id, NULL);
 	return inv_one(db, a, out, lock ?
 	    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 AND i.organization_id = $2 "
 	    "FOR UPDATE OF i" :

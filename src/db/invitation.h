@@ -43,8 +43,9 @@ struct invitation {
 enum err db_invitation_by_hash(struct db *db, struct arena *a,
     const uint8_t hash[32], bool lock, struct invitation *out);
 
-/* Finds invitation id of organization org_id (locked FOR UPDATE when
- * lock). ERR_NOT_FOUND when none or of another organization. */
+/* Finds invitation id of organization org_id, or of any organization when
+ * org_id is NULL (locked FOR UPDATE when lock). ERR_NOT_FOUND when none or
+ * of another organization. */
 enum err db_invitation_by_id(struct db *db, struct arena *a,
     const char *org_id, const char *id, bool lock, struct invitation *out);
 

@@ -114,6 +114,21 @@ db_membership_insert(struct db *db, struct arena *a, const char *org_id,
 }
 
 enum err
+db_membership_activate(struct db *db, struct arena *a, const char *id,
+    const char *role, const char *source)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, "UPDATE memberships SET status = 'active', "
+	    "activated_at = now(), role = $2, source = $3 "
+	    "WHERE id = $1 AND status = 'pending'", id, role, source, DB_END);
+	if (e != ERR_OK)
+		return e;
+	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
+}
+
+enum err
 db_org_members(struct db *db, struct arena *a, const char *org_id,
     struct member **out, int *n)
 {

@@ -66,6 +66,11 @@ enum err db_membership_insert(struct db *db, struct arena *a,
     const char *status, const char *source, const char *added_by,
     const char **id);
 
+/* Makes a pending membership active with role, as made by source.
+ * ERR_NOT_PENDING when it is not pending. */
+enum err db_membership_activate(struct db *db, struct arena *a,
+    const char *id, const char *role, const char *source);
+
 /* The organization's memberships, owners first, then by email. */
 enum err db_org_members(struct db *db, struct arena *a, const char *org_id,
     struct member **out, int *n);

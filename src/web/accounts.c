@@ -221,6 +221,7 @@ web_dashboard(struct ctx *c)
 		tpl_set(row, "role", orgs[i].role);
 	}
 	tpl_set_bool(c->page, "unconfirmed", !c->user->email_confirmed);
-	tpl_set_list(c->page, "invitations");
+	if (web_my_invitation_rows(c) == -1)
+		return;
 	web_render(c, 200, "dashboard");
 }

@@ -47,6 +47,16 @@ static const struct handler handlers[] = {
 	{ { METHOD_POST, "/orgs" }, web_org_create, R_AUTH },
 	{ { METHOD_GET, "/orgs/:slug" }, web_org_show, R_AUTH },
 	{ { METHOD_GET, "/orgs/:slug/audit" }, web_org_audit, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/invitations" }, web_org_invite, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/invitations/:id/revoke" },
+	    web_org_invitation_revoke, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/invitations/:id/resend" },
+	    web_org_invitation_resend, R_AUTH },
+	{ { METHOD_GET, "/invitations/accept" }, web_invitation_view, 0 },
+	{ { METHOD_POST, "/invitations/accept" }, web_invitation_accept, 0 },
+	{ { METHOD_POST, "/invitations/accept/signup" }, web_invitation_signup, 0 },
+	{ { METHOD_POST, "/invitations/decline" }, web_invitation_decline, 0 },
+	{ { METHOD_GET, "/me/invitations" }, web_my_invitations, R_AUTH },
 };
 #define NHANDLERS ((int)(sizeof(handlers) / sizeof(handlers[0])))
 

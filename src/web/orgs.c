@@ -3,6 +3,9 @@
  */
 #include "web/web.h"
 
+#include <string.h>
+
+#include "domain/invitation.h"
 #include "domain/org.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
@@ -39,10 +42,8 @@ web_org_create(struct ctx *c)
 	web_redirect_flash(c, arena_printf(c->a, "/orgs/%s", o.slug), "org-created");
 }
 
-/* Opens the organization of the route for the signed-in user, setting the
- * page's org fields; renders the 404 and returns -1 otherwise. */
-static int
-open_org(struct ctx *c, struct org *o, enum role *role)
+int
+web_org_open(struct ctx *c, struct org *o, enum role *role)
 {
 	enum err e = org_open(c->d, c->a, c->user, c->req->route_args[0], o, role);
 
@@ -58,19 +59,41 @@ open_org(struct ctx *c, struct org *o, enum role *role)
 	return 0;
 }
 
-void
-web_org_show(struct ctx *c)
+/* Adds the open invitations of o as rows of the roster table. */
+static enum err
+invitation_rows(struct ctx *c, const struct org *o)
 {
-	struct member *m;
-	struct org o;
-	enum role role;
+	struct invitation *inv;
 	int n;
 	enum err e;
 
-	if (open_org(c, &o, &role) == -1)
-		return;
-	tpl_set(c->page, "title", o.name);
-	if ((e = org_members(c->d, c->a, &o, &m, &n)) != ERR_OK) {
+	if ((e = invitation_list_org(c->d, c->a, o, &inv, &n)) != ERR_OK)
+		return e;
+	for (int i = 0; i < n; i++) {
+		struct tpl_ctx *row = tpl_add_row(c->page, "rows");
+
+		tpl_set_bool(row, "invitation", true);
+		tpl_set(row, "invitation_id", inv[i].id);
+		tpl_set(row, "email", inv[i].email);
+		tpl_set(row, "role", inv[i].role);
+		tpl_set(row, "status", inv[i].state == INV_EXPIRED ? "expired" : "invited");
+		tpl_set_bool(row, "expired", inv[i].state == INV_EXPIRED);
+		tpl_set(row, "delivery", inv[i].delivery);
+		tpl_set(row, "inviter", inv[i].inviter_name);
+		tpl_set(row, "expires", inv[i].expires_at);
+	}
+	return ERR_OK;
+}
+
+void
+web_org_render(struct ctx *c, const struct org *o, enum role role, enum err error)
+{
+	struct member *m;
+	int n;
+	enum err e;
+
+	tpl_set(c->page, "title", o->name);
+	if ((e = org_members(c->d, c->a, o, &m, &n)) != ERR_OK) {
 		web_fail(c, e, NULL);
 		return;
 	}
@@ -79,7 +102,7 @@ web_org_show(struct ctx *c)
 		struct tpl_ctx *row;
 
 		/* Pending owner-adds are for managers' eyes only. */
-		if (m[i].status[0] != 'a' && !org_role_manages(role))
+		if (strcmp(m[i].status, "active") != 0 && !org_role_manages(role))
 			continue;
 		row = tpl_add_row(c->page, "rows");
 		tpl_set_bool(row, "member", true);
@@ -88,10 +111,29 @@ web_org_show(struct ctx *c)
 		tpl_set(row, "email", m[i].email);
 		tpl_set(row, "name", m[i].display_name);
 		tpl_set(row, "role", m[i].role);
-		tpl_set(row, "status", m[i].status[0] == 'a' ? "active" : "awaiting-consent");
+		tpl_set(row, "status", strcmp(m[i].status, "active") == 0 ?
+		    "active" : "awaiting-consent");
 		tpl_set(row, "since", m[i].since);
 	}
-	web_render(c, 200, "org-members");
+	if (org_role_manages(role) && (e = invitation_rows(c, o)) != ERR_OK) {
+		web_fail(c, e, NULL);
+		return;
+	}
+	if (error != ERR_OK)
+		web_fail(c, error, "org-members");
+	else
+		web_render(c, 200, "org-members");
+}
+
+void
+web_org_show(struct ctx *c)
+{
+	struct org o;
+	enum role role;
+
+	if (web_org_open(c, &o, &role) == -1)
+		return;
+	web_org_render(c, &o, role, ERR_OK);
 }
 
 void
@@ -103,7 +145,7 @@ web_org_audit(struct ctx *c)
 	int n;
 	enum err e;
 
-	if (open_org(c, &o, &role) == -1)
+	if (web_org_open(c, &o, &role) == -1)
 		return;
 	tpl_set(c->page, "title", "Audit trail");
 	if ((e = org_audit(c->d, c->a, &o, role, &r, &n)) != ERR_OK) {

@@ -10,6 +10,7 @@
 
 #include "crypto/crypto.h"
 #include "domain/domain.h"
+#include "domain/org.h"
 #include "http/http.h"
 
 struct conf;
@@ -89,6 +90,23 @@ void web_session_clear(struct ctx *c);
 void web_flash_set(struct ctx *c, const char *code);
 const char *web_flash_take(struct ctx *c);
 
+/* --- orgs.c, invitations.c --- */
+
+/* Opens the organization named by the route for the signed-in user and
+ * puts its name and the user's role on the page. Renders the 404 and
+ * returns -1 for a non-member or an unknown organization. */
+int web_org_open(struct ctx *c, struct org *o, enum role *role);
+
+/* Renders the roster page of o (members, and for managers the open
+ * invitations and the invite form), with error shown when not ERR_OK. */
+void web_org_render(struct ctx *c, const struct org *o, enum role role,
+    enum err error);
+
+/* Puts the signed-in user's pending invitations on the page as the list
+ * "invitations". Renders the failure and returns -1 when they cannot be
+ * read. */
+int web_my_invitation_rows(struct ctx *c);
+
 /* --- handlers --- */
 void web_healthz(struct ctx *c);
 void web_metrics(struct ctx *c);
@@ -108,5 +126,13 @@ void web_org_new(struct ctx *c);
 void web_org_create(struct ctx *c);
 void web_org_show(struct ctx *c);
 void web_org_audit(struct ctx *c);
+void web_org_invite(struct ctx *c);
+void web_org_invitation_revoke(struct ctx *c);
+void web_org_invitation_resend(struct ctx *c);
+void web_invitation_view(struct ctx *c);
+void web_invitation_accept(struct ctx *c);
+void web_invitation_signup(struct ctx *c);
+void web_invitation_decline(struct ctx *c);
+void web_my_invitations(struct ctx *c);
 
 #endif

@@ -293,8 +293,43 @@ test_claim(void)
 	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n),
 	    "claim after release");
 	is_int(1, n, "a released row is due again");
+
+	/* Several due rows come back in id order. */
+	(void)db_q(DB, A, NULL, "UPDATE outbox SET next_attempt_at = now()",
+	    DB_END);
+	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n), "claim all");
+	is_int(3, n, "three due rows");
+	ok(n == 3 && strcmp(rows[0].id, a) == 0 && strcmp(rows[1].id, b) == 0 &&
+	    strcmp(rows[2].id, c) == 0, "in id order");
 	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
-	(void)c;
+}
+
+/* A row another mailer holds locked is skipped, not waited for. */
+static void
+test_skip_locked(const char *url)
+{
+	struct mail_outbox_row *rows;
+	PGconn *other = PQconnectdb(url);
+	PGresult *res;
+	char *a, *b;
+	int n = -1;
+
+	a = enqueue("a@example.com", NULL);
+	b = enqueue("b@example.com", NULL);
+	res = PQexec(other, arena_printf(A, "BEGIN; SELECT id FROM %s.outbox"
+	    " WHERE id = %s FOR UPDATE", schema, a));
+	ok(PQresultStatus(res) == PGRES_TUPLES_OK, "other session locks a row");
+	PQclear(res);
+	/* Were the lock waited for, the claim would fail here instead. */
+	(void)db_q(DB, A, NULL, "SET statement_timeout = '3s'", DB_END);
+	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n),
+	    "claim does not wait for the lock");
+	(void)db_q(DB, A, NULL, "SET statement_timeout = 0", DB_END);
+	is_int(1, n, "one row claimed");
+	is_string(b, n == 1 ? rows[0].id : NULL, "the unlocked one");
+	PQclear(PQexec(other, "ROLLBACK"));
+	PQfinish(other);
+	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
 }
 
 static void
@@ -468,6 +503,7 @@ main(void)
 	plan_lazy();
 	test_enqueue(url);
 	test_claim();
+	test_skip_locked(url);
 	test_deliveries();
 	(void)db_exec_script(DB, arena_printf(A, "DROP SCHEMA %s CASCADE",
 	    schema));

@@ -474,7 +474,7 @@ sub _psql_raw {
 	return $self->_run(
 		cmd => [ "$self->{pgbin}/psql", '-X', '-q', '-A', '-t', '-F', '|',
 			 '-v', 'ON_ERROR_STOP=1', '-h', "$s/pgsock", '-p', $self->{pg_port},
-			 '-U', 'roster', '-d', 'roster' ],
+			 '-U', 'roster', '-d', $self->{dbname} // 'roster' ],
 		stdin => "\\set VERBOSITY verbose\n$sql\n");
 }
 
@@ -488,6 +488,13 @@ sub psql {
 	croak "psql failed: $err" if $st != 0;
 	my @rows = map { [ split /\|/, $_, -1 ] } split /\n/, $out;
 	return wantarray ? @rows : \@rows;
+}
+
+# psql() in another database of the cluster.
+sub psql_in {
+	my ($self, $db, $sql, @bind) = @_;
+	local $self->{dbname} = $db;
+	return $self->psql($sql, @bind);
 }
 
 # The first column of the first row, or undef when there is none.
@@ -517,6 +524,7 @@ sub sql_ok {
 	my ($self, $sql, $name) = @_;
 	my $e = $self->sql_error($sql);
 	my $tb = Test::More->builder;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
 	my $ok = $tb->ok(!$e, $name // "succeeds: $sql");
 	$tb->diag("error: $e->{text}") if $e;
 	return $ok;
@@ -526,6 +534,7 @@ sub sql_fails {
 	my ($self, $sql, $sqlstate, $constraint, $name) = @_;
 	my $e = $self->sql_error($sql);
 	my $tb = Test::More->builder;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
 	$name //= "fails with $sqlstate" . ($constraint ? " ($constraint)" : '');
 	my $ok = $e && $e->{sqlstate} eq $sqlstate
 	    && (!defined $constraint || $e->{constraint} eq $constraint);

@@ -1,0 +1,520 @@
+/*
+ * Organization invitations: the rules of SPEC §4 Invitations.
+ */
+#include "domain/invitation.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "crypto/envelope.h"
+#include "db/account.h"
+#include "db/db.h"
+#include "domain/account.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+enum err
+invitation_state_err(enum inv_state s)
+{
+	switch (s) {
+	case INV_PENDING:
+		return ERR_OK;
+	case INV_EXPIRED:
+		return ERR_INVITATION_EXPIRED;
+	case INV_ACCEPTED:
+		return ERR_INVITATION_ACCEPTED;
+	case INV_REVOKED:
+		return ERR_INVITATION_REVOKED;
+	case INV_DECLINED:
+		return ERR_INVITATION_DECLINED;
+	default:
+		return ERR_INVITATION_INVALID;
+	}
+}
+
+/* Opens the envelope of a link token: its raw token's hash and the bound
+ * address. -1 for any defect. */
+static int
+token_open(struct domain *d, struct arena *a, const char *token,
+    uint8_t hash[32], const char **email)
+{
+	struct envelope env;
+
+	if (token == NULL || envelope_open(a, &d->conf->keys, token, &env) == -1)
+		return -1;
+	crypto_sha256(hash, env.token, CRYPTO_TOKEN_LEN);
+	crypto_wipe(env.token, sizeof(env.token));
+	*email = env.email;
+	return 0;
+}
+
+/*
+ * Finds (and with lock, locks) the invitation of a token. A token that
+ * does not verify, names no row, or is bound to another address than the
+ * row's is ERR_INVITATION_INVALID; otherwise the state decides.
+ */
+static enum err
+token_find(struct domain *d, struct arena *a, const char *token, bool lock,
+    struct invitation *out)
+{
+	uint8_t hash[32];
+	const char *email;
+	enum err e;
+
+	if (token_open(d, a, token, hash, &email) == -1)
+		return ERR_INVITATION_INVALID;
+	e = db_invitation_by_hash(d->db, a, hash, lock, out);
+	if (e == ERR_NOT_FOUND)
+		return ERR_INVITATION_INVALID;
+	if (e != ERR_OK)
+		return e;
+	/* Addresses are stored canonical (lower case), so bytes compare. */
+	if (strcmp(email, out->email) != 0)
+		return ERR_INVITATION_INVALID;
+	return invitation_state_err(out->state);
+}
+
+enum err
+invitation_resolve(struct domain *d, struct arena *a, const char *token,
+    struct invitation *out)
+{
+	return token_find(d, a, token, false, out);
+}
+
+/* Whether actor may grant role: owners and platform admins grant any,
+ * admins only member. */
+static enum err
+may_grant(const struct user *actor, enum role actor_role, enum role role)
+{
+	if (!org_role_manages(actor_role))
+		return ERR_FORBIDDEN;
+	if (role != ROLE_MEMBER && actor_role != ROLE_OWNER && !actor->platform_admin)
+		return ERR_ROLE_ESCALATION;
+	return ERR_OK;
+}
+
+/*
+ * The rate limits: invitations created (or resent) in the last hour by
+ * the user, then by the organization. The counts are serialised per
+ * organization by an advisory lock. A limiter that fails lets the request
+ * through, logged and counted.
+ */
+static enum err
+rate_check(struct domain *d, struct arena *a, const struct user *actor,
+    const struct org *o)
+{
+	long long by_user = 0, by_org = 0;
+	enum err e;
+
+	if ((e = db_savepoint(d->db)) != ERR_OK)
+		return e;
+	e = db_lock(d->db, a, arena_printf(a, "roster:invite:%s", o->id));
+	if (e == ERR_OK)
+		e = db_invitations_recent(d->db, a, actor->id, true, &by_user);
+	if (e == ERR_OK)
+		e = db_invitations_recent(d->db, a, o->id, false, &by_org);
+	if (e != ERR_OK) {
+		log_warn("invitation rate limiter failed (%s); letting the request "
+		    "through", err_str(e));
+		metrics_add(C_RATE_LIMITER_FAILURES, 1);
+		return db_savepoint_rollback(d->db);
+	}
+	if ((e = db_savepoint_release(d->db)) != ERR_OK)
+		return e;
+	if (by_user >= d->conf->invite_limit_user)
+		return ERR_RATE_LIMITED_USER;
+	if (by_org >= d->conf->invite_limit_org)
+		return ERR_RATE_LIMITED_ORG;
+	return ERR_OK;
+}
+
+struct send_args {
+	struct domain *d;
+	struct arena *a;
+	const struct user *actor;
+	const struct org *o;
+	enum role actor_role;
+	const char *email;
+	const char *role;
+	const char *resend_id; /* resend: the row to replace */
+};
+
+/* Revokes the open row of the address (if any), inserts a new one, queues
+ * its email and audits it. Shared by invite and resend. */
+static enum err
+send_tx(struct db *db, void *arg)
+{
+	struct send_args *s = arg;
+	struct domain *d = s->d;
+	struct invitation old;
+	struct notice n = { .kind = NOTICE_INVITATION };
+	uint8_t *raw, hash[32];
+	const char *id, *old_id = NULL;
+	int64_t expires = (int64_t)time(NULL) + d->conf->invite_ttl;
+	bool member;
+	enum err e;
+
+	if (s->resend_id != NULL) {
+		e = db_invitation_by_id(db, s->a, s->o->id, s->resend_id, true, &old);
+		if (e != ERR_OK)
+			return e;
+		if (old.state != INV_PENDING && old.state != INV_EXPIRED)
+			return ERR_NOT_PENDING;
+		s->email = old.email;
+		s->role = old.role;
+	}
+	if ((e = may_grant(s->actor, s->actor_role, org_role(s->role))) != ERR_OK)
+		return e;
+	if ((e = db_email_is_member(db, s->a, s->o->id, s->email, &member)) != ERR_OK)
+		return e;
+	if (member)
+		return ERR_ALREADY_MEMBER;
+	if ((e = rate_check(d, s->a, s->actor, s->o)) != ERR_OK)
+		return e;
+	e = db_invitation_open_for(db, s->a, s->o->id, s->email, &old);
+	if (e == ERR_OK) {
+		old_id = old.id;
+		if ((e = db_invitation_revoke(db, s->a, old.id)) != ERR_OK)
+			return e;
+	} else if (e != ERR_NOT_FOUND)
+		return e;
+	raw = crypto_token(s->a);
+	crypto_sha256(hash, raw, CRYPTO_TOKEN_LEN);
+	if ((e = db_invitation_insert(db, s->a, s->o->id, s->email, s->role, hash,
+	    expires, s->actor->id, &id)) != ERR_OK)
+		return e;
+	if (old_id != NULL &&
+	    (e = db_invitation_replaced(db, s->a, old_id, id)) != ERR_OK)
+		return e;
+	n.to = s->email;
+	n.org_name = s->o->name;
+	n.inviter = s->actor->display_name;
+	n.role = s->role;
+	n.expires = expires;
+	n.invitation_id = id;
+	n.link = arena_printf(s->a, "%s/invitations/accept?token=%s",
+	    d->conf->base_url, envelope_seal(s->a, &d->conf->keys, raw, s->email,
+	    expires));
+	crypto_wipe(raw, CRYPTO_TOKEN_LEN);
+	if ((e = d->notify(d->notify_ctx, db, s->a, &n)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
+	    s->resend_id ? "invitation.resent" : "invitation.created",
+	    "invitation", id, arena_printf(s->a, "{\"role\": \"%s\"%s%s}", s->role,
+	    old_id ? ", \"replaces\": " : "", old_id ? old_id : ""));
+}
+
+static enum err
+send(struct send_args *s)
+{
+	enum err e = db_tx(s->d->db, send_tx, s);
+
+	if (e == ERR_OK)
+		metrics_add(C_INVITATIONS_CREATED, 1);
+	else if (e == ERR_RATE_LIMITED_USER || e == ERR_RATE_LIMITED_ORG)
+		metrics_add(C_INVITATIONS_RATE_LIMITED, 1);
+	return e;
+}
+
+enum err
+invitation_create(struct domain *d, struct arena *a, const struct user *actor,
+    const struct org *o, enum role actor_role, const char *email,
+    const char *role)
+{
+	struct send_args s = { .d = d, .a = a, .actor = actor, .o = o,
+	    .actor_role = actor_role };
+	char *norm;
+	enum err e;
+
+	if (!org_role_manages(actor_role))
+		return ERR_FORBIDDEN;
+	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+		return e;
+	if (org_role(role) == ROLE__MAX)
+		return ERR_INVALID_ROLE;
+	s.email = norm;
+	s.role = org_role_str(org_role(role));
+	return send(&s);
+}
+
+enum err
+invitation_resend(struct domain *d, struct arena *a, const struct user *actor,
+    const struct org *o, enum role actor_role, const char *id)
+{
+	struct send_args s = { .d = d, .a = a, .actor = actor, .o = o,
+	    .actor_role = actor_role, .resend_id = id };
+
+	if (!org_role_manages(actor_role))
+		return ERR_FORBIDDEN;
+	return send(&s);
+}
+
+struct revoke_args {
+	struct arena *a;
+	const struct user *actor;
+	const struct org *o;
+	const char *id;
+};
+
+static enum err
+revoke_tx(struct db *db, void *arg)
+{
+	struct revoke_args *r = arg;
+	struct invitation inv;
+	enum err e;
+
+	if ((e = db_invitation_by_id(db, r->a, r->o->id, r->id, true, &inv)) != ERR_OK)
+		return e;
+	if ((e = db_invitation_revoke(db, r->a, inv.id)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, r->a, r->actor->id, r->o->id,
+	    "invitation.revoked", "invitation", inv.id, NULL);
+}
+
+enum err
+invitation_revoke(struct domain *d, struct arena *a, const struct user *actor,
+    const struct org *o, enum role actor_role, const char *id)
+{
+	struct revoke_args r = { .a = a, .actor = actor, .o = o, .id = id };
+	enum err e;
+
+	if (!org_role_manages(actor_role))
+		return ERR_FORBIDDEN;
+	if ((e = db_tx(d->db, revoke_tx, &r)) == ERR_OK)
+		metrics_add(C_INVITATIONS_REVOKED, 1);
+	return e;
+}
+
+/*
+ * Makes user_id a member through invitation inv (locked by the caller):
+ * inserts the membership, or activates a pending owner-add, or notes that
+ * the user is a member already; then stamps the invitation and audits.
+ */
+static enum err
+join(struct db *db, struct arena *a, const struct invitation *inv,
+    const char *user_id, bool *already)
+{
+	struct member m;
+	const char *mid = NULL;
+	enum err e;
+
+	*already = false;
+	e = db_membership_of(db, a, inv->org_id, user_id, &m);
+	if (e == ERR_NOT_FOUND)
+		e = db_membership_insert(db, a, inv->org_id, user_id, inv->role,
+		    "active", "invitation", inv->invited_by, &mid);
+	else if (e == ERR_OK && strcmp(m.status, "pending") == 0) {
+		/* An owner-add still waiting for consent: this acceptance is
+		 * the consent, and the invitation's role wins. */
+		mid = m.id;
+		e = db_membership_activate(db, a, m.id, inv->role, "invitation");
+	} else if (e == ERR_OK)
+		*already = true;
+	if (e != ERR_OK)
+		return e;
+	if ((e = db_invitation_accept(db, a, inv->id, user_id)) != ERR_OK)
+		return e == ERR_NOT_PENDING ? ERR_INVITATION_ACCEPTED : e;
+	if ((e = db_user_confirm(db, user_id)) != ERR_OK)
+		return e;
+	if ((e = db_audit_insert(db, a, user_id, inv->org_id, "invitation.accepted",
+	    "invitation", inv->id, *already ? "{\"already_member\": true}" : NULL)) != ERR_OK)
+		return e;
+	if (mid == NULL)
+		return ERR_OK;
+	return db_audit_insert(db, a, user_id, inv->org_id, "membership.created",
+	    "membership", mid, arena_printf(a, "{\"role\": \"%s\", \"source\": "
+	    "\"invitation\", \"user_id\": %s, \"invitation_id\": %s}", inv->role,
+	    user_id, inv->id));
+}
+
+struct accept_args {
+	struct domain *d;
+	struct arena *a;
+	const struct user *u;
+	const char *token, *id;
+	bool *already;
+	struct invitation *inv;
+};
+
+/* Finds and locks the invitation of a token or of an id from the user's
+ * own list, and judges it for u (NULL: the anonymous link holder). */
+static enum err
+find_for(struct domain *d, struct arena *a, const struct user *u,
+    const char *token, const char *id, struct invitation *inv)
+{
+	enum err e;
+
+	if (token != NULL)
+		e = token_find(d, a, token, true, inv);
+	else {
+		e = db_invitation_by_id(d->db, a, NULL, id, true, inv);
+		/* Without the link, only a confirmed owner of the address may
+		 * act, and anyone else learns nothing. */
+		if (e == ERR_NOT_FOUND || (e == ERR_OK && (u == NULL ||
+		    !u->email_confirmed || strcmp(u->email, inv->email) != 0)))
+			return ERR_INVITATION_INVALID;
+		if (e == ERR_OK)
+			e = invitation_state_err(inv->state);
+	}
+	if (e != ERR_OK)
+		return e;
+	if (u != NULL && strcmp(u->email, inv->email) != 0)
+		return ERR_INVITATION_MISMATCH;
+	return ERR_OK;
+}
+
+static enum err
+accept_tx(struct db *db, void *arg)
+{
+	struct accept_args *s = arg;
+	enum err e;
+
+	if ((e = find_for(s->d, s->a, s->u, s->token, s->id, s->inv)) != ERR_OK)
+		return e;
+	return join(db, s->a, s->inv, s->u->id, s->already);
+}
+
+enum err
+invitation_accept(struct domain *d, struct arena *a, const struct user *u,
+    const char *token, const char *id, bool *already, struct invitation *out)
+{
+	struct accept_args s = { .d = d, .a = a, .u = u, .token = token, .id = id,
+	    .already = already, .inv = out };
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = db_tx(d->db, accept_tx, &s)) == ERR_OK)
+		metrics_add(C_INVITATIONS_ACCEPTED, 1);
+	return e;
+}
+
+struct signup_args {
+	struct domain *d;
+	struct arena *a;
+	const char *token, *name, *password_hash;
+	struct user *u;
+	uint8_t *session;
+	struct invitation *inv;
+};
+
+static enum err
+signup_tx(struct db *db, void *arg)
+{
+	struct signup_args *s = arg;
+	const struct conf *c = s->d->conf;
+	long long users;
+	bool already;
+	enum err e;
+
+	if ((e = token_find(s->d, s->a, s->token, true, s->inv)) != ERR_OK)
+		return e;
+	if (c->signup_mode == SIGNUP_CAPPED) {
+		if ((e = db_lock(db, s->a, "roster:signup")) != ERR_OK ||
+		    (e = db_user_count(db, s->a, &users)) != ERR_OK)
+			return e;
+		if (users >= c->signup_cap)
+			return ERR_SIGNUP_CLOSED;
+	}
+	memset(s->u, 0, sizeof(*s->u));
+	s->u->email = s->inv->email;
+	s->u->display_name = s->name;
+	s->u->email_confirmed = true;
+	if ((e = db_user_insert(db, s->a, s->inv->email, s->name, s->password_hash,
+	    true, s->inv->invited_by, &s->u->id)) != ERR_OK)
+		return e;
+	if ((e = db_audit_insert(db, s->a, s->u->id, s->inv->org_id,
+	    "user.signed_up", "user", s->u->id, "{\"via\": \"invitation\"}")) != ERR_OK)
+		return e;
+	if ((e = join(db, s->a, s->inv, s->u->id, &already)) != ERR_OK)
+		return e;
+	return account_session_open(s->d, s->a, s->u->id, s->session);
+}
+
+enum err
+invitation_accept_signup(struct domain *d, struct arena *a, const char *token,
+    const char *posted_email, const char *name, const char *password,
+    struct user *u, uint8_t session[CRYPTO_TOKEN_LEN], struct invitation *out)
+{
+	struct signup_args s = { .d = d, .a = a, .token = token, .u = u,
+	    .session = session, .inv = out };
+	char *trimmed, *norm, *hash;
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	/* The token's state comes first: nothing else is said about a link
+	 * that does not work. */
+	if ((e = invitation_resolve(d, a, token, out)) != ERR_OK)
+		return e;
+	if (posted_email != NULL && *posted_email != '\0' &&
+	    (domain_email(a, posted_email, &norm) != ERR_OK ||
+	    strcmp(norm, out->email) != 0))
+		return ERR_EMAIL_MISMATCH;
+	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
+		return e;
+	if ((e = account_password_ok(password)) != ERR_OK)
+		return e;
+	if (password_hash(a, password, &hash) == -1)
+		return ERR_INTERNAL;
+	s.name = trimmed;
+	s.password_hash = hash;
+	if ((e = db_tx(d->db, signup_tx, &s)) == ERR_OK)
+		metrics_add(C_INVITATIONS_ACCEPTED, 1);
+	return e;
+}
+
+struct decline_args {
+	struct domain *d;
+	struct arena *a;
+	const struct user *u;
+	const char *token, *id;
+	struct invitation *inv;
+};
+
+static enum err
+decline_tx(struct db *db, void *arg)
+{
+	struct decline_args *s = arg;
+	enum err e;
+
+	if ((e = find_for(s->d, s->a, s->u, s->token, s->id, s->inv)) != ERR_OK)
+		return e;
+	if ((e = db_invitation_decline(db, s->a, s->inv->id)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, s->a, s->u ? s->u->id : NULL, s->inv->org_id,
+	    "invitation.declined", "invitation", s->inv->id, NULL);
+}
+
+enum err
+invitation_decline(struct domain *d, struct arena *a, const struct user *u,
+    const char *token, const char *id, struct invitation *out)
+{
+	struct decline_args s = { .d = d, .a = a, .u = u, .token = token, .id = id,
+	    .inv = out };
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = db_tx(d->db, decline_tx, &s)) == ERR_OK)
+		metrics_add(C_INVITATIONS_DECLINED, 1);
+	return e;
+}
+
+enum err
+invitation_list_org(struct domain *d, struct arena *a, const struct org *o,
+    struct invitation **out, int *n)
+{
+	return db_invitations_of_org(d->db, a, o->id, out, n);
+}
+
+enum err
+invitation_list_mine(struct domain *d, struct arena *a, const struct user *u,
+    struct invitation **out, int *n)
+{
+	if (!u->email_confirmed) {
+		*out = NULL;
+		*n = 0;
+		return ERR_OK;
+	}
+	return db_invitations_for_email(d->db, a, u->email, out, n);
+}

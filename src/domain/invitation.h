@@ -1,0 +1,94 @@
+/*
+ * Organization invitations: create, resend, revoke, and the invitee's
+ * accept, accept-with-signup and decline. Every operation is one
+ * transaction; every token failure looks the same (ERR_INVITATION_INVALID).
+ */
+#ifndef ROSTER_DOMAIN_INVITATION_H
+#define ROSTER_DOMAIN_INVITATION_H
+
+#include <stdbool.h>
+
+#include "crypto/crypto.h"
+#include "db/invitation.h"
+#include "db/org.h"
+#include "domain/domain.h"
+#include "domain/org.h"
+
+/* The error that stands for a state other than pending (ERR_OK for
+ * pending): expired, revoked, declined, already accepted. */
+enum err invitation_state_err(enum inv_state s);
+
+/*
+ * Verifies a link token and finds its invitation without writing. Returns
+ * ERR_OK for a pending invitation, the state's error for an ended one
+ * (with *out filled), ERR_INVITATION_INVALID for anything wrong with the
+ * token, or ERR_DATABASE.
+ */
+enum err invitation_resolve(struct domain *d, struct arena *a,
+    const char *token, struct invitation *out);
+
+/*
+ * Invites email to o with role, by actor whose role in o is actor_role.
+ * An open row for the address is revoked and replaced in the same
+ * transaction; the email is queued with it. Errors: ERR_FORBIDDEN (not a
+ * manager), ERR_INVALID_EMAIL, ERR_INVALID_ROLE, ERR_ROLE_ESCALATION,
+ * ERR_ALREADY_MEMBER, ERR_RATE_LIMITED_USER, ERR_RATE_LIMITED_ORG.
+ */
+enum err invitation_create(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *email, const char *role);
+
+/* Replaces open invitation id of o with a fresh one (new link, new
+ * expiry) and queues it. ERR_NOT_FOUND, ERR_NOT_PENDING, and the errors
+ * of invitation_create. */
+enum err invitation_resend(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *id);
+
+/* Revokes open invitation id of o. ERR_FORBIDDEN, ERR_NOT_FOUND,
+ * ERR_NOT_PENDING. */
+enum err invitation_revoke(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *id);
+
+/*
+ * Accepts as the signed-in user u, identified either by the link token or
+ * (from the user's own lists) by id, which needs u's address confirmed.
+ * One transaction makes the membership with the invited role, stamps the
+ * invitation, confirms u's address and writes the audit trail. *already
+ * is set when u was a member already (the invitation is stamped, no second
+ * membership). Fills *out. Errors: the state errors,
+ * ERR_INVITATION_INVALID, ERR_INVITATION_MISMATCH (nothing written).
+ */
+enum err invitation_accept(struct domain *d, struct arena *a,
+    const struct user *u, const char *token, const char *id, bool *already,
+    struct invitation *out);
+
+/*
+ * Creates the account of the invited address and accepts, in one
+ * transaction, then opens a session. posted_email, when non-empty, must be
+ * the invitation's address (ERR_EMAIL_MISMATCH). Errors: the state errors,
+ * ERR_INVITATION_INVALID, ERR_EMAIL_MISMATCH, ERR_INVALID_NAME,
+ * ERR_INVALID_PASSWORD, ERR_EMAIL_TAKEN, ERR_SIGNUP_CLOSED (a full cap).
+ */
+enum err invitation_accept_signup(struct domain *d, struct arena *a,
+    const char *token, const char *posted_email, const char *name,
+    const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN],
+    struct invitation *out);
+
+/* Declines by token (u may be NULL: the link holder) or by id (u's own
+ * list). A signed-in user of another address gets
+ * ERR_INVITATION_MISMATCH. */
+enum err invitation_decline(struct domain *d, struct arena *a,
+    const struct user *u, const char *token, const char *id,
+    struct invitation *out);
+
+/* The open invitations of o for its managers. */
+enum err invitation_list_org(struct domain *d, struct arena *a,
+    const struct org *o, struct invitation **out, int *n);
+
+/* The pending invitations for u's address; none while it is unconfirmed. */
+enum err invitation_list_mine(struct domain *d, struct arena *a,
+    const struct user *u, struct invitation **out, int *n);
+
+#endif
