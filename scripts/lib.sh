@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by scripts/up, scripts/down, scripts/test and
 # scripts/rosterctl: packages, the private PostgreSQL cluster, nginx's
 # configuration, and starting and stopping processes by pid file.
@@ -8,6 +9,7 @@
 ROSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
 # Packages a fresh Debian 12 needs to build and run Roster.
+# shellcheck disable=SC2034 # used by the scripts that source this
 ROSTER_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libpq-dev libsodium-dev libcurl4-openssl-dev
 	postgresql postgresql-contrib nginx curl)
@@ -334,6 +336,7 @@ roster_nginx_render() {
 # The nginx command line for STATE (foreground: the caller records the pid).
 roster_nginx_cmd() {
 	local state=$1
+	# shellcheck disable=SC2034 # used by the caller
 	ROSTER_NGINX_CMD=(nginx -p "$state/nginx/" -c "$state/nginx/nginx.conf"
 		-e "$state/log/nginx-error.log")
 }

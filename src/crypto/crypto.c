@@ -129,6 +129,7 @@ keys_derive(struct keys *out, const char *secret_b64, const char *prev_b64)
 		if (keys_master(master, "the previous secret key", prev_b64) == -1)
 			goto fail;
 		keys_subkey(k.envelope_prev, master, KEY_ENVELOPE);
+		keys_subkey(k.outbox_prev, master, KEY_OUTBOX);
 		k.has_prev = true;
 	}
 	memcpy(out, &k, sizeof(k));
@@ -431,8 +432,11 @@ box_open(struct arena *a, const struct keys *k, const uint8_t *box, size_t n,
 	if (box == NULL || n < nl + tl)
 		return -1;
 	m = arena_alloc(a, n - nl - tl + 1);
+	/* Messages queued before a key rotation open with the previous key. */
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen, NULL, box + nl,
-	    n - nl, NULL, 0, box, k->k[KEY_OUTBOX]) != 0)
+	    n - nl, NULL, 0, box, k->k[KEY_OUTBOX]) != 0 &&
+	    (!k->has_prev || crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen,
+	    NULL, box + nl, n - nl, NULL, 0, box, k->outbox_prev) != 0))
 		return -1;
 	m[mlen] = '\0';
 	*out = (char *)m;

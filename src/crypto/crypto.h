@@ -32,6 +32,9 @@ struct keys {
 	 * links signed before a rotation still verify. */
 	bool has_prev;
 	uint8_t envelope_prev[CRYPTO_KEY_LEN];
+	/* Outbox key derived from the previous secret: messages queued before
+	 * a rotation are still delivered. */
+	uint8_t outbox_prev[CRYPTO_KEY_LEN];
 };
 
 /* Initialises libsodium and computes the dummy password hash (about one

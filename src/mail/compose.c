@@ -103,25 +103,60 @@ put_date(struct buf *out)
 }
 
 /*
- * The subject goes out verbatim only when it is printable ASCII that fits
- * one line and cannot be mistaken for an encoded-word; otherwise as
- * base64 encoded-words of at most SUBJECT_CHUNK bytes, cut between UTF-8
- * characters, one per folded line.
+ * Folds a printable ASCII subject before spaces so that no line passes
+ * HEADER_LINE_MAX (unfolding gives the text back unchanged). Returns
+ * false, writing nothing, when a run without spaces is too long for it.
+ */
+static bool
+put_subject_folded(struct arena *a, struct buf *out, const char *s)
+{
+	size_t n = strlen(s), start = 0, col = strlen("Subject: "), last = n;
+	struct buf b;
+
+	/* No line may be spaces only: never break inside trailing ones. */
+	while (last > 0 && s[last - 1] == ' ')
+		last--;
+	buf_init(&b, a);
+	buf_puts(&b, "Subject: ");
+	while (n - start + col > HEADER_LINE_MAX) {
+		size_t brk = 0;
+
+		/* The last space that keeps this line short enough and
+		 * leaves something other than spaces before it. */
+		for (size_t k = start + 1; k < last && k - start + col <=
+		    HEADER_LINE_MAX; k++)
+			if (s[k] == ' ' && s[k - 1] != ' ')
+				brk = k;
+		if (brk == 0)
+			return false;
+		buf_append(&b, s + start, brk - start);
+		buf_puts(&b, "\r\n");
+		start = brk;
+		col = 0;
+	}
+	buf_append(&b, s + start, n - start);
+	buf_puts(&b, "\r\n");
+	buf_append(out, b.data, b.len);
+	return true;
+}
+
+/*
+ * The subject goes out as it is when it is printable ASCII that cannot
+ * be mistaken for an encoded-word (folded before spaces when long);
+ * otherwise as base64 encoded-words of at most SUBJECT_CHUNK bytes, cut
+ * between UTF-8 characters, one per folded line.
  */
 static void
 put_subject(struct arena *a, struct buf *out, const char *s)
 {
 	size_t n = strlen(s), i = 0;
-	bool plain = n + strlen("Subject: ") <= HEADER_LINE_MAX &&
-	    strstr(s, "=?") == NULL;
+	bool plain = strstr(s, "=?") == NULL;
 
 	for (size_t k = 0; plain && k < n; k++)
 		if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e)
 			plain = false;
-	if (plain) {
-		buf_printf(out, "Subject: %s\r\n", s);
+	if (plain && put_subject_folded(a, out, s))
 		return;
-	}
 	buf_puts(out, "Subject:");
 	do {
 		size_t len = n - i < SUBJECT_CHUNK ? n - i : SUBJECT_CHUNK;

@@ -45,8 +45,9 @@ bool mail_addr_valid(const char *addr);
 
 /*
  * Appends to out a complete message from `from` to m->to: Date (UTC),
- * From, To, Subject (RFC 2047 base64 encoded-words when it is not short
- * printable ASCII), Message-ID (<32 random hex digits@from's domain>),
+ * From, To, Subject (printable ASCII folded before spaces, anything else
+ * as RFC 2047 base64 encoded-words), Message-ID (<32 random hex
+ * digits@from's domain>),
  * MIME-Version, Auto-Submitted, and either one text/plain part or a
  * multipart/alternative of the text then the HTML, every part in
  * quoted-printable. Every line ends in CRLF (LF, CR and CRLF in the

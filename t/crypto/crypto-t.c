@@ -454,6 +454,19 @@ test_box(void)
 	ok(strcmp(out, "untouched") == 0 && outlen == 77,
 	    "box: outputs untouched on failure");
 	is_int(-1, box_open(A, &k, NULL, 0, &out, &outlen), "box: NULL refused");
+
+	/* After a rotation (B current, A previous) boxes sealed under A still
+	 * open; with an unrelated previous secret they do not. */
+	keys_derive(&other, SECRET_B, SECRET_A);
+	ok(box_open(A, &other, box, n, &out, &outlen) == 0 &&
+	    strcmp(out, msg) == 0, "box: sealed before a rotation opens with the previous key");
+	box_seal(A, &other, msg, strlen(msg), &box2, &n2);
+	ok(box_open(A, &k, box2, n2, &out, &outlen) == -1,
+	    "box: sealed after the rotation does not open with the old key alone");
+	keys_wipe(&other);
+	keys_derive(&other, SECRET_B, SECRET_B);
+	is_int(-1, box_open(A, &other, box, n, &out, &outlen),
+	    "box: a previous key that is not the sealing key is refused");
 	keys_wipe(&k);
 	keys_wipe(&other);
 }

@@ -457,9 +457,9 @@ test_subject(void)
 		"\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		"\xc3\xa9 and some ASCII to make it longer still, well over "
 		"one line \xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
-		/* Long ASCII: folded as encoded-words rather than cut. */
-		"You have been invited to join the organization Acme "
-		"Widgets International Holdings Limited on Roster",
+		/* Long ASCII with a word too long for any line. */
+		"See https://roster.example/a/very/long/path/that/cannot/be/"
+		"folded/anywhere/at/all/none for details",
 		/* Two-byte characters at odd offsets: a cut every 42 bytes
 		 * would split one. */
 		"x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
@@ -469,6 +469,12 @@ test_subject(void)
 		/* Looks like an encoded-word: must not pass as one. */
 		"=?UTF-8?B?SGVsbG8=?=",
 		"",
+		/* Long ASCII: folded before spaces, left readable. */
+		"You have been invited to join the organization Acme "
+		"Widgets International Holdings Limited on Roster, a "
+		"place for membership and invitations",
+		"Trailing spaces after a long line of text that nearly "
+		"fills the first line       ",
 	};
 
 	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
@@ -488,7 +494,12 @@ test_subject(void)
 			ok(v != NULL && strncmp(v, "=?UTF-8?B?", 10) == 0,
 			    "subject %zu is encoded", i);
 		else
-			is_string("", v, "empty subject stays empty");
+			ok(v != NULL && strstr(v, "=?") == NULL,
+			    "subject %zu is left plain", i);
+		if (i == 6)
+			ok(strstr(hdrs, "\r\n Widgets") != NULL ||
+			    strstr(hdrs, "\r\n ") != NULL,
+			    "long ASCII subject is folded");
 		is_string(subjects[i], subject_decode(v),
 		    "subject %zu decodes back", i);
 		ok(strspn(hdrs, "\r\n\t !\"#$%&'()*+,-./0123456789:;<=>?@"

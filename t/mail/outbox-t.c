@@ -4,14 +4,18 @@
  * and leases, and every outcome of a delivery (sent, retry with backoff,
  * giving up, undecryptable, skipped) with its counter.
  *
- * Needs ROSTER_TEST_DATABASE_URL (or ROSTER_DATABASE_URL): a database the
- * test may create a private schema in. It loads the migrations in sql/ from
- * $ROSTER_SRCDIR (or the current directory) into that schema and drops it
- * at the end. Without a database the test is skipped, except under CI,
- * where that is a failure.
+ * The database is ROSTER_TEST_DATABASE_URL when set; otherwise the test
+ * starts a throwaway PostgreSQL cluster of its own (initdb from
+ * $ROSTER_PG_BIN or /usr/lib/postgresql/N/bin, as the postgres user when
+ * run as root, on a Unix socket only) and removes it at exit. It loads
+ * the migrations in sql/ from $ROSTER_SRCDIR (or the current directory)
+ * into a private schema and drops it at the end. Without PostgreSQL the
+ * test is skipped, except under CI, where that is a failure.
  */
 #include <dirent.h>
+#include <glob.h>
 #include <libpq-fe.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,86 @@ static struct db *DB;
 static struct keys K;
 static char *schema;
 static char tmpdir[] = "/tmp/roster-outbox-t.XXXXXX";
+
+static char pgdir[] = "/tmp/roster-outbox-pg.XXXXXX";
+static const char *pgbin;
+
+/* The newest PostgreSQL server directory, or NULL. */
+static const char *
+pg_bin(void)
+{
+	const char *env = getenv("ROSTER_PG_BIN");
+	const char *best = NULL;
+	long bestv = -1;
+	glob_t g;
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) != 0)
+		return NULL;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		long v = strtol(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"),
+		    NULL, 10);
+
+		if (v > bestv) {
+			bestv = v;
+			best = g.gl_pathv[i];
+		}
+	}
+	best = best != NULL ? arena_strndup(A, best,
+	    strlen(best) - strlen("/initdb")) : NULL;
+	globfree(&g);
+	return best;
+}
+
+/* Runs a shell command line, as postgres when we are root. */
+static int
+pg_run(const char *cmd)
+{
+	if (geteuid() == 0)
+		return system(arena_printf(A, "runuser -u postgres -- %s", cmd));
+	return system(cmd);
+}
+
+static void
+pg_stop(void)
+{
+	if (pgbin == NULL)
+		return;
+	(void)pg_run(arena_printf(A, "%s/pg_ctl -D %s/data -m immediate -w"
+	    " stop >/dev/null 2>&1", pgbin, pgdir));
+	if (system(arena_printf(A, "rm -rf '%s'", pgdir)) != 0)
+		diag("could not remove %s", pgdir);
+	pgbin = NULL;
+}
+
+/* Starts a private cluster; returns its conninfo, or NULL. */
+static const char *
+pg_start(void)
+{
+	const char *bin = pg_bin();
+	struct passwd *pw;
+
+	if (bin == NULL || mkdtemp(pgdir) == NULL)
+		return NULL;
+	if (geteuid() == 0) {
+		if ((pw = getpwnam("postgres")) == NULL ||
+		    chown(pgdir, pw->pw_uid, pw->pw_gid) == -1)
+			return NULL;
+	}
+	pgbin = bin;
+	if (pg_run(arena_printf(A, "%s/initdb -D %s/data -U roster -A trust"
+	    " -E UTF8 -N --locale=C >%s/initdb.log 2>&1", bin, pgdir,
+	    pgdir)) != 0 ||
+	    pg_run(arena_printf(A, "%s/pg_ctl -D %s/data -l %s/log -w -t 60"
+	    " -o \"-c listen_addresses= -k %s -p 5432 -F\" start"
+	    " >/dev/null 2>&1", bin, pgdir, pgdir, pgdir)) != 0) {
+		diag("cannot start PostgreSQL in %s", pgdir);
+		return NULL;
+	}
+	return arena_printf(A, "host=%s port=5432 user=roster dbname=postgres",
+	    pgdir);
+}
 
 /* The first column of the first row of sql with one parameter p1 (none
  * when p1 is NULL), or NULL. */
@@ -482,25 +566,27 @@ main(void)
 {
 	const char *url = getenv("ROSTER_TEST_DATABASE_URL");
 
-	if (url == NULL || *url == '\0')
-		url = getenv("ROSTER_DATABASE_URL");
-	if (url == NULL || *url == '\0') {
-		if (getenv("CI") != NULL) {
-			printf("Bail out! ROSTER_TEST_DATABASE_URL is not set\n");
-			return 1;
-		}
-		skip_all("ROSTER_TEST_DATABASE_URL is not set");
-	}
 	if (crypto_init() == -1 || keys_derive(&K, SECRET, NULL) == -1 ||
 	    mkdtemp(tmpdir) == NULL)
 		return 1;
 	A = arena_new(0);
+	plan_lazy();
+	/* Registered after the TAP helper's handler, so it runs first. */
+	atexit(pg_stop);
+	if (url == NULL || *url == '\0')
+		url = pg_start();
+	if (url == NULL) {
+		if (getenv("CI") != NULL) {
+			printf("Bail out! no PostgreSQL for the outbox tests\n");
+			exit(1);
+		}
+		skip_all("no PostgreSQL (set ROSTER_TEST_DATABASE_URL)");
+	}
 	DB = db_open(url);
 	if (db_ensure(DB) != ERR_OK || load_schema() == -1) {
 		printf("Bail out! cannot prepare the database\n");
-		return 1;
+		exit(1);
 	}
-	plan_lazy();
 	test_enqueue(url);
 	test_claim();
 	test_skip_locked(url);
@@ -508,9 +594,11 @@ main(void)
 	(void)db_exec_script(DB, arena_printf(A, "DROP SCHEMA %s CASCADE",
 	    schema));
 	db_close(DB);
+	pg_stop();
 	if (system(arena_printf(A, "rm -rf '%s'", tmpdir)) != 0)
 		diag("could not remove %s", tmpdir);
 	arena_free(A);
+	A = NULL;
 	keys_wipe(&K);
 	return done_testing();
 }
