@@ -77,17 +77,27 @@ roster_ensure_packages() {
 
 # ---- processes -----------------------------------------------------------
 
+# Fields 3 and 4 of /proc/PID/stat (state and parent pid), without forking:
+# sets ROSTER_STAT=(state ppid). Fails when the process does not exist.
+roster_stat() {
+	local line rest
+	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+	rest=${line##*) }
+	# shellcheck disable=SC2206 # split on blanks on purpose
+	ROSTER_STAT=($rest)
+	[ ${#ROSTER_STAT[@]} -ge 2 ]
+}
+
 # True when pid runs (a zombie does not count) and, if a name is given,
 # its command line mentions that name.
 roster_alive() {
-	local pid=$1 name=${2:-} state cmd
+	local pid=$1 name=${2:-} args
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	[ -r "/proc/$pid/stat" ] || return 1
-	state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
-	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ] || return 1
+	roster_stat "$pid" || return 1
+	case ${ROSTER_STAT[0]} in Z | X) return 1 ;; esac
 	[ -z "$name" ] && return 0
-	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-	[[ $cmd == *"$name"* ]]
+	{ mapfile -d "" -t args <"/proc/$pid/cmdline"; } 2>/dev/null || return 1
+	[[ "${args[*]}" == *"$name"* ]]
 }
 
 # Waits up to $2 seconds for pid $1 to end. 0 once gone, 1 on timeout.
@@ -102,10 +112,11 @@ roster_wait_gone() {
 
 # Pids whose parent is $1.
 roster_children() {
-	local f rest
-	for f in /proc/[0-9]*/stat; do
-		rest=$(sed -E 's/^.*\) [A-Za-z] ([0-9]+) .*$/\1/' "$f" 2>/dev/null) || continue
-		[ "$rest" = "$1" ] && { f=${f#/proc/}; printf '%s\n' "${f%/stat}"; }
+	local d pid
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		roster_stat "$pid" || continue
+		[ "${ROSTER_STAT[1]}" = "$1" ] && [ "${ROSTER_STAT[0]}" != Z ] && printf '%s\n' "$pid"
 	done
 	return 0
 }
@@ -208,14 +219,18 @@ roster_pg_make_reachable() {
 	local dir=$1 d
 	roster_is_root || return 0
 	id postgres >/dev/null 2>&1 || roster_die "no 'postgres' OS user: install the postgresql package"
-	d=$dir
-	while :; do
-		if [ -d "$d" ] && ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
-			roster_say "note: adding o+x to $d so that PostgreSQL (user postgres) can reach $dir"
-			chmod o+x "$d"
+	# From / down, so that each check sees its parents already fixed.
+	d=
+	local part
+	local -a parts
+	IFS=/ read -r -a parts <<<"${dir#/}"
+	for part in "" "${parts[@]}"; do
+		[ -n "$part" ] && d=$d/$part
+		[ -d "${d:-/}" ] || break
+		if ! runuser -u postgres -- test -x "${d:-/}" 2>/dev/null; then
+			roster_say "note: adding o+x to ${d:-/} so that PostgreSQL (user postgres) can reach $dir"
+			chmod o+x "${d:-/}"
 		fi
-		[ "$d" = / ] && break
-		d=$(dirname "$d")
 	done
 	runuser -u postgres -- test -x "$dir" ||
 		roster_die "user postgres still cannot reach $dir; choose another ROSTER_STATE_DIR"

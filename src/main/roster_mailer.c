@@ -170,6 +170,9 @@ main(int argc, char *argv[])
 	    str_startswith(conf.smtp_url, "smtps://");
 	t.mail_dir = arena_printf(perm, "%s/mail", conf.state_dir);
 	t.from = conf.mail_from;
+	if (conf.smtp_user != NULL && !t.require_tls)
+		log_warn("SMTP credentials may cross the network unencrypted: "
+		    "use an smtps:// URL");
 	/* The URL is not logged: it may carry credentials. */
 	if (conf.smtp_url != NULL)
 		log_info("delivering over SMTP%s", once ? " (once)" : "");
