@@ -207,7 +207,7 @@ roster_pg_user() {
 # Runs a command as the cluster's OS user.
 roster_as_pg() {
 	if roster_is_root; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi

@@ -4,7 +4,9 @@
 #include "db/db.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@ struct db {
 	char *conninfo;
 	bool in_tx;
 	bool broken; /* a statement saw the connection fail */
+	char listen[64]; /* channel to LISTEN on after connecting, or "" */
 	char sqlstate[6];
 	char constraint[64];
 };
@@ -32,6 +35,23 @@ db_notice(void *arg, const char *message)
 	(void)message;
 }
 
+/* Issues LISTEN for the remembered channel (checked by db_listen to be a
+ * plain identifier, so it can stand in the statement). */
+static void
+db_relisten(struct db *db)
+{
+	char sql[96];
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "LISTEN %s", db->listen);
+	res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_warn("db: LISTEN failed: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+	}
+	PQclear(res);
+}
+
 static void
 db_connect(struct db *db)
 {
@@ -40,8 +60,12 @@ db_connect(struct db *db)
 	db->conn = PQconnectdb(db->conninfo);
 	db->broken = PQstatus(db->conn) != CONNECTION_OK;
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
-	if (db->broken)
+	if (db->broken) {
 		log_warn("db: cannot connect: %s", PQerrorMessage(db->conn));
+		return;
+	}
+	if (db->listen[0] != '\0')
+		db_relisten(db);
 }
 
 struct db *
@@ -279,6 +303,53 @@ enum err
 db_savepoint_rollback(struct db *db)
 {
 	return db_simple(db, "ROLLBACK TO SAVEPOINT roster_step");
+}
+
+enum err
+db_listen(struct db *db, const char *channel)
+{
+	size_t n = strlen(channel);
+
+	if (n == 0 || n >= sizeof(db->listen) ||
+	    strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != n)
+		return ERR_INVALID;
+	memcpy(db->listen, channel, n + 1);
+	if (db->broken || db->conn == NULL)
+		return ERR_DATABASE;
+	db_relisten(db);
+	return db->broken ? ERR_DATABASE : ERR_OK;
+}
+
+int
+db_wait(struct db *db, int timeout_ms)
+{
+	struct pollfd pfd;
+	PGnotify *n;
+	int got = 0, rc;
+
+	if (db->broken || db->conn == NULL || (pfd.fd = PQsocket(db->conn)) < 0)
+		return -1;
+	pfd.events = POLLIN;
+	/* Notifications may already sit in libpq's buffer. */
+	if ((n = PQnotifies(db->conn)) == NULL) {
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc < 0)
+			return 0; /* a signal: let the caller look at its flags */
+		if (rc == 0)
+			return 0;
+		if (PQconsumeInput(db->conn) == 0) {
+			db->broken = true;
+			return -1;
+		}
+	} else {
+		PQfreemem(n);
+		got = 1;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		PQfreemem(n);
+		got = 1;
+	}
+	return got;
 }
 
 bool

@@ -96,6 +96,20 @@ enum err db_savepoint(struct db *db);
 enum err db_savepoint_release(struct db *db);
 enum err db_savepoint_rollback(struct db *db);
 
+/*
+ * Subscribes to notifications on channel (a plain identifier of lower-case
+ * letters and underscores), now and after every reconnection. ERR_OK,
+ * ERR_INVALID for a bad name, or ERR_DATABASE.
+ */
+enum err db_listen(struct db *db, const char *channel);
+
+/*
+ * Waits up to timeout_ms for a notification on the listened channel and
+ * drains every pending one. Returns 1 when notified, 0 on timeout, -1
+ * when the connection failed (the next db_ensure reconnects).
+ */
+int db_wait(struct db *db, int timeout_ms);
+
 /* True while a transaction opened by db_tx is running. */
 bool db_in_tx(const struct db *db);
 

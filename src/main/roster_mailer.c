@@ -54,9 +54,8 @@ mailer_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Sleeps for the given seconds, or less when a signal arrives. New rows
- * are found by this poll: the database layer does not expose its socket
- * for LISTEN roster_outbox yet. */
+/* Sleeps for the given seconds (while the database is down), or less
+ * when a signal arrives. */
 static void
 mailer_wait(int seconds)
 {
@@ -181,6 +180,9 @@ main(int argc, char *argv[])
 		    once ? " (once)" : "");
 
 	db = db_open(conf.database_url);
+	/* New messages announce themselves (mail_enqueue notifies); the
+	 * one-second timeout still finds retries that fall due. */
+	(void)db_listen(db, "roster_outbox");
 	while (!mailer_stop) {
 		if (db_ensure(db) != ERR_OK ||
 		    (n = mailer_batch(db, batch, row, &conf.keys, &t)) == -1) {
@@ -196,7 +198,7 @@ main(int argc, char *argv[])
 			continue; /* more may be due */
 		if (once)
 			break;
-		mailer_wait(1);
+		(void)db_wait(db, 1000);
 	}
 	log_info("stopping");
 	rc = 0;

@@ -420,14 +420,14 @@ sup_stop(struct sup_proc *p, int64_t now)
 	p->deadline = now + SUP_STOP_MS;
 }
 
-/* Collects every exited child. Returns how many workers were reaped. */
-static int
+/* Collects every exited child and logs how each worker ended. */
+static void
 sup_reap(struct sup *s)
 {
 	struct sup_proc *p;
 	char why[96];
 	pid_t pid;
-	int st, n = 0;
+	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if ((p = sup_find(s, pid)) == NULL)
@@ -439,9 +439,7 @@ sup_reap(struct sup *s)
 			log_warn("sup: worker %d died: %s", (int)pid,
 			    sup_status(st, why, sizeof(why)));
 		p->pid = 0;
-		n++;
 	}
-	return n;
 }
 
 /* Moves a rolling restart one step on; see the top of the file. */

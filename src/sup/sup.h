@@ -36,7 +36,8 @@ struct sup_config {
  * socket, sends the workers SIGTERM, waits for them (SIGKILL after 30 s)
  * and returns 0, with the caller's signal mask and dispositions restored.
  * Returns -1 (logged) when the configuration is bad (workers outside
- * 1..1024, no worker_main) or the socket cannot be bound.
+ * 1..1024, no worker_main) or the socket cannot be bound. Call it from a
+ * single-threaded process (it forks, and sets the umask while binding).
  */
 int sup_run(const struct sup_config *cfg);
 

@@ -98,7 +98,7 @@ web_invitation_accept(struct ctx *c)
 {
 	const char *token = field_or_null(c, "token");
 	const char *id = token ? NULL : field_or_null(c, "invitation_id");
-	struct invitation inv;
+	struct invitation inv = { 0 };
 	bool already = false;
 	enum err e;
 

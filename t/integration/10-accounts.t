@@ -341,7 +341,7 @@ for my $evil ('//evil.example', '/\\evil.example', 'https://evil.example',
 	      "/\r\nLocation: https://evil.example", 'http:/\\evil.example', ' //evil.example') {
 	my $e = $s->ua;
 	my $shown = $evil =~ s/[\r\n]/?/gr;
-	$res = $e->get('/login?next=' . Roster::Test::UA::_uri_escape($evil));
+	$res = $e->get('/login?next=' . Roster::Test::UA::uri_escape($evil));
 	is $res->{status}, 200, "GET /login?next=$shown answers 200";
 	unlike $res->{content}, qr/evil\.example/, '  and does not put it on the page';
 	$res = $e->post_form('/login', { email => 'bob@example.com', password => $bob_pw, next => $evil });

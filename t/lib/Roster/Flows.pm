@@ -130,8 +130,8 @@ sub session_cookie {
 }
 
 # GETs the Location of a 303 (or 301, 302, 307, 308) with $ua and returns
-# the response; dies when $res is no redirect. (Roster::Test::UA::follow
-# refuses a 303, the status every successful POST answers.)
+# the response; dies when $res is no redirect. (Older versions of
+# Roster::Test::UA::follow refused a 303.)
 sub follow_redirect {
 	my ($ua, $res) = @_;
 	$res //= $ua->last;

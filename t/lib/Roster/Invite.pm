@@ -35,7 +35,7 @@ our @EXPORT = qw(
 	invite_ok invitation_mail join_by_signup token_of envelope_parts b64url_encode
 	b64url_decode snapshot counts inv_row user_id user_confirmed
 	invitation_rows list_ids form_actions metric_value metrics
-	audit_count pg_dump_text secrets_ok eventually clone_ua query_param
+	audit_count pg_dump_text secrets_ok eventually clone_ua query_param race
 	uri_unescape
 );
 
@@ -322,6 +322,93 @@ sub metrics {
 sub metric_value {
 	my ($s, $name) = @_;
 	return metrics($s)->{$name} // 0;
+}
+
+# Runs jobs at once, each in its own process. A job is a sub run in the
+# child that prepares (a fresh ua, say) and returns the sub of the request
+# itself, which returns ($ua, $response). All children prepare, then wait
+# at one gate that opens for all of them together. Returns one hash per
+# job, in order: status, page, location, errors (comma-joined), and for a
+# redirect the flash and page of the page it leads to (flash, next_page);
+# t0 and t1 bracket the request; status 'died' with error when the child
+# failed.
+sub race {
+	my ($s, @jobs) = @_;
+	my $dir = $s->state_dir . '/tmp';
+	my $tag = $$ . '.' . int(rand 1e9);
+	pipe(my $gate_r, my $gate_w) or croak "pipe: $!";
+	pipe(my $ready_r, my $ready_w) or croak "pipe: $!";
+	my @pids;
+	for my $i (0 .. $#jobs) {
+		my $pid = fork // croak "fork: $!";
+		if (!$pid) {
+			close $gate_w;
+			close $ready_r;
+			my %r;
+			my $go = eval { $jobs[$i]->() };
+			%r = (status => 'died', error => "prepare: $@") unless $go;
+			syswrite $ready_w, 'r';
+			close $ready_w;
+			my $b;
+			1 while !defined sysread($gate_r, $b, 1) && $!{EINTR};
+			if ($go) {
+				my $ok = eval {
+					$r{t0} = time;
+					my ($ua, $res) = $go->();
+					$r{t1} = time;
+					$r{status} = $res->{status};
+					$r{page} = $ua->page($res) // '';
+					$r{location} = $ua->location($res) // '';
+					$r{errors} = join ',', $ua->errors($res);
+					if ($res->{status} =~ /^30\d$/ && length $r{location}) {
+						my $n = $ua->get($r{location});
+						$r{flash} = $ua->flash($n) // '';
+						$r{next_page} = $ua->page($n) // '';
+					}
+					1;
+				};
+				%r = (status => 'died', error => $@) unless $ok;
+			}
+			if (open my $fh, '>', "$dir/race.$tag.$i") {
+				for my $k (sort keys %r) {
+					(my $v = $r{$k} // '') =~ s/[\t\n]/ /g;
+					print $fh "$k\t$v\n";
+				}
+				close $fh;
+			}
+			POSIX::_exit(0);
+		}
+		push @pids, $pid;
+	}
+	close $gate_r;
+	close $ready_w;
+	my $n = 0;
+	while ($n < @jobs) {
+		my $got = sysread($ready_r, my $buf, 64);
+		next if !defined $got && $!{EINTR};
+		last unless $got;
+		$n += $got;
+	}
+	close $ready_r;
+	close $gate_w;
+	waitpid($_, 0) for @pids;
+	my @res;
+	for my $i (0 .. $#jobs) {
+		my %r = (status => 'lost');
+		my $f = "$dir/race.$tag.$i";
+		if (open my $fh, '<', $f) {
+			%r = ();
+			while (my $l = <$fh>) {
+				chomp $l;
+				my ($k, $v) = split /\t/, $l, 2;
+				$r{$k} = $v;
+			}
+			close $fh;
+			unlink $f;
+		}
+		push @res, \%r;
+	}
+	return @res;
 }
 
 # Polls until $cond returns true; bounded.
