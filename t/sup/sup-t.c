@@ -34,6 +34,19 @@
 
 static char dir[64];
 
+/*
+ * kill(2) for a pid this test found: never 0, -1 or init, which a failed
+ * lookup must not turn into a signal to a whole process group.
+ */
+static void
+signal_pid(int pid, int sig)
+{
+	if (pid > 1)
+		kill(pid, sig);
+	else
+		diag("refusing to signal pid %d", pid);
+}
+
 static long long
 now_ms(void)
 {
@@ -96,14 +109,18 @@ crash_main(void *ctx, int listen_fd, volatile sig_atomic_t *stop)
 	return 3;
 }
 
-/* Worker in libfcgi's accept loop; returns 7 when it gives up. */
+/*
+ * Worker in libfcgi's accept loop, set up as src/http/fcgi.c does;
+ * returns 7 when it stops.
+ */
 static int
 fcgi_main(void *ctx, int listen_fd, volatile sig_atomic_t *stop)
 {
 	FCGX_Request req;
 
 	(void)ctx;
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, 0) != 0)
+	if (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
 	while (!*stop) {
 		if (FCGX_Accept_r(&req) < 0)
@@ -225,6 +242,21 @@ ask(const char *path, const char *msg)
 	return answer(fd, msg, reply, sizeof(reply));
 }
 
+/*
+ * Waits up to 10 s for an echo worker to answer on path: the file exists
+ * from bind(), connections work only from listen(). Returns its pid or -1.
+ */
+static int
+wait_ready(const char *path)
+{
+	long long end = now_ms() + 10000;
+	int pid;
+
+	while ((pid = ask(path, "up")) == -1 && now_ms() < end)
+		sleep_ms(50);
+	return pid;
+}
+
 static int
 in_set(const int *set, int n, int pid)
 {
@@ -296,6 +328,8 @@ gone(int pid, int ms)
 {
 	long long end = now_ms() + ms;
 
+	if (pid <= 1)
+		return 0;
 	do {
 		if (kill(pid, 0) == -1 && errno == ESRCH)
 			return 1;
@@ -317,8 +351,8 @@ cleanup(pid_t sup)
 		return;
 	n = children(sup, kids, MAXW * 2);
 	for (i = 0; i < n; i++)
-		kill(kids[i], SIGKILL);
-	kill(sup, SIGKILL);
+		signal_pid(kids[i], SIGKILL);
+	signal_pid(sup, SIGKILL);
 	waitpid(sup, NULL, 0);
 }
 
@@ -422,7 +456,8 @@ static void
 test_serving(void)
 {
 	char sock[192], sub[128], logp[128], *log;
-	int first[MAXW], now[MAXW], more[MAXW], kids[MAXW * 2];
+	int first[MAXW] = { 0 }, now[MAXW] = { 0 }, more[MAXW] = { 0 };
+	int kids[MAXW * 2];
 	int n, victim, i, st, all_answered;
 	long long t0, end;
 	struct stat sb;
@@ -446,6 +481,7 @@ test_serving(void)
 	    "missing parent was made with mode 0750 (%o)",
 	    (unsigned)(sb.st_mode & 07777));
 
+	ok(wait_ready(sock) > 0, "a worker answers");
 	n = distinct(sock, 3, NULL, 0, first, 300);
 	is_int(3, n, "three distinct workers answer");
 	n = children(sup, kids, MAXW * 2);
@@ -454,7 +490,7 @@ test_serving(void)
 
 	/* A worker killed outright is replaced. */
 	victim = first[1];
-	kill(victim, SIGKILL);
+	signal_pid(victim, SIGKILL);
 	ok(gone(victim, 5000), "killed worker is reaped");
 	end = now_ms() + 5000;
 	do {
@@ -472,7 +508,7 @@ test_serving(void)
 
 	/* SIGTERM to a worker blocked in accept stops it at once. */
 	victim = first[0];
-	kill(victim, SIGTERM);
+	signal_pid(victim, SIGTERM);
 	ok(gone(victim, 2000), "SIGTERM stops a worker blocked in accept");
 	log = slurp(logp);
 	snprintf(sub, sizeof(sub), "worker %d died: exit status 0", victim);
@@ -483,7 +519,7 @@ test_serving(void)
 	while ((n = children(sup, first, MAXW)) != 3 && now_ms() < end)
 		sleep_ms(50);
 	is_int(3, n, "3 workers before SIGHUP");
-	kill(sup, SIGHUP);
+	signal_pid(sup, SIGHUP);
 	all_answered = 1;
 	end = now_ms() + 20000;
 	do {
@@ -512,7 +548,7 @@ test_serving(void)
 
 	/* Drain. */
 	t0 = now_ms();
-	kill(sup, SIGTERM);
+	signal_pid(sup, SIGTERM);
 	st = wait_exit(sup, 10000);
 	ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "SIGTERM: supervisor exits 0");
@@ -541,11 +577,11 @@ test_request_in_progress(void)
 		cleanup(sup);
 		return;
 	}
-	pid = ask(sock, "first");
+	pid = wait_ready(sock);
 	ok(pid > 0, "the worker answers");
 	fd = connect_to(sock);
 	sleep_ms(300); /* the worker now waits in read() */
-	kill(pid, SIGTERM);
+	signal_pid(pid, SIGTERM);
 	sleep_ms(300);
 	(void)!write(fd, "late\n", 5);
 	is_int(pid, answer(fd, "late", reply, sizeof(reply)),
@@ -553,7 +589,7 @@ test_request_in_progress(void)
 	    reply);
 	ok(gone(pid, 2000), "and the worker stops after it");
 	ok(children(sup, kids, 4) <= 1, "no more than one worker");
-	kill(sup, SIGINT);
+	signal_pid(sup, SIGINT);
 	st = wait_exit(sup, 10000);
 	ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "SIGINT: supervisor exits 0");
@@ -566,6 +602,7 @@ test_fcgi_accept(void)
 {
 	char sock[128], logp[128], want[64];
 	int n, kids[4], st;
+	long long end;
 	pid_t sup;
 
 	snprintf(sock, sizeof(sock), "%s/fcgi1.sock", dir);
@@ -575,11 +612,13 @@ test_fcgi_accept(void)
 		cleanup(sup);
 		return;
 	}
-	sleep_ms(300); /* the worker now waits in FCGX_Accept_r */
-	n = children(sup, kids, 4);
+	end = now_ms() + 5000;
+	while ((n = children(sup, kids, 4)) != 1 && now_ms() < end)
+		sleep_ms(50);
 	is_int(1, n, "one libfcgi worker");
+	sleep_ms(300); /* it now waits in FCGX_Accept_r */
 	if (n == 1) {
-		kill(kids[0], SIGTERM);
+		signal_pid(kids[0], SIGTERM);
 		ok(gone(kids[0], 2000),
 		    "SIGTERM stops a worker blocked in FCGX_Accept_r");
 		snprintf(want, sizeof(want), "worker %d died: exit status 7",
@@ -587,7 +626,7 @@ test_fcgi_accept(void)
 		contains(slurp(logp), want, "FCGX_Accept_r failed, "
 		    "worker_main returned");
 	}
-	kill(sup, SIGTERM);
+	signal_pid(sup, SIGTERM);
 	st = wait_exit(sup, 10000);
 	ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "libfcgi supervisor exits 0");
@@ -614,7 +653,7 @@ test_crash_loop(void)
 	ok(fd >= 0, "the stale socket was replaced by a live one");
 	if (fd >= 0)
 		close(fd);
-	kill(sup, SIGTERM);
+	signal_pid(sup, SIGTERM);
 	st = wait_exit(sup, 10000);
 	ms = now_ms() - t0;
 	ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -645,7 +684,7 @@ main(void)
 		skip_all("no /proc");
 	/* A worker that hung up must fail a check, not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
-	plan(52);
+	plan(53);
 	test_refusals();
 	test_serving();
 	test_request_in_progress();
