@@ -12,19 +12,13 @@
  *		socket = accept(listen_sock, ...);
  *	} while (socket < 0 && errno == EINTR && !fail_on_intr &&
  *	    !shutdownPending);
- * and FCGX_Accept_r then returns -errno (or -9999). So a signal breaks a
- * blocked accept only when its handler was installed without SA_RESTART
- * (with SA_RESTART the kernel restarts accept and libfcgi never sees
- * EINTR), and only when either the request has FCGI_FAIL_ACCEPT_ON_INTR or
- * the handler called FCGX_ShutdownPending(). This loop sets
- * FCGI_FAIL_ACCEPT_ON_INTR, so a stop signal works even without
- * FCGX_ShutdownPending(), and an interrupted accept with *stop still zero
- * (another signal) is simply retried. Calling FCGX_ShutdownPending() from
- * the SIGTERM handler is still worth it: it closes the gap between our
- * *stop check and libfcgi's call to accept. A signal landing in the
- * remaining window (between libfcgi's shutdownPending test and accept)
- * leaves the worker in accept until the next connection; the supervisor
- * must therefore escalate to SIGKILL after a grace period. With
+ * and FCGX_Accept_r then returns -errno (or -9999). A signal landing
+ * between the shutdownPending test and accept() would be missed, so the
+ * supervisor's SIGTERM handler in the worker (src/sup/sup.c) also closes
+ * the worker's copy of the listening socket: a late or restarted accept()
+ * then fails at once with EBADF. This loop sets FCGI_FAIL_ACCEPT_ON_INTR
+ * as well and treats any failed accept with *stop set as a clean stop; a
+ * failed accept with *stop still zero (another signal) is retried. With
  * fastcgi_keep_conn on, libfcgi waits for the next request in read(), not
  * accept(); nginx's default (off) avoids that.
  *
