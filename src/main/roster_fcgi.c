@@ -4,6 +4,7 @@
  * prefork supervisor; each worker opens its own database connection and
  * serves FastCGI requests until told to stop.
  */
+#include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,7 @@ main(int argc, char *argv[])
 	sc.workers = (int)app.conf.workers;
 	sc.worker_main = worker_main;
 	sc.ctx = &app;
+	sc.on_stop = FCGX_ShutdownPending;
 	log_info("starting %d workers on %s", sc.workers, sc.socket_path);
 	rc = sup_run(&sc);
 	tpl_free(app.tpl);

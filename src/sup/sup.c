@@ -53,7 +53,6 @@
 #include "sup/sup.h"
 
 #include <errno.h>
-#include <fcgiapp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +111,8 @@ static volatile sig_atomic_t sup_got_hup;
 
 static volatile sig_atomic_t sup_worker_stop;
 static volatile sig_atomic_t sup_worker_fd = -1;
+/* The worker's own stop hook (sup_config.on_stop), set after the fork. */
+static void (*sup_worker_hook)(void);
 
 /* Blocked in the supervisor except while it sleeps. */
 static const int sup_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
@@ -145,7 +146,8 @@ sup_worker_on_term(int sig)
 
 	(void)sig;
 	sup_worker_stop = 1;
-	FCGX_ShutdownPending();
+	if (sup_worker_hook != NULL)
+		sup_worker_hook();
 	/* Closes the window before accept(); see the top of the file. */
 	if (sup_worker_fd != -1) {
 		close(sup_worker_fd);
@@ -331,6 +333,7 @@ sup_worker(struct sup *s)
 	sigaction(SIGTERM, &sa, NULL);
 	sup_worker_stop = 0;
 	sup_worker_fd = s->fd;
+	sup_worker_hook = s->cfg->on_stop;
 	free(s->procs);
 	s->procs = NULL;
 #ifdef __linux__

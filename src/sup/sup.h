@@ -16,14 +16,20 @@ struct sup_config {
 	/*
 	 * Runs in each worker after fork: serve on listen_fd until *stop is
 	 * set, then return the exit status (0..255). The supervisor's SIGTERM
-	 * to a worker sets *stop, calls FCGX_ShutdownPending() and closes
-	 * the worker's copy of listen_fd, so a blocked or later accept fails
-	 * (EINTR, EBADF, or a negative FCGX_Accept_r) at once. Check *stop
-	 * before each accept and after a failed one; never close listen_fd.
-	 * SIGHUP and SIGINT are ignored in workers, SIGPIPE too.
+	 * to a worker sets *stop, calls on_stop and closes the worker's copy
+	 * of listen_fd, so a blocked or later accept fails (EINTR, EBADF, or
+	 * a negative FCGX_Accept_r) at once. Check *stop before each accept
+	 * and after a failed one; never close listen_fd. SIGHUP and SIGINT
+	 * are ignored in workers, SIGPIPE too.
 	 */
 	int (*worker_main)(void *ctx, int listen_fd, volatile sig_atomic_t *stop);
 	void *ctx;
+	/*
+	 * Called in a worker from its SIGTERM handler, so it must be
+	 * async-signal-safe (roster-fcgi passes FCGX_ShutdownPending). NULL
+	 * for none.
+	 */
+	void (*on_stop)(void);
 };
 
 /*
