@@ -213,6 +213,7 @@ web_dashboard(struct ctx *c)
 		return;
 	}
 	tpl_set_list(c->page, "orgs");
+	tpl_set_bool(c->page, "has_orgs", n > 0);
 	for (int i = 0; i < n; i++) {
 		struct tpl_ctx *row = tpl_add_row(c->page, "orgs");
 

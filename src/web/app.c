@@ -108,6 +108,21 @@ to_login(struct ctx *c)
 	    http_urlencode(c->a, next)));
 }
 
+/* The methods the routes matching path answer, for a 405's Allow. */
+static const char *
+allowed(struct ctx *c)
+{
+	struct request probe = { .arena = c->a, .path = c->req->path };
+	bool get = false, post = false;
+	int i;
+
+	probe.method = METHOD_GET;
+	get = route_find(routes, NHANDLERS, &probe, &i) == ROUTE_FOUND;
+	probe.method = METHOD_POST;
+	post = route_find(routes, NHANDLERS, &probe, &i) == ROUTE_FOUND;
+	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST";
+}
+
 static void
 dispatch(struct ctx *c, enum err parse_error)
 {
@@ -131,6 +146,7 @@ dispatch(struct ctx *c, enum err parse_error)
 	if (m == ROUTE_BAD_METHOD) {
 		web_fail(c, ERR_MALFORMED, "method-not-allowed");
 		c->res->status = 405;
+		http_header(c->res, "Allow", allowed(c));
 		return;
 	}
 	c->req->route = i;

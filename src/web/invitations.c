@@ -185,6 +185,7 @@ web_my_invitation_rows(struct ctx *c)
 		web_fail(c, e, NULL);
 		return -1;
 	}
+	tpl_set_bool(c->page, "has_invitations", n > 0);
 	for (int i = 0; i < n; i++) {
 		struct tpl_ctx *row = tpl_add_row(c->page, "invitations");
 

@@ -153,6 +153,7 @@ web_org_audit(struct ctx *c)
 		return;
 	}
 	tpl_set_list(c->page, "events");
+	tpl_set_bool(c->page, "has_events", n > 0);
 	for (int i = 0; i < n; i++) {
 		struct tpl_ctx *row = tpl_add_row(c->page, "events");
 
