@@ -98,8 +98,8 @@ may_grant(const struct user *actor, enum role actor_role, enum role role)
 /*
  * The rate limits: invitations created (or resent) in the last hour by
  * the user, then by the organization. The counts are serialised per
- * organization by an advisory lock. A limiter that fails lets the request
- * through, logged and counted.
+ * inviting user and per organization by advisory locks. A limiter that
+ * fails lets the request through, logged and counted.
  */
 static enum err
 rate_check(struct domain *d, struct arena *a, const struct user *actor,
@@ -110,7 +110,14 @@ rate_check(struct domain *d, struct arena *a, const struct user *actor,
 
 	if ((e = db_savepoint(d->db)) != ERR_OK)
 		return e;
-	e = db_lock(d->db, a, arena_printf(a, "roster:invite:%s", o->id));
+	/* The inviter's lock, then the organization's, always in this order
+	 * so that they cannot deadlock. The user's count spans organizations:
+	 * the organization's lock alone would let requests into two of them
+	 * both pass the user's limit. */
+	e = db_lock(d->db, a, arena_printf(a, "roster:invite:user:%s",
+	    actor->id));
+	if (e == ERR_OK)
+		e = db_lock(d->db, a, arena_printf(a, "roster:invite:%s", o->id));
 	if (e == ERR_OK)
 		e = db_invitations_recent(d->db, a, actor->id, true, &by_user);
 	if (e == ERR_OK)

@@ -82,6 +82,12 @@ origin_ok(const struct ctx *c)
 
 	if (o == NULL)
 		return true;
+	/* Referrer-Policy: no-referrer makes browsers send "Origin: null"
+	 * on same-origin form posts; Sec-Fetch-Site tells them apart from a
+	 * sandboxed or cross-site sender (and the CSRF token still decides). */
+	if (strcmp(o, "null") == 0)
+		return c->req->sec_fetch_site == NULL ||
+		    strcmp(c->req->sec_fetch_site, "same-origin") == 0;
 	return strcmp(o, base) == 0;
 }
 

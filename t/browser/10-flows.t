@@ -7,11 +7,12 @@
 # invitee's account on the invitation page and lands on the roster as a
 # member. Along the way: the pages' markers and flashes as the browser
 # sees them (visible, not only present), the stylesheet applied under the
-# Content-Security-Policy and no console message about a blocked script,
-# style or resource, no sideways scrolling at a phone's width, and
-# screenshots of the dashboard and the roster at a phone's and a desktop's
-# width (kept in the test's temporary directory and copied to
-# $ROSTER_SCREENS_DIR [/tmp/roster-screens] for people to look at).
+# Content-Security-Policy with no console message about a blocked script
+# or style (nor any other console error), no sideways scrolling at a
+# phone's width, and screenshots of the dashboard and the roster at a
+# phone's and a desktop's width (kept in the browser's temporary directory
+# and copied to $ROSTER_SCREENS_DIR [/tmp/roster-screens] for people to
+# look at; when the flow breaks, failure.png there shows where).
 #
 # Needs Debian's chromium and chromium-driver: without them the test is
 # skipped, except under CI (the CI variable set), where that fails.
@@ -24,7 +25,6 @@ use Test::More;
 use Compress::Zlib qw(crc32);
 use File::Copy qw(copy);
 use File::Path qw(make_path);
-use File::Temp qw(tempdir);
 use Time::HiRes qw(time);
 use Roster::WebDriver;
 
@@ -47,8 +47,12 @@ use constant PASSWORD => 'correct horse battery';
 my $s = Roster::Test->start;
 my $BASE = $s->base_url;
 my $wd = Roster::WebDriver->start(width => 1280, height => 900);
-my $TMP = tempdir('roster-browser-XXXXXX', DIR => $ENV{ROSTER_TEST_TMPDIR} // '/tmp', CLEANUP => 1);
+# The screenshots go to the browser's temporary directory, which goes
+# away with the browser (even when the test is killed).
+my $TMP = $wd->dir . '/screens';
+mkdir $TMP or die "mkdir $TMP: $!\n";
 my $SCREENS = $ENV{ROSTER_SCREENS_DIR} // '/tmp/roster-screens';
+unlink "$SCREENS/failure.png";    # of an earlier run
 
 # ---- helpers -------------------------------------------------------------------
 
@@ -71,8 +75,9 @@ sub on_page {
 	my $got = $wd->wait_until(sub { my $p = $wd->page; defined $p && $p eq $want ? $p : undef },
 	    "page $want", 15) // $wd->page;
 	my $ok = is $got, $want, "$what: body data-page=\"$want\"";
-	diag 'at ' . ($wd->url // '?') unless $ok;
-	collect_console($want);
+	collect_console($got // 'no page');
+	die "the flow stopped $what: page " . ($got // 'none') . ' at ' . ($wd->url // '?') . "\n"
+	    unless $ok;
 	return $ok;
 }
 
@@ -179,96 +184,99 @@ sub screenshots {
 	$wd->set_window_rect(1280, 900);
 }
 
-# ---- sign up -------------------------------------------------------------------
-$wd->get("$BASE/signup");
-on_page('signup', 'the sign-up page');
-fill('form[action="/signup"] input[name="email"]', 'ann@example.com');
-fill('form[action="/signup"] input[name="display_name"]', 'Ann Example');
-fill('form[action="/signup"] input[name="password"]', PASSWORD);
-press('form[action="/signup"] button[type="submit"]', 'sign up');
-on_page('dashboard', 'after signing up');
-is $wd->url, "$BASE/", 'after signing up: at /';
-flash_ok('signed-up', 'after signing up');
-my $who = $wd->find('header .nav-user-name');
-is $who && $wd->text($who), 'Ann Example', 'the header names the signed-in person';
-is $s->sql_one(q{SELECT display_name FROM users WHERE email = 'ann@example.com'}), 'Ann Example',
-    'the account exists';
+# The flow, step by step; it dies where a step leaves the browser on the
+# wrong page, since nothing after that could work.
+sub flow {
+	# ---- sign up -------------------------------------------------------------------
+	$wd->get("$BASE/signup");
+	on_page('signup', 'the sign-up page');
+	fill('form[action="/signup"] input[name="email"]', 'ann@example.com');
+	fill('form[action="/signup"] input[name="display_name"]', 'Ann Example');
+	fill('form[action="/signup"] input[name="password"]', PASSWORD);
+	press('form[action="/signup"] button[type="submit"]', 'sign up');
+	on_page('dashboard', 'after signing up');
+	is $wd->url, "$BASE/", 'after signing up: at /';
+	flash_ok('signed-up', 'after signing up');
+	my $who = $wd->find('header .nav-user-name');
+	is $who && $wd->text($who), 'Ann Example', 'the header names the signed-in person';
+	is $s->sql_one(q{SELECT display_name FROM users WHERE email = 'ann@example.com'}), 'Ann Example',
+	    'the account exists';
 
-# ---- the stylesheet applies under the CSP -------------------------------------
-my $style = $wd->execute(<<'JS');
-var b = getComputedStyle(document.body);
-var f = document.querySelector('.flash');
-var sheets = [];
-for (var i = 0; i < document.styleSheets.length; i++) {
-	var s = document.styleSheets[i], n = -1;
-	try { n = s.cssRules.length; } catch (e) {}
-	sheets.push({ href: s.href, rules: n });
-}
-return { display: b.display, direction: b.flexDirection, margin: b.marginTop,
-	 lineHeight: b.lineHeight, fontSize: b.fontSize,
-	 flashBg: f ? getComputedStyle(f).backgroundColor : null, sheets: sheets };
-JS
-is scalar @{ $style->{sheets} }, 1, 'one stylesheet on the page';
-like $style->{sheets}[0]{href} // '', qr{^\Q$BASE\E/static/style\.css$}, 'it is /static/style.css';
-cmp_ok $style->{sheets}[0]{rules} // -1, '>', 10, 'its rules loaded';
-is $style->{display}, 'flex', 'body: display flex (from style.css; the browser default is block)';
-is $style->{direction}, 'column', 'body: flex-direction column';
-is $style->{margin}, '0px', 'body: margin 0 (the browser default is 8px)';
-isnt $style->{flashBg} // 'rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)', 'the flash has its background colour';
+	# ---- the stylesheet applies under the CSP -------------------------------------
+	my $style = $wd->execute(<<~'JS');
+	var b = getComputedStyle(document.body);
+	var f = document.querySelector('.flash');
+	var sheets = [];
+	for (var i = 0; i < document.styleSheets.length; i++) {
+		var s = document.styleSheets[i], n = -1;
+		try { n = s.cssRules.length; } catch (e) {}
+		sheets.push({ href: s.href, rules: n });
+	}
+	return { display: b.display, direction: b.flexDirection, margin: b.marginTop,
+		 lineHeight: b.lineHeight, fontSize: b.fontSize,
+		 flashBg: f ? getComputedStyle(f).backgroundColor : null, sheets: sheets };
+	JS
+	is scalar @{ $style->{sheets} }, 1, 'one stylesheet on the page';
+	like $style->{sheets}[0]{href} // '', qr{^\Q$BASE\E/static/style\.css$}, 'it is /static/style.css';
+	cmp_ok $style->{sheets}[0]{rules} // -1, '>', 10, 'its rules loaded';
+	is $style->{display}, 'flex', 'body: display flex (from style.css; the browser default is block)';
+	is $style->{direction}, 'column', 'body: flex-direction column';
+	is $style->{margin}, '0px', 'body: margin 0 (the browser default is 8px)';
+	isnt $style->{flashBg} // 'rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)', 'the flash has its background colour';
 
-screenshots('dashboard');
+	screenshots('dashboard');
 
-# ---- a new organization ----------------------------------------------------------
-my $new = $wd->find('a[href="/orgs/new"]');
-ok defined $new, 'the dashboard links to /orgs/new';
-$wd->click($new) if $new;
-on_page('org-new', 'the new-organization page');
-fill('form[action="/orgs"] input[name="name"]', 'Acme Browsers');
-fill('form[action="/orgs"] input[name="slug"]', 'acme-browsers');
-press('form[action="/orgs"] button[type="submit"]', 'create the organization');
-on_page('org-members', 'after creating the organization');
-is $wd->url, "$BASE/orgs/acme-browsers", 'at /orgs/acme-browsers';
-flash_ok('org-created', 'after creating the organization');
-my $owner = attrs_of('tr[data-member-id][data-email="ann@example.com"]', qw(data-role data-status));
-is_deeply $owner, { 'data-role' => 'owner', 'data-status' => 'active' },
-    'the roster shows the creator as the active owner';
+	# ---- a new organization ----------------------------------------------------------
+	my $new = $wd->find('a[href="/orgs/new"]');
+	ok defined $new, 'the dashboard links to /orgs/new';
+	$wd->click($new) if $new;
+	on_page('org-new', 'the new-organization page');
+	fill('form[action="/orgs"] input[name="name"]', 'Acme Browsers');
+	fill('form[action="/orgs"] input[name="slug"]', 'acme-browsers');
+	press('form[action="/orgs"] button[type="submit"]', 'create the organization');
+	on_page('org-members', 'after creating the organization');
+	is $wd->url, "$BASE/orgs/acme-browsers", 'at /orgs/acme-browsers';
+	flash_ok('org-created', 'after creating the organization');
+	my $owner = attrs_of('tr[data-member-id][data-email="ann@example.com"]', qw(data-role data-status));
+	is_deeply $owner, { 'data-role' => 'owner', 'data-status' => 'active' },
+	    'the roster shows the creator as the active owner';
 
-# ---- an invitation -------------------------------------------------------------
-fill('form[action="/orgs/acme-browsers/invitations"] input[name="email"]', 'bob@example.com');
-press('form[action="/orgs/acme-browsers/invitations"] button[type="submit"]', 'send the invitation');
-on_page('org-members', 'after inviting');
-flash_ok('invitation-sent', 'after inviting');
-my $inv = attrs_of('tr[data-invitation-id][data-email="bob@example.com"]',
-    qw(data-invitation-id data-role data-status data-delivery));
-ok $inv && $inv->{'data-invitation-id'}, 'the roster lists the invitation';
-is $inv && $inv->{'data-role'}, 'member', 'invitation row: role member';
-is $inv && $inv->{'data-status'}, 'invited', 'invitation row: status invited';
-like $inv && $inv->{'data-delivery'}, qr/^(?:queued|sent)$/, 'invitation row: delivery queued or sent';
-unlike $wd->source, qr/token=/, 'the roster shows no invitation link';
+	# ---- an invitation -------------------------------------------------------------
+	fill('form[action="/orgs/acme-browsers/invitations"] input[name="email"]', 'bob@example.com');
+	press('form[action="/orgs/acme-browsers/invitations"] button[type="submit"]', 'send the invitation');
+	on_page('org-members', 'after inviting');
+	flash_ok('invitation-sent', 'after inviting');
+	my $inv = attrs_of('tr[data-invitation-id][data-email="bob@example.com"]',
+	    qw(data-invitation-id data-role data-status data-delivery));
+	ok $inv && $inv->{'data-invitation-id'}, 'the roster lists the invitation';
+	is $inv && $inv->{'data-role'}, 'member', 'invitation row: role member';
+	is $inv && $inv->{'data-status'}, 'invited', 'invitation row: status invited';
+	like $inv && $inv->{'data-delivery'}, qr/^(?:queued|sent)$/, 'invitation row: delivery queued or sent';
+	unlike $wd->source, qr/token=/, 'the roster shows no invitation link';
 
-my $mail = $s->wait_for_mail(to => 'bob@example.com', subject => qr/invit/i, timeout => 20);
-ok $mail, 'the invitation email went out';
-my $link = $mail ? $mail->{link} // '' : '';
-like $link, qr{^\Q$BASE\E/invitations/accept\?token=[A-Za-z0-9_%.=-]+$}, 'it carries the link';
+	my $mail = $s->wait_for_mail(to => 'bob@example.com', subject => qr/invit/i, timeout => 20);
+	ok $mail, 'the invitation email went out';
+	my $link = $mail ? $mail->{link} // '' : '';
+	like $link, qr{^\Q$BASE\E/invitations/accept\?token=[A-Za-z0-9_%.=-]+$}, 'it carries the link';
 
-# The roster once the mailer has sent it (bounded: reload until it says so).
-$wd->wait_until(sub {
-	$wd->get("$BASE/orgs/acme-browsers");
-	my $a = attrs_of('tr[data-invitation-id][data-email="bob@example.com"]', 'data-delivery');
-	$a && ($a->{'data-delivery'} // '') eq 'sent';
-}, 'delivery sent', 10);
-on_page('org-members', 'the roster again');
-screenshots('org-members');
+	# The roster once the mailer has sent it (bounded: reload until it says so).
+	my $sent = $wd->wait_until(sub {
+		$wd->get("$BASE/orgs/acme-browsers");
+		my $a = attrs_of('tr[data-invitation-id][data-email="bob@example.com"]', 'data-delivery');
+		$a && ($a->{'data-delivery'} // '') eq 'sent';
+	}, 'delivery sent', 10);
+	on_page('org-members', 'the roster again');
+	ok $sent, 'once mailed, the invitation row says delivery sent';
+	screenshots('org-members');
 
-# ---- sign out with the header's button ---------------------------------------
-press('header form[action="/logout"] button[type="submit"]', 'sign out');
-on_page('login', 'after signing out');
-flash_ok('signed-out', 'after signing out');
-ok !defined $wd->find('header form[action="/logout"]'), 'the header has no Sign out button any more';
+	# ---- sign out with the header's button ---------------------------------------
+	press('header form[action="/logout"] button[type="submit"]', 'sign out');
+	on_page('login', 'after signing out');
+	flash_ok('signed-out', 'after signing out');
+	ok !defined $wd->find('header form[action="/logout"]'), 'the header has no Sign out button any more';
 
-# ---- the invitee follows the link and creates an account -------------------------
-SKIP: {
-	skip 'no invitation link', 12 unless $link;
+	# ---- the invitee follows the link and creates an account -------------------------
+	die "the flow stopped: no invitation link in the email\n" unless $link;
 	$wd->get($link);
 	on_page('invitation-signup', 'the invitation link, signed out');
 	my $email = $wd->find('form[action="/invitations/accept/signup"] input[name="email"]');
@@ -285,6 +293,26 @@ SKIP: {
 	    'the roster shows the invitee as an active member';
 	my $me = $wd->find('header .nav-user-name');
 	is $me && $wd->text($me), 'Bob Browser', 'the header names the invitee';
+
+	is $s->sql_one(q{SELECT count(*) FROM memberships m JOIN organizations o
+	    ON o.id = m.organization_id WHERE o.slug = 'acme-browsers'}), 2,
+	    'the organization has two memberships';
+}
+
+my $flow_ok = eval { flow(); 1 };
+my $stopped = $@;
+ok $flow_ok, 'the flow ran to its end' or diag $stopped;
+if (!$flow_ok) {
+	# What the browser showed when it stopped, for the people reading the failure.
+	my $png = eval { $wd->screenshot };
+	if ($png && eval { make_path($SCREENS); 1 } && open my $fh, '>:raw', "$SCREENS/failure.png") {
+		print $fh $png;
+		close $fh;
+		diag "the browser's view when the flow stopped: $SCREENS/failure.png";
+	}
+	my $src = eval { $wd->source } // '';
+	my @errors = $src =~ /data-error="([^"]*)"/g;
+	diag 'data-error on that page: ' . join(', ', @errors) if @errors;
 }
 
 # ---- the browser's console ------------------------------------------------------
@@ -292,17 +320,15 @@ collect_console('end');
 SKIP: {
 	skip 'this chromedriver does not offer the browser log (POST /session/{id}/se/log)', 2
 	    unless $log_supported;
-	my @csp = grep { ($_->{message} // '') =~ /Content[- ]Security[- ]Policy|Refused to (?:execute|apply|load|connect|frame)/i } @console;
+	my @csp = grep { ($_->{source} // '') eq 'security'
+	    || ($_->{message} // '') =~ /Content[- ]Security[- ]Policy|Refused to (?:execute|apply|load|connect|frame)/i } @console;
 	ok !@csp, 'no console message about content blocked by the CSP';
 	diag "[$_->{page}] $_->{level}: $_->{message}" for @csp;
 	my @severe = grep { ($_->{level} // '') eq 'SEVERE' } @console;
-	ok !@severe, 'no console errors at all';
+	ok !@severe, 'no console errors (the favicon is found, nothing 404s)';
 	diag "[$_->{page}] $_->{level}: $_->{message}" for @severe;
-	note scalar(@console) . ' console entries in all';
+	note "console: [$_->{page}] $_->{level}: " . ($_->{message} =~ s/token=[^\s&"']+/token=.../gr) for @console;
 }
-
-is $s->sql_one(q{SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id
-    WHERE o.slug = 'acme-browsers'}), 2, 'the organization has two memberships';
 
 $wd->quit;
 ok !-d $wd->dir, "the browser's temporary directory is gone";

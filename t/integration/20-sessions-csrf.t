@@ -92,8 +92,18 @@ forbidden_ok($a->post('/signup', { %ann, csrf_token => $csrf_a }, { 'Sec-Fetch-S
     $a, 'Sec-Fetch-Site: cross-site with a valid token');
 forbidden_ok($a->post('/signup', { %ann, csrf_token => $csrf_a }, { Origin => 'https://evil.example' }),
     $a, 'Origin: https://evil.example with a valid token');
-forbidden_ok($a->post('/signup', { %ann, csrf_token => $csrf_a }, { Origin => 'null' }),
-    $a, 'Origin: null with a valid token');
+# Browsers send "Origin: null" on same-origin posts under Referrer-Policy:
+# no-referrer; only Sec-Fetch-Site: same-origin (or none sent at all) may
+# go with it.
+forbidden_ok($a->post('/signup', { %ann, csrf_token => $csrf_a },
+    { Origin => 'null', 'Sec-Fetch-Site' => 'same-site' }),
+    $a, 'Origin: null from a sibling site with a valid token');
+forbidden_ok($a->post('/signup', { %ann, csrf_token => $csrf_a },
+    { Origin => 'null', 'Sec-Fetch-Site' => 'none' }),
+    $a, 'Origin: null with Sec-Fetch-Site: none');
+forbidden_ok($a->post('/signup', { %ann, csrf_token => 'A' x 43 },
+    { Origin => 'null', 'Sec-Fetch-Site' => 'same-origin' }),
+    $a, 'Origin: null from the same origin still needs the right token');
 my $port = $s->port;
 forbidden_ok($a->post('/signup', { %ann, csrf_token => $csrf_a }, { Origin => 'http://127.0.0.1:' . ($port + 1) }),
     $a, 'Origin on another port with a valid token');

@@ -408,6 +408,8 @@ my $gina = person($s, 'gina@example.com', 'Gina');
 new_org($gina, 'Globex', 'globex');
 new_org($gina, 'Initech', 'initech');
 my $globex = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'globex'});
+is_deeply [ sort $gina->get('/')->{content} =~ /data-org-slug="([^"]*)"/g ], [qw(globex initech)],
+    "the dashboard lists each of gina's organizations once";
 my $kay_ua = person($s, 'kay@example.com', 'Kay', confirm => 1);
 my $kay1 = invite_ok($s, $owner, 'acme', 'kay@example.com', 'member');
 my $kay2 = invite_ok($s, $gina, 'globex', 'kay@example.com', 'admin');

@@ -39,7 +39,7 @@ our $CHROMEDRIVER = $ENV{ROSTER_CHROMEDRIVER} // '/usr/bin/chromedriver';
 our $CHROMIUM = $ENV{ROSTER_CHROMIUM} // '/usr/bin/chromium';
 
 # The W3C name of the key of an element reference.
-my $ELEMENT = 'element-6066-11e4-a52e-4a5c1c5e4d6b';
+my $ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 my @LIVE;
 my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
@@ -91,8 +91,9 @@ sub _start {
 		open STDIN, '<', '/dev/null';
 		open STDOUT, '>>', "$dir/chromedriver.out";
 		open STDERR, '>&', \*STDOUT;
-		my @cmd = ($CHROMEDRIVER, "--port=$self->{port}", '--allowed-ips=127.0.0.1',
-			   "--log-path=$dir/chromedriver.log");
+		# Without --allowed-ips chromedriver listens on loopback
+		# addresses only (with it, on every interface).
+		my @cmd = ($CHROMEDRIVER, "--port=$self->{port}", "--log-path=$dir/chromedriver.log");
 		{ no warnings 'exec'; exec { $cmd[0] } @cmd; }
 		print STDERR "exec $cmd[0]: $!\n";
 		POSIX::_exit(127);
@@ -310,14 +311,17 @@ sub browser_log {
 	return undef;
 }
 
-# chromedriver's own output (its log file and stderr), for diagnostics.
+# chromedriver's own output (its stderr and the last lines of its log
+# file), for diagnostics.
 sub driver_log {
 	my ($self) = @_;
 	my $t = '';
-	for my $f ("$self->{dir}/chromedriver.out") {
+	for my $f ("$self->{dir}/chromedriver.out", "$self->{dir}/chromedriver.log") {
 		open my $fh, '<', $f or next;
-		local $/;
-		$t .= <$fh> // '';
+		my @l = <$fh>;
+		close $fh;
+		@l = @l[-60 .. -1] if @l > 60;
+		$t .= join '', @l;
 	}
 	return $t;
 }
