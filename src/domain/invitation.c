@@ -96,10 +96,28 @@ may_grant(const struct user *actor, enum role actor_role, enum role role)
 }
 
 /*
+ * Serialises the invitations of one inviter and of one organization:
+ * the inviter's lock, then the organization's, taken first thing by every
+ * invite and resend so that no two of them can deadlock. The inviter's
+ * count spans organizations, so the organization's lock alone would let
+ * requests into two of them both pass the inviter's limit.
+ */
+static enum err
+send_lock(struct db *db, struct arena *a, const struct user *actor,
+    const struct org *o)
+{
+	enum err e;
+
+	e = db_lock(db, a, arena_printf(a, "roster:invite:user:%s", actor->id));
+	if (e == ERR_OK)
+		e = db_lock(db, a, arena_printf(a, "roster:invite:%s", o->id));
+	return e;
+}
+
+/*
  * The rate limits: invitations created (or resent) in the last hour by
- * the user, then by the organization. The counts are serialised per
- * inviting user and per organization by advisory locks. A limiter that
- * fails lets the request through, logged and counted.
+ * the user, then by the organization, counted under send_lock. A limiter
+ * that fails lets the request through, logged and counted.
  */
 static enum err
 rate_check(struct domain *d, struct arena *a, const struct user *actor,
@@ -110,16 +128,7 @@ rate_check(struct domain *d, struct arena *a, const struct user *actor,
 
 	if ((e = db_savepoint(d->db)) != ERR_OK)
 		return e;
-	/* The inviter's lock, then the organization's, always in this order
-	 * so that they cannot deadlock. The user's count spans organizations:
-	 * the organization's lock alone would let requests into two of them
-	 * both pass the user's limit. */
-	e = db_lock(d->db, a, arena_printf(a, "roster:invite:user:%s",
-	    actor->id));
-	if (e == ERR_OK)
-		e = db_lock(d->db, a, arena_printf(a, "roster:invite:%s", o->id));
-	if (e == ERR_OK)
-		e = db_invitations_recent(d->db, a, actor->id, true, &by_user);
+	e = db_invitations_recent(d->db, a, actor->id, true, &by_user);
 	if (e == ERR_OK)
 		e = db_invitations_recent(d->db, a, o->id, false, &by_org);
 	if (e != ERR_OK) {
@@ -163,6 +172,8 @@ send_tx(struct db *db, void *arg)
 	bool member;
 	enum err e;
 
+	if ((e = send_lock(db, s->a, s->actor, s->o)) != ERR_OK)
+		return e;
 	if (s->resend_id != NULL) {
 		e = db_invitation_by_id(db, s->a, s->o->id, s->resend_id, true, &old);
 		if (e != ERR_OK)
