@@ -16,8 +16,9 @@
 #
 # INFO_FILE is written once everything answered (renamed into place, so
 # its presence means ready), as NAME=value lines (values unquoted: read
-# them, do not source them): BASE_URL, COOKIE (the owner's Cookie header), ORG_PATH, ACCEPT_PATH, FCGI_PID, NGINX_PID,
-# STATE_DIR. Core Perl modules only.
+# them, do not source them): BASE_URL, COOKIE (the owner's Cookie header),
+# ORG_PATH, ACCEPT_PATH, FCGI_PID (the roster-fcgi supervisor), STATE_DIR,
+# ROSTER_PAGE_BYTES (the size of the roster page). Core Perl modules only.
 
 use strict;
 use warnings;
@@ -124,14 +125,15 @@ for my $path (sort keys %want) {
 	}
 }
 my $body = $ua->get('/orgs/' . SLUG)->{content};
-my $nm = () = $body =~ /data-member-id=/g;
-my $ni = () = $body =~ /data-invitation-id=/g;
+# Distinct ids: a row may carry its id in more than one element.
+my %mid = map { $_ => 1 } $body =~ /data-member-id="([^"]*)"/g;
+my %iid = map { $_ => 1 } $body =~ /data-invitation-id="([^"]*)"/g;
+my ($nm, $ni) = (scalar keys %mid, scalar keys %iid);
 check('roster rows', $nm == MEMBERS && $ni == PENDING,
     "$nm member rows and $ni invitation rows, want " . MEMBERS . ' and ' . PENDING);
 say_err(sprintf('seeded: %d members, %d pending invitations; roster page %d bytes',
     $nm, $ni, length $body));
 
-my $nginx_pid = $s->{pids}{nginx} // '';
 my $tmp = "$info.tmp";
 open my $fh, '>', $tmp or die "$tmp: $!\n";
 print $fh "BASE_URL=" . $s->base_url . "\n";
@@ -139,7 +141,6 @@ print $fh "COOKIE=$cookie\n";
 print $fh 'ORG_PATH=/orgs/' . SLUG . "\n";
 print $fh "ACCEPT_PATH=/invitations/accept?token=$token\n";
 print $fh 'FCGI_PID=' . $s->fcgi_pid . "\n";
-print $fh "NGINX_PID=$nginx_pid\n";
 print $fh 'STATE_DIR=' . $s->state_dir . "\n";
 print $fh 'ROSTER_PAGE_BYTES=' . length($body) . "\n";
 close $fh or die "$tmp: $!\n";

@@ -84,6 +84,21 @@ queue_link(struct domain *d, struct arena *a, const struct user *u,
 	return d->notify(d->notify_ctx, d->db, a, &n);
 }
 
+enum err
+account_room(struct domain *d, struct arena *a)
+{
+	long long users;
+	enum err e;
+
+	if (d->conf->signup_mode != SIGNUP_CAPPED)
+		return ERR_OK;
+	/* One lock for every account creation makes the cap exact. */
+	if ((e = db_lock(d->db, a, "roster:signup")) != ERR_OK ||
+	    (e = db_user_count(d->db, a, &users)) != ERR_OK)
+		return e;
+	return users >= d->conf->signup_cap ? ERR_SIGNUP_CLOSED : ERR_OK;
+}
+
 struct signup_args {
 	struct domain *d;
 	struct arena *a;
@@ -97,19 +112,12 @@ signup_tx(struct db *db, void *arg)
 {
 	struct signup_args *s = arg;
 	const struct conf *c = s->d->conf;
-	long long users;
 	enum err e;
 
 	if (c->signup_mode == SIGNUP_INVITE_ONLY)
 		return ERR_SIGNUP_CLOSED;
-	if (c->signup_mode == SIGNUP_CAPPED) {
-		/* One lock for every account creation makes the cap exact. */
-		if ((e = db_lock(db, s->a, "roster:signup")) != ERR_OK ||
-		    (e = db_user_count(db, s->a, &users)) != ERR_OK)
-			return e;
-		if (users >= c->signup_cap)
-			return ERR_SIGNUP_CLOSED;
-	}
+	if ((e = account_room(s->d, s->a)) != ERR_OK)
+		return e;
 	memset(s->u, 0, sizeof(*s->u));
 	s->u->email = s->email;
 	s->u->display_name = s->name;

@@ -20,6 +20,14 @@
 enum err account_password_ok(const char *pw);
 
 /*
+ * Inside an open transaction: in capped mode takes the lock that every
+ * account creation takes and answers ERR_SIGNUP_CLOSED when the cap is
+ * reached (the lock is held to the end of the transaction, so the cap is
+ * exact). ERR_OK in the other modes.
+ */
+enum err account_room(struct domain *d, struct arena *a);
+
+/*
  * Creates an account in the configured signup mode (invite_only: refused;
  * capped: refused once the cap is reached, exactly, under a lock), signs
  * it in and queues the confirmation email, in one transaction. Writes the

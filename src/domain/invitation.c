@@ -421,20 +421,14 @@ static enum err
 signup_tx(struct db *db, void *arg)
 {
 	struct signup_args *s = arg;
-	const struct conf *c = s->d->conf;
-	long long users;
 	bool already;
 	enum err e;
 
 	if ((e = token_find(s->d, s->a, s->token, true, s->inv)) != ERR_OK)
 		return e;
-	if (c->signup_mode == SIGNUP_CAPPED) {
-		if ((e = db_lock(db, s->a, "roster:signup")) != ERR_OK ||
-		    (e = db_user_count(db, s->a, &users)) != ERR_OK)
-			return e;
-		if (users >= c->signup_cap)
-			return ERR_SIGNUP_CLOSED;
-	}
+	/* Every signup mode lets an invitee in, but never past a full cap. */
+	if ((e = account_room(s->d, s->a)) != ERR_OK)
+		return e;
 	memset(s->u, 0, sizeof(*s->u));
 	s->u->email = s->inv->email;
 	s->u->display_name = s->name;

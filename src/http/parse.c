@@ -14,18 +14,6 @@
 
 #define PARAMS_MAX 256 /* pairs per query string, form or cookie header */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes the n bytes at s ('+' → space, %XX → byte) into a NUL-terminated
  * arena string. Returns NULL for bad percent-encoding, a NUL byte (raw or
@@ -47,8 +35,8 @@ urldecode(struct arena *a, const char *s, size_t n)
 
 			if (n - i < 3)
 				return NULL;
-			if ((hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if ((hi = str_hexval(s[i + 1])) < 0 ||
+			    (lo = str_hexval(s[i + 2])) < 0)
 				return NULL;
 			c = (char)(hi << 4 | lo);
 			i += 2;

@@ -75,18 +75,6 @@ mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
 	return ERR_OK;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes the hex text of encode(body, 'hex'). Returns 0 or -1. */
 static int
 hex_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
@@ -98,7 +86,7 @@ hex_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
 		return -1;
 	p = arena_alloc(a, n / 2 + 1);
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+		int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -65,6 +65,18 @@ str_env_num(const char *name, long long min, long long max, long long def,
 	return 0;
 }
 
+int
+str_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool
 str_startswith(const char *s, const char *prefix)
 {

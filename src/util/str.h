@@ -25,6 +25,9 @@ int str_tonum(const char *s, long long min, long long max, long long *out,
 int str_env_num(const char *name, long long min, long long max, long long def,
     long long *out);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int str_hexval(char c);
+
 /* True when s begins with prefix. */
 bool str_startswith(const char *s, const char *prefix);
 

@@ -13,23 +13,6 @@
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
-/* A posted field, or "" when absent. */
-static const char *
-field(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->form, name);
-
-	return v ? v : "";
-}
-
-static const char *
-arg(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->args, name);
-
-	return v ? v : "";
-}
-
 /* Where to go after signing in: a local path, else the dashboard. */
 static const char *
 next_path(const char *next)
@@ -56,10 +39,10 @@ web_signup(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "title", "Sign up");
-	tpl_set(c->page, "email", field(c, "email"));
-	tpl_set(c->page, "display_name", field(c, "display_name"));
-	e = account_signup(c->d, c->a, field(c, "email"), field(c, "password"),
-	    field(c, "display_name"), &u, session);
+	tpl_set(c->page, "email", web_field(c, "email"));
+	tpl_set(c->page, "display_name", web_field(c, "display_name"));
+	e = account_signup(c->d, c->a, web_field(c, "email"), web_field(c, "password"),
+	    web_field(c, "display_name"), &u, session);
 	if (e != ERR_OK) {
 		web_fail(c, e, "signup");
 		return;
@@ -73,7 +56,7 @@ void
 web_login_form(struct ctx *c)
 {
 	tpl_set(c->page, "title", "Sign in");
-	tpl_set(c->page, "next", next_path(arg(c, "next")));
+	tpl_set(c->page, "next", next_path(web_arg(c, "next")));
 	web_render(c, 200, "login");
 }
 
@@ -81,14 +64,14 @@ void
 web_login(struct ctx *c)
 {
 	uint8_t session[CRYPTO_TOKEN_LEN];
-	const char *next = next_path(field(c, "next"));
+	const char *next = next_path(web_field(c, "next"));
 	struct user u;
 	enum err e;
 
 	tpl_set(c->page, "title", "Sign in");
-	tpl_set(c->page, "email", field(c, "email"));
+	tpl_set(c->page, "email", web_field(c, "email"));
 	tpl_set(c->page, "next", next);
-	e = account_login(c->d, c->a, field(c, "email"), field(c, "password"), &u,
+	e = account_login(c->d, c->a, web_field(c, "email"), web_field(c, "password"), &u,
 	    session);
 	if (e != ERR_OK) {
 		web_fail(c, e, "login");
@@ -118,7 +101,7 @@ static void
 token_form(struct ctx *c, enum err (*check)(struct domain *, struct arena *,
     const char *), const char *page, const char *title)
 {
-	const char *token = arg(c, "token");
+	const char *token = web_arg(c, "token");
 	enum err e;
 
 	tpl_set(c->page, "title", title);
@@ -142,7 +125,7 @@ web_confirm(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "title", "Email confirmed");
-	if ((e = account_confirm(c->d, c->a, field(c, "token"))) != ERR_OK) {
+	if ((e = account_confirm(c->d, c->a, web_field(c, "token"))) != ERR_OK) {
 		web_fail(c, e, NULL);
 		return;
 	}
@@ -155,7 +138,7 @@ void
 web_forgot_form(struct ctx *c)
 {
 	tpl_set(c->page, "title", "Forgot password");
-	tpl_set_bool(c->page, "sent", strcmp(arg(c, "sent"), "1") == 0);
+	tpl_set_bool(c->page, "sent", strcmp(web_arg(c, "sent"), "1") == 0);
 	web_render(c, 200, "password-forgot");
 }
 
@@ -165,8 +148,8 @@ web_forgot(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "title", "Forgot password");
-	tpl_set(c->page, "email", field(c, "email"));
-	if ((e = account_forgot(c->d, c->a, field(c, "email"))) != ERR_OK) {
+	tpl_set(c->page, "email", web_field(c, "email"));
+	if ((e = account_forgot(c->d, c->a, web_field(c, "email"))) != ERR_OK) {
 		web_fail(c, e, "password-forgot");
 		return;
 	}
@@ -185,8 +168,8 @@ web_reset(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "title", "Choose a new password");
-	tpl_set(c->page, "token", field(c, "token"));
-	e = account_reset(c->d, c->a, field(c, "token"), field(c, "password"));
+	tpl_set(c->page, "token", web_field(c, "token"));
+	e = account_reset(c->d, c->a, web_field(c, "token"), web_field(c, "password"));
 	if (e == ERR_INVALID_PASSWORD) {
 		web_fail(c, e, "password-reset");
 		return;

@@ -74,6 +74,30 @@ web_routes_init(void)
 	metrics_routes(route_names, NHANDLERS);
 }
 
+const char *
+web_field(const struct ctx *c, const char *name)
+{
+	const char *v = http_param(&c->req->form, name);
+
+	return v ? v : "";
+}
+
+const char *
+web_field_set(const struct ctx *c, const char *name)
+{
+	const char *v = http_param(&c->req->form, name);
+
+	return (v != NULL && *v != '\0') ? v : NULL;
+}
+
+const char *
+web_arg(const struct ctx *c, const char *name)
+{
+	const char *v = http_param(&c->req->args, name);
+
+	return v ? v : "";
+}
+
 /* The origin (scheme://host[:port]) of the configured base URL. */
 static bool
 origin_ok(const struct ctx *c)

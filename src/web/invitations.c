@@ -11,23 +11,6 @@
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
-static const char *
-field(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->form, name);
-
-	return v ? v : "";
-}
-
-/* A posted value, or NULL when absent or empty. */
-static const char *
-field_or_null(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->form, name);
-
-	return (v != NULL && *v != '\0') ? v : NULL;
-}
-
 /* Fills the page with what the invitee may see of an invitation. */
 static void
 describe(struct ctx *c, const struct invitation *inv, const char *token)
@@ -96,8 +79,8 @@ web_invitation_view(struct ctx *c)
 void
 web_invitation_accept(struct ctx *c)
 {
-	const char *token = field_or_null(c, "token");
-	const char *id = token ? NULL : field_or_null(c, "invitation_id");
+	const char *token = web_field_set(c, "token");
+	const char *id = token ? NULL : web_field_set(c, "invitation_id");
 	struct invitation inv = { 0 };
 	bool already = false;
 	enum err e;
@@ -129,15 +112,15 @@ web_invitation_accept(struct ctx *c)
 void
 web_invitation_signup(struct ctx *c)
 {
-	const char *token = field(c, "token");
+	const char *token = web_field(c, "token");
 	uint8_t session[CRYPTO_TOKEN_LEN];
 	struct invitation inv;
 	struct user u;
 	enum err e;
 
-	tpl_set(c->page, "display_name", field(c, "display_name"));
-	e = invitation_accept_signup(c->d, c->a, token, field(c, "email"),
-	    field(c, "display_name"), field(c, "password"), &u, session, &inv);
+	tpl_set(c->page, "display_name", web_field(c, "display_name"));
+	e = invitation_accept_signup(c->d, c->a, token, web_field(c, "email"),
+	    web_field(c, "display_name"), web_field(c, "password"), &u, session, &inv);
 	if (e != ERR_OK) {
 		fail(c, e, &inv, token, "invitation-signup");
 		return;
@@ -151,8 +134,8 @@ web_invitation_signup(struct ctx *c)
 void
 web_invitation_decline(struct ctx *c)
 {
-	const char *token = field_or_null(c, "token");
-	const char *id = token ? NULL : field_or_null(c, "invitation_id");
+	const char *token = web_field_set(c, "token");
+	const char *id = token ? NULL : web_field_set(c, "invitation_id");
 	struct invitation inv;
 	enum err e;
 
@@ -231,9 +214,9 @@ manage(struct ctx *c, const char *flash,
 static enum err
 do_invite(struct ctx *c, const struct org *o, enum role role)
 {
-	tpl_set(c->page, "invite_email", field(c, "email"));
-	return invitation_create(c->d, c->a, c->user, o, role, field(c, "email"),
-	    field(c, "role"));
+	tpl_set(c->page, "invite_email", web_field(c, "email"));
+	return invitation_create(c->d, c->a, c->user, o, role, web_field(c, "email"),
+	    web_field(c, "role"));
 }
 
 static enum err

@@ -10,14 +10,6 @@
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
-static const char *
-field(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->form, name);
-
-	return v ? v : "";
-}
-
 void
 web_org_new(struct ctx *c)
 {
@@ -32,9 +24,9 @@ web_org_create(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "title", "New organization");
-	tpl_set(c->page, "name", field(c, "name"));
-	tpl_set(c->page, "slug", field(c, "slug"));
-	e = org_create(c->d, c->a, c->user, field(c, "name"), field(c, "slug"), &o);
+	tpl_set(c->page, "name", web_field(c, "name"));
+	tpl_set(c->page, "slug", web_field(c, "slug"));
+	e = org_create(c->d, c->a, c->user, web_field(c, "name"), web_field(c, "slug"), &o);
 	if (e != ERR_OK) {
 		web_fail(c, e, "org-new");
 		return;

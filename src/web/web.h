@@ -48,6 +48,17 @@ void web_handle(void *w, struct request *req, enum err parse_error,
 enum err web_notify(void *w, struct db *db, struct arena *a,
     const struct notice *n);
 
+/* --- app.c --- */
+
+/* A posted field, or "" when absent. */
+const char *web_field(const struct ctx *c, const char *name);
+
+/* A posted field, or NULL when absent or empty. */
+const char *web_field_set(const struct ctx *c, const char *name);
+
+/* A query-string argument, or "" when absent. */
+const char *web_arg(const struct ctx *c, const char *name);
+
 /* --- render.c --- */
 
 /* Renders template "<name>.html" inside the layout as page name with the
