@@ -1,5 +1,10 @@
 /*
  * Region allocator: a list of blocks, bump allocation inside the newest.
+ *
+ * A reset keeps up to ARENA_KEEP bytes of blocks on a spare list for the
+ * next request instead of handing them back to malloc: a worker serving
+ * the same pages over and over then stops growing and shrinking its heap
+ * (which costs a page fault per touched page every request).
  */
 #include "util/arena.h"
 
@@ -11,6 +16,7 @@
 #include "util/log.h"
 
 #define ARENA_BLOCK (64 * 1024)
+#define ARENA_KEEP ((size_t)4 * 1024 * 1024)
 #define ARENA_DEFAULT_LIMIT ((size_t)64 * 1024 * 1024)
 #define ARENA_ALIGN (_Alignof(max_align_t))
 
@@ -23,9 +29,9 @@ struct block {
 
 struct arena {
 	struct block *head;  /* newest block; allocation happens here */
-	struct block *first; /* the block kept across resets */
+	struct block *spare; /* blocks kept by a reset, for reuse */
 	size_t limit;
-	size_t total; /* bytes of blocks held */
+	size_t total; /* bytes of blocks in use (head list) */
 	size_t used;
 };
 
@@ -49,6 +55,17 @@ block_new(size_t size)
 	return b;
 }
 
+static void
+block_list_free(struct block *b)
+{
+	struct block *next;
+
+	for (; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+}
+
 struct arena *
 arena_new(size_t limit)
 {
@@ -57,7 +74,7 @@ arena_new(size_t limit)
 	if (a == NULL)
 		arena_die("out of memory");
 	a->limit = limit ? limit : ARENA_DEFAULT_LIMIT;
-	a->first = a->head = block_new(ARENA_BLOCK);
+	a->head = block_new(ARENA_BLOCK);
 	a->total = ARENA_BLOCK;
 	return a;
 }
@@ -65,57 +82,100 @@ arena_new(size_t limit)
 void
 arena_free(struct arena *a)
 {
-	struct block *b, *next;
-
 	if (a == NULL)
 		return;
-	for (b = a->head; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	block_list_free(a->head);
+	block_list_free(a->spare);
 	free(a);
 }
 
 void
 arena_reset(struct arena *a)
 {
-	struct block *b, *next;
+	struct block *b, *next, *keep = NULL;
+	size_t kept = 0;
 
-	for (b = a->head; b != a->first; b = next) {
+	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
-		free(b);
+		b->used = 0;
+		if (kept + b->size <= ARENA_KEEP) {
+			kept += b->size;
+			b->next = keep;
+			keep = b;
+		} else
+			free(b);
 	}
-	a->head = a->first;
-	a->first->next = NULL;
-	a->first->used = 0;
-	a->total = a->first->size;
+	block_list_free(a->spare);
+	a->spare = NULL;
+	/* The largest kept block serves first; the rest wait as spares. */
+	a->head = keep;
+	a->total = keep->size;
+	for (b = keep->next; b != NULL; b = b->next)
+		if (b->size > a->head->size)
+			a->head = b;
+	for (b = keep; b != NULL; b = next) {
+		next = b->next;
+		if (b != a->head) {
+			b->next = a->spare;
+			a->spare = b;
+		}
+	}
+	a->head->next = NULL;
 	a->used = 0;
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* Returns n bytes, aligned, not zeroed. */
+static void *
+arena_take(struct arena *a, size_t n)
 {
-	struct block *b = a->head;
+	struct block *b = a->head, **pp;
 	size_t need = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
 	void *p;
 
 	if (need < n)
 		arena_die("allocation size overflow");
 	if (b->size - b->used < need) {
-		size_t size = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+		/* Blocks grow with the arena, so a large request takes few. */
+		size_t size = b->size * 2 > ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK;
 
-		if (a->total + size > a->limit || a->total + size < a->total)
-			arena_die("request exceeded its memory limit");
-		b = block_new(size);
+		if (size > ARENA_KEEP)
+			size = ARENA_KEEP;
+		if (size < need)
+			size = need;
+		for (pp = &a->spare; *pp != NULL; pp = &(*pp)->next)
+			if ((*pp)->size >= need)
+				break;
+		if (*pp != NULL) {
+			b = *pp;
+			*pp = b->next;
+		} else {
+			if (a->total + size > a->limit || a->total + size < a->total)
+				arena_die("request exceeded its memory limit");
+			b = block_new(size);
+		}
 		b->next = a->head;
 		a->head = b;
-		a->total += size;
+		a->total += b->size;
 	}
 	p = (char *)b->data + b->used;
 	b->used += need;
 	a->used += need;
+	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_take(a, n);
+
 	memset(p, 0, n);
 	return p;
+}
+
+void *
+arena_alloc_uninit(struct arena *a, size_t n)
+{
+	return arena_take(a, n);
 }
 
 void *
@@ -129,7 +189,7 @@ arena_calloc(struct arena *a, size_t n, size_t sz)
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_take(a, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -145,7 +205,7 @@ arena_strdup(struct arena *a, const char *s)
 void *
 arena_memdup(struct arena *a, const void *p, size_t n)
 {
-	void *q = arena_alloc(a, n ? n : 1);
+	void *q = arena_take(a, n ? n : 1);
 
 	if (n)
 		memcpy(q, p, n);
@@ -164,7 +224,7 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0)
 		arena_die("bad format");
-	p = arena_alloc(a, (size_t)n + 1);
+	p = arena_take(a, (size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }

@@ -21,11 +21,16 @@ struct arena *arena_new(size_t limit);
 void arena_free(struct arena *a);
 
 /* Releases everything allocated since creation or the last reset; keeps
- * the first block for reuse so a steady worker stops calling malloc. */
+ * up to 4 MiB of its blocks for reuse, so a steady worker stops calling
+ * malloc and its heap stops growing and shrinking. */
 void arena_reset(struct arena *a);
 
 /* Returns n zeroed bytes aligned for any type. Aborts on exhaustion. */
 void *arena_alloc(struct arena *a, size_t n);
+
+/* Returns n bytes aligned for any type, not zeroed (for buffers that are
+ * filled before they are read). Aborts on exhaustion. */
+void *arena_alloc_uninit(struct arena *a, size_t n);
 
 /* Returns a zeroed array of n elements of size sz; aborts on overflow. */
 void *arena_calloc(struct arena *a, size_t n, size_t sz);

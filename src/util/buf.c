@@ -26,7 +26,7 @@ buf_grow(struct buf *b, size_t extra)
 		cap *= 2;
 	}
 	if (b->arena != NULL) {
-		p = arena_alloc(b->arena, cap);
+		p = arena_alloc_uninit(b->arena, cap);
 		memcpy(p, b->data, b->len + 1);
 	} else {
 		p = realloc(b->cap ? b->data : NULL, cap);

@@ -45,6 +45,33 @@ main(void)
 		arena_reset(a);
 	}
 	ok(1, "100 grow-and-reset rounds do not leak (ASan checks)");
+	{
+		/* Blocks kept by a reset are reused, large and small alike, and
+		 * what they hand out is zeroed and private to the new request. */
+		int sane = 1;
+
+		for (int round = 0; round < 20; round++) {
+			char *ps[40];
+
+			for (int i = 0; i < 40; i++) {
+				size_t n = (size_t)(1000 + (i * 7919 + round * 104729) % 300000);
+
+				ps[i] = arena_alloc(a, n);
+				for (size_t k = 0; k < n; k += 4096)
+					if (ps[i][k] != 0)
+						sane = 0;
+				memset(ps[i], i + 1, n);
+			}
+			for (int i = 0; i < 40; i++)
+				if (ps[i][0] != i + 1)
+					sane = 0;
+			arena_reset(a);
+		}
+		ok(sane, "reused blocks give zeroed, non-overlapping memory");
+		p = arena_alloc_uninit(a, 100);
+		memset(p, 'u', 100);
+		ok(p[99] == 'u', "uninitialised allocations are usable");
+	}
 
 	buf_init(&b, a);
 	is_string("", b.data, "a new buffer is an empty string");
