@@ -372,6 +372,19 @@ slurp(const char *path)
 	return buf;
 }
 
+/* The log once it holds needle (the supervisor logs a death only when it
+ * reaps, a moment after the process is gone), or after ms. */
+static char *
+slurp_until(const char *path, const char *needle, int ms)
+{
+	long long end = now_ms() + ms;
+	char *log;
+
+	while (strstr(log = slurp(path), needle) == NULL && now_ms() < end)
+		sleep_ms(20);
+	return log;
+}
+
 static int
 count_lines(const char *text, const char *needle)
 {
@@ -501,17 +514,17 @@ test_serving(void)
 	while ((n = children(sup, kids, MAXW * 2)) != 3 && now_ms() < end)
 		sleep_ms(50);
 	ok(n == 3 && !in_set(kids, n, victim), "still 3 workers, victim gone");
-	log = slurp(logp);
 	snprintf(sub, sizeof(sub), "worker %d died: killed by signal 9",
 	    victim);
+	log = slurp_until(logp, sub, 5000);
 	contains(log, sub, "the death is logged with its signal");
 
 	/* SIGTERM to a worker blocked in accept stops it at once. */
 	victim = first[0];
 	signal_pid(victim, SIGTERM);
 	ok(gone(victim, 2000), "SIGTERM stops a worker blocked in accept");
-	log = slurp(logp);
 	snprintf(sub, sizeof(sub), "worker %d died: exit status 0", victim);
+	log = slurp_until(logp, sub, 5000);
 	contains(log, sub, "it returned from worker_main with 0");
 
 	/* Rolling restart: every worker replaced, answers throughout. */
@@ -623,7 +636,7 @@ test_fcgi_accept(void)
 		    "SIGTERM stops a worker blocked in FCGX_Accept_r");
 		snprintf(want, sizeof(want), "worker %d died: exit status 7",
 		    kids[0]);
-		contains(slurp(logp), want, "FCGX_Accept_r failed, "
+		contains(slurp_until(logp, want, 5000), want, "FCGX_Accept_r failed, "
 		    "worker_main returned");
 	}
 	signal_pid(sup, SIGTERM);
