@@ -16,6 +16,7 @@
 
 #define DB_TRIES 3
 #define DB_MAX_PARAMS 16
+#define DB_STMTS 256 /* prepared statements kept per connection */
 
 struct db {
 	PGconn *conn;
@@ -23,6 +24,11 @@ struct db {
 	bool in_tx;
 	bool broken; /* a statement saw the connection fail */
 	char listen[64]; /* channel to LISTEN on after connecting, or "" */
+	/* Statements prepared on this connection: the SQL text of "r<i>".
+	 * Planning costs as much as running the short statements Roster
+	 * sends, so each is parsed and planned once per connection. */
+	char *stmt[DB_STMTS];
+	int nstmt;
 	char sqlstate[6];
 	char constraint[64];
 };
@@ -52,11 +58,21 @@ db_relisten(struct db *db)
 	PQclear(res);
 }
 
+/* Forgets the prepared statements (they die with their connection). */
+static void
+db_forget(struct db *db)
+{
+	for (int i = 0; i < db->nstmt; i++)
+		free(db->stmt[i]);
+	db->nstmt = 0;
+}
+
 static void
 db_connect(struct db *db)
 {
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	db_forget(db);
 	db->conn = PQconnectdb(db->conninfo);
 	db->broken = PQstatus(db->conn) != CONNECTION_OK;
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
@@ -88,6 +104,7 @@ db_close(struct db *db)
 		return;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	db_forget(db);
 	free(db->conninfo);
 	free(db);
 }
@@ -183,10 +200,44 @@ db_copy(struct arena *a, PGresult *res)
 	return rows;
 }
 
+/*
+ * Finds or prepares the statement for sql and writes its name. Returns
+ * false when it is not to be prepared (not a plain query, the table is
+ * full, or preparing failed: the plain execution then reports the error).
+ */
+static bool
+db_prepared(struct db *db, const char *sql, int n, char name[16])
+{
+	PGresult *res;
+	bool ok;
+	int i;
+
+	if (strncmp(sql, "SELECT", 6) != 0 && strncmp(sql, "INSERT", 6) != 0 &&
+	    strncmp(sql, "UPDATE", 6) != 0 && strncmp(sql, "DELETE", 6) != 0 &&
+	    strncmp(sql, "WITH", 4) != 0)
+		return false;
+	for (i = 0; i < db->nstmt; i++)
+		if (strcmp(db->stmt[i], sql) == 0)
+			break;
+	snprintf(name, 16, "r%d", i);
+	if (i < db->nstmt)
+		return true;
+	if (i == DB_STMTS)
+		return false;
+	res = PQprepare(db->conn, name, sql, n, NULL);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok || (db->stmt[i] = strdup(sql)) == NULL)
+		return false;
+	db->nstmt++;
+	return true;
+}
+
 enum err
 db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
     int n, const char *const *params)
 {
+	char name[16];
 	PGresult *res;
 	ExecStatusType st;
 	enum err e = ERR_OK;
@@ -195,7 +246,10 @@ db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
 		db->broken = true;
 		return ERR_DATABASE;
 	}
-	res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (db_prepared(db, sql, n, name))
+		res = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+	else
+		res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		db->sqlstate[0] = db->constraint[0] = '\0';
