@@ -30,8 +30,8 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-#define MIN_SECONDS 0.5   /* each measurement runs at least this long */
-#define MAX_ITERS 100000  /* and at most this many times */
+#define MIN_SECONDS      0.5    /* each measurement runs at least this long */
+#define MAX_ITERS        100000 /* and at most this many times */
 #define MEMCPY_MAX_ITERS 10000000
 
 static double
@@ -64,7 +64,8 @@ build(struct arena *a, int rows)
 	tpl_set_bool(c, "manager", true);
 	tpl_set_bool(c, "owner", true);
 	tpl_set(c, "title", "Bench & Co");
-	tpl_set(c, "csrf_token", "c3VwZXItc2VjcmV0LWNzcmYtdG9rZW4tZm9yLWJlbmNo");
+	tpl_set(
+	    c, "csrf_token", "c3VwZXItc2VjcmV0LWNzcmYtdG9rZW4tZm9yLWJlbmNo");
 	tpl_set_list(c, "rows");
 	for (int i = 0; i < rows; i++) {
 		row = tpl_add_row(c, "rows");
@@ -72,7 +73,8 @@ build(struct arena *a, int rows)
 		snprintf(uid, sizeof(uid), "%d", 5000 + i);
 		snprintf(email, sizeof(email), "member%d@bench.example", i);
 		if (i % 10 == 0)
-			snprintf(name, sizeof(name), "O'Brien <%d> & \"Sons\"", i);
+			snprintf(
+			    name, sizeof(name), "O'Brien <%d> & \"Sons\"", i);
 		else
 			snprintf(name, sizeof(name), "Member Number %d", i);
 		tpl_set_bool(row, "member", true);
@@ -130,8 +132,10 @@ main(int argc, char *argv[])
 	if (tpl_render(set, name, c, &out) == -1)
 		return 2;
 	bytes = out.len;
-	if (strstr(out.data, "O&#39;Brien &lt;0&gt; &amp; &quot;Sons&quot;") == NULL) {
-		fprintf(stderr, "tpl-bench: the output is not escaped as expected\n");
+	if (strstr(out.data, "O&#39;Brien &lt;0&gt; &amp; &quot;Sons&quot;") ==
+	    NULL) {
+		fprintf(stderr,
+		    "tpl-bench: the output is not escaped as expected\n");
 		return 1;
 	}
 
@@ -183,9 +187,9 @@ main(int argc, char *argv[])
 	printf("%-14s %10ld %12.2f %10.0f %12.1f\n", "render", r.iters,
 	    per_iter(&r) * 1e6, (double)bytes / per_iter(&r) / 1e6,
 	    per_iter(&r) / per_iter(&m));
-	printf("%-14s %10ld %12.2f %10.0f %12.1f\n", "build+render",
-	    br.iters, per_iter(&br) * 1e6,
-	    (double)bytes / per_iter(&br) / 1e6, per_iter(&br) / per_iter(&m));
+	printf("%-14s %10ld %12.2f %10.0f %12.1f\n", "build+render", br.iters,
+	    per_iter(&br) * 1e6, (double)bytes / per_iter(&br) / 1e6,
+	    per_iter(&br) / per_iter(&m));
 	printf("arena per build+render: %zu bytes (%.1f x the output)\n", used,
 	    (double)used / (double)bytes);
 

@@ -49,7 +49,8 @@ conf_load(struct conf *c, bool need_secret)
 	port = env_or("ROSTER_HTTP_PORT", "8080");
 	c->base_url = env_or("ROSTER_BASE_URL", NULL);
 	if (c->base_url == NULL)
-		c->base_url = arena_printf(conf_arena, "http://127.0.0.1:%s", port);
+		c->base_url =
+		    arena_printf(conf_arena, "http://127.0.0.1:%s", port);
 	else {
 		size_t n = strlen(c->base_url);
 
@@ -57,9 +58,11 @@ conf_load(struct conf *c, bool need_secret)
 			n--;
 		c->base_url = arena_strndup(conf_arena, c->base_url, n);
 	}
-	if (!str_no_ctl(c->base_url) || (!str_startswith(c->base_url, "http://") &&
-	    !str_startswith(c->base_url, "https://"))) {
-		log_err("ROSTER_BASE_URL must be an http:// or https:// origin");
+	if (!str_no_ctl(c->base_url) ||
+	    (!str_startswith(c->base_url, "http://") &&
+		!str_startswith(c->base_url, "https://"))) {
+		log_err(
+		    "ROSTER_BASE_URL must be an http:// or https:// origin");
 		rc = -1;
 	}
 	c->database_url = env_or("ROSTER_DATABASE_URL", "dbname=roster");
@@ -81,21 +84,29 @@ conf_load(struct conf *c, bool need_secret)
 		if (strcmp(mode, signup_modes[m]) == 0)
 			c->signup_mode = (enum signup_mode)m;
 	if (c->signup_mode == SIGNUP__MAX) {
-		log_err("ROSTER_SIGNUP_MODE must be open, invite_only or capped");
+		log_err(
+		    "ROSTER_SIGNUP_MODE must be open, invite_only or capped");
 		rc = -1;
 	}
-	if (str_env_num("ROSTER_SIGNUP_CAP", 0, 1000000000, -1, &c->signup_cap) == -1)
+	if (str_env_num(
+		"ROSTER_SIGNUP_CAP", 0, 1000000000, -1, &c->signup_cap) == -1)
 		rc = -1;
 	if (c->signup_mode == SIGNUP_CAPPED && c->signup_cap < 0) {
 		log_err("ROSTER_SIGNUP_MODE=capped needs ROSTER_SIGNUP_CAP");
 		rc = -1;
 	}
-	if (str_env_num("ROSTER_INVITE_TTL", 60, 365LL * 86400, 604800, &c->invite_ttl) == -1 ||
-	    str_env_num("ROSTER_INVITE_LIMIT_USER", 1, 1000000, 20, &c->invite_limit_user) == -1 ||
-	    str_env_num("ROSTER_INVITE_LIMIT_ORG", 1, 1000000, 100, &c->invite_limit_org) == -1 ||
-	    str_env_num("ROSTER_SESSION_IDLE", 60, 30LL * 86400, 7200, &c->session_idle) == -1 ||
-	    str_env_num("ROSTER_SESSION_ABSOLUTE", 60, 365LL * 86400, 43200, &c->session_absolute) == -1 ||
-	    str_env_num("ROSTER_LOGIN_LIMIT", 1, 1000000, 10, &c->login_limit) == -1)
+	if (str_env_num("ROSTER_INVITE_TTL", 60, 365LL * 86400, 604800,
+		&c->invite_ttl) == -1 ||
+	    str_env_num("ROSTER_INVITE_LIMIT_USER", 1, 1000000, 20,
+		&c->invite_limit_user) == -1 ||
+	    str_env_num("ROSTER_INVITE_LIMIT_ORG", 1, 1000000, 100,
+		&c->invite_limit_org) == -1 ||
+	    str_env_num("ROSTER_SESSION_IDLE", 60, 30LL * 86400, 7200,
+		&c->session_idle) == -1 ||
+	    str_env_num("ROSTER_SESSION_ABSOLUTE", 60, 365LL * 86400, 43200,
+		&c->session_absolute) == -1 ||
+	    str_env_num(
+		"ROSTER_LOGIN_LIMIT", 1, 1000000, 10, &c->login_limit) == -1)
 		rc = -1;
 	if (str_env_num("ROSTER_WORKERS", 1, 256, 0, &c->workers) == -1)
 		rc = -1;
@@ -107,14 +118,17 @@ conf_load(struct conf *c, bool need_secret)
 	/* Secure cookies by default unless the site is served from loopback
 	 * over plain http (the development stack). */
 	v = (str_startswith(c->base_url, "http://127.0.0.1") ||
-	    str_startswith(c->base_url, "http://localhost")) ? 0 : 1;
+		str_startswith(c->base_url, "http://localhost"))
+	    ? 0
+	    : 1;
 	if (str_env_num("ROSTER_COOKIE_SECURE", 0, 1, v, &v) == -1)
 		rc = -1;
 	c->cookie_secure = v == 1;
 
 	secret = getenv("ROSTER_SECRET_KEY");
 	if (secret != NULL && *secret != '\0') {
-		if (keys_derive(&c->keys, secret, getenv("ROSTER_SECRET_KEY_PREVIOUS")) == -1)
+		if (keys_derive(&c->keys, secret,
+			getenv("ROSTER_SECRET_KEY_PREVIOUS")) == -1)
 			rc = -1;
 	} else if (need_secret) {
 		log_err("ROSTER_SECRET_KEY is not set");

@@ -9,27 +9,32 @@
 
 #include "crypto/crypto.h"
 
-enum signup_mode { SIGNUP_OPEN, SIGNUP_INVITE_ONLY, SIGNUP_CAPPED, SIGNUP__MAX };
+enum signup_mode {
+	SIGNUP_OPEN,
+	SIGNUP_INVITE_ONLY,
+	SIGNUP_CAPPED,
+	SIGNUP__MAX
+};
 
 struct conf {
 	const char *state_dir;    /* ROSTER_STATE_DIR [./var] */
 	const char *base_url;     /* ROSTER_BASE_URL, no trailing slash */
 	const char *database_url; /* ROSTER_DATABASE_URL */
-	const char *socket_path;  /* ROSTER_FCGI_SOCKET [$state/run/fcgi.sock] */
-	const char *data_dir;     /* ROSTER_DATA_DIR: templates/, static/, sql/ */
-	const char *smtp_url;     /* ROSTER_SMTP_URL or NULL */
+	const char *socket_path; /* ROSTER_FCGI_SOCKET [$state/run/fcgi.sock] */
+	const char *data_dir; /* ROSTER_DATA_DIR: templates/, static/, sql/ */
+	const char *smtp_url; /* ROSTER_SMTP_URL or NULL */
 	const char *smtp_user;
 	const char *smtp_password;
-	const char *mail_from;    /* ROSTER_MAIL_FROM [roster@localhost] */
+	const char *mail_from; /* ROSTER_MAIL_FROM [roster@localhost] */
 	enum signup_mode signup_mode;
-	long long signup_cap;     /* -1 when unset */
-	long long invite_ttl;     /* seconds */
+	long long signup_cap; /* -1 when unset */
+	long long invite_ttl; /* seconds */
 	long long invite_limit_user;
 	long long invite_limit_org;
 	long long workers;
 	long long session_idle;     /* ROSTER_SESSION_IDLE [7200] */
 	long long session_absolute; /* ROSTER_SESSION_ABSOLUTE [43200] */
-	long long login_limit;      /* failed logins per address per 15 min [10] */
+	long long login_limit; /* failed logins per address per 15 min [10] */
 	bool cookie_secure;
 	struct keys keys;
 };

@@ -16,14 +16,14 @@
 /* OWASP's minimum for argon2id: m=19 MiB, t=2, p=1 (libsodium uses p=1). */
 #define PW_OPSLIMIT 2
 #define PW_MEMLIMIT ((size_t)19456 * 1024)
-#define PW_MAXLEN 1024
+#define PW_MAXLEN   1024
 
 /* Longest secret accepted, decoded; far above any sensible key. */
 #define SECRET_MAXLEN 1024
 
 /* Context of every subkey derivation: exactly 8 bytes. */
-static const char kdf_ctx[crypto_kdf_CONTEXTBYTES] = { 'r', 'o', 's', 't',
-	'e', 'r', '0', '1' };
+static const char kdf_ctx[crypto_kdf_CONTEXTBYTES] = { 'r', 'o', 's', 't', 'e',
+	'r', '0', '1' };
 
 static char pw_dummy[crypto_pwhash_STRBYTES];
 static bool pw_dummy_ready;
@@ -58,10 +58,12 @@ keys_decode_secret(const char *what, const char *s, uint8_t *buf, size_t *len)
 	size_t n = strlen(s);
 
 	if (sodium_base642bin(buf, SECRET_MAXLEN, s, n, NULL, len, &end,
-	    sodium_base64_VARIANT_ORIGINAL) == 0 && end == s + n)
+		sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	    end == s + n)
 		return 0;
 	if (sodium_base642bin(buf, SECRET_MAXLEN, s, n, NULL, len, &end,
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING) == 0 && end == s + n)
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING) == 0 &&
+	    end == s + n)
 		return 0;
 	log_err("crypto: %s is not valid base64 (or longer than %d bytes)",
 	    what, SECRET_MAXLEN);
@@ -73,8 +75,8 @@ keys_decode_secret(const char *what, const char *s, uint8_t *buf, size_t *len)
  * hashes it to the master key. Returns 0, or -1 (logged).
  */
 static int
-keys_master(uint8_t master[crypto_kdf_KEYBYTES], const char *what,
-    const char *s)
+keys_master(
+    uint8_t master[crypto_kdf_KEYBYTES], const char *what, const char *s)
 {
 	uint8_t buf[SECRET_MAXLEN];
 	size_t len = 0;
@@ -83,7 +85,8 @@ keys_master(uint8_t master[crypto_kdf_KEYBYTES], const char *what,
 	if (keys_decode_secret(what, s, buf, &len) == -1)
 		goto fail;
 	if (len < CRYPTO_KEY_LEN) {
-		log_err("crypto: %s decodes to %zu bytes; at least %d are needed",
+		log_err(
+		    "crypto: %s decodes to %zu bytes; at least %d are needed",
 		    what, len, CRYPTO_KEY_LEN);
 		goto fail;
 	}
@@ -100,8 +103,8 @@ keys_subkey(uint8_t out[CRYPTO_KEY_LEN],
     const uint8_t master[crypto_kdf_KEYBYTES], enum key_purpose p)
 {
 	/* Cannot fail: the length is within the KDF's range. */
-	(void)crypto_kdf_derive_from_key(out, CRYPTO_KEY_LEN, (uint64_t)p + 1,
-	    kdf_ctx, master);
+	(void)crypto_kdf_derive_from_key(
+	    out, CRYPTO_KEY_LEN, (uint64_t)p + 1, kdf_ctx, master);
 }
 
 /*
@@ -126,7 +129,8 @@ keys_derive(struct keys *out, const char *secret_b64, const char *prev_b64)
 	for (p = 0; p < KEY__MAX; p++)
 		keys_subkey(k.k[p], master, (enum key_purpose)p);
 	if (prev_b64 != NULL && *prev_b64 != '\0') {
-		if (keys_master(master, "the previous secret key", prev_b64) == -1)
+		if (keys_master(master, "the previous secret key", prev_b64) ==
+		    -1)
 			goto fail;
 		keys_subkey(k.envelope_prev, master, KEY_ENVELOPE);
 		keys_subkey(k.outbox_prev, master, KEY_OUTBOX);
@@ -179,7 +183,8 @@ b64_encode_variant(struct arena *a, const void *p, size_t n, int variant)
 char *
 b64url_encode(struct arena *a, const void *p, size_t n)
 {
-	return b64_encode_variant(a, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return b64_encode_variant(
+	    a, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 /* Standard base64 with padding of n bytes, NUL-terminated, arena string. */
@@ -235,7 +240,8 @@ b64url_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
 	cap = n / 4 * 3 + 2;
 	buf = arena_alloc(a, cap + 1);
 	if (sodium_base642bin(buf, cap, s, n, NULL, &len, &end,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || end != s + n)
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    end != s + n)
 		return -1;
 	buf[len] = '\0';
 	*out = buf;
@@ -263,7 +269,8 @@ b64_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
 	cap = n / 4 * 3;
 	buf = arena_alloc(a, cap + 1);
 	if (sodium_base642bin(buf, cap, s, n, NULL, &len, &end,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + n)
+		sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != s + n)
 		return -1;
 	buf[len] = '\0';
 	*out = buf;
@@ -290,8 +297,8 @@ crypto_sha256(uint8_t out[CRYPTO_SHA256_LEN], const void *p, size_t n)
 
 /* HMAC-SHA-256 of n bytes under the 32-byte key into out (32 bytes). */
 void
-crypto_hmac(uint8_t out[32], const uint8_t key[CRYPTO_KEY_LEN], const void *p,
-    size_t n)
+crypto_hmac(
+    uint8_t out[32], const uint8_t key[CRYPTO_KEY_LEN], const void *p, size_t n)
 {
 	crypto_auth_hmacsha256_state st;
 
@@ -342,7 +349,7 @@ password_dummy_init(void)
 	if (pw_dummy_ready)
 		return 0;
 	if (crypto_pwhash_str_alg(pw_dummy, pw, sizeof(pw) - 1, PW_OPSLIMIT,
-	    PW_MEMLIMIT, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		PW_MEMLIMIT, crypto_pwhash_ALG_ARGON2ID13) != 0) {
 		log_err("crypto: cannot compute the dummy password hash");
 		return -1;
 	}
@@ -362,10 +369,11 @@ password_hash(struct arena *a, const char *password, char **out)
 	char buf[crypto_pwhash_STRBYTES];
 	size_t n;
 
-	if (password == NULL || (n = strnlen(password, PW_MAXLEN + 1)) > PW_MAXLEN)
+	if (password == NULL ||
+	    (n = strnlen(password, PW_MAXLEN + 1)) > PW_MAXLEN)
 		return -1;
 	if (crypto_pwhash_str_alg(buf, password, n, PW_OPSLIMIT, PW_MEMLIMIT,
-	    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		crypto_pwhash_ALG_ARGON2ID13) != 0) {
 		log_err("crypto: password hashing failed (out of memory?)");
 		return -1;
 	}
@@ -384,7 +392,8 @@ password_verify(const char *hash, const char *password)
 	bool unknown = hash == NULL;
 	size_t n;
 
-	if (password == NULL || (n = strnlen(password, PW_MAXLEN + 1)) > PW_MAXLEN)
+	if (password == NULL ||
+	    (n = strnlen(password, PW_MAXLEN + 1)) > PW_MAXLEN)
 		return false;
 	if (unknown) {
 		/* An empty dummy (init failed) merely fails fast. */
@@ -409,8 +418,8 @@ box_seal(struct arena *a, const struct keys *k, const void *p, size_t n,
 	uint8_t *b = arena_alloc(a, len);
 
 	randombytes_buf(b, nl);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(b + nl, &clen, p, n, NULL, 0,
-	    NULL, b, k->k[KEY_OUTBOX]);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+	    b + nl, &clen, p, n, NULL, 0, NULL, b, k->k[KEY_OUTBOX]);
 	*out = b;
 	*outlen = nl + (size_t)clen;
 }
@@ -434,9 +443,10 @@ box_open(struct arena *a, const struct keys *k, const uint8_t *box, size_t n,
 	m = arena_alloc(a, n - nl - tl + 1);
 	/* Messages queued before a key rotation open with the previous key. */
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen, NULL, box + nl,
-	    n - nl, NULL, 0, box, k->k[KEY_OUTBOX]) != 0 &&
-	    (!k->has_prev || crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen,
-	    NULL, box + nl, n - nl, NULL, 0, box, k->outbox_prev) != 0))
+		n - nl, NULL, 0, box, k->k[KEY_OUTBOX]) != 0 &&
+	    (!k->has_prev ||
+		crypto_aead_xchacha20poly1305_ietf_decrypt(m, &mlen, NULL,
+		    box + nl, n - nl, NULL, 0, box, k->outbox_prev) != 0))
 		return -1;
 	m[mlen] = '\0';
 	*out = (char *)m;

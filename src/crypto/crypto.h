@@ -13,9 +13,9 @@
 
 struct arena;
 
-#define CRYPTO_TOKEN_LEN 32  /* raw bytes of every random token */
+#define CRYPTO_TOKEN_LEN  32 /* raw bytes of every random token */
 #define CRYPTO_SHA256_LEN 32
-#define CRYPTO_KEY_LEN 32
+#define CRYPTO_KEY_LEN    32
 
 /* Subkeys derived from the master secret, one per purpose. */
 enum key_purpose {
@@ -67,7 +67,8 @@ char *b64url_encode(struct arena *a, const void *p, size_t n);
  * *out (arena memory, with a NUL after the last byte) and *outlen; -1
  * otherwise, leaving both alone.
  */
-int b64url_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen);
+int b64url_decode(
+    struct arena *a, const char *s, uint8_t **out, size_t *outlen);
 
 /* Standard base64 with padding decode (for the configured secret). */
 int b64_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen);

@@ -10,9 +10,10 @@
 
 #include "util/arena.h"
 
-#define ENV_HEAD (1 + 8 + 1) /* version, expiry, email length */
+#define ENV_HEAD    (1 + 8 + 1) /* version, expiry, email length */
 #define ENV_MAC_LEN 32
-#define ENV_LEN(elen) (ENV_HEAD + (size_t)(elen) + CRYPTO_TOKEN_LEN + ENV_MAC_LEN)
+#define ENV_LEN(elen)                                                          \
+	(ENV_HEAD + (size_t)(elen) + CRYPTO_TOKEN_LEN + ENV_MAC_LEN)
 #define ENV_MAX ENV_LEN(ENVELOPE_EMAIL_MAX)
 /* Characters of the longest envelope in base64url without padding. */
 #define ENV_MAX_CHARS ((ENV_MAX * 4 + 2) / 3)
@@ -56,8 +57,8 @@ envelope_seal(struct arena *a, const struct keys *k,
  * envelope whose MAC matches the current or the previous envelope key.
  */
 int
-envelope_open(struct arena *a, const struct keys *k, const char *s,
-    struct envelope *out)
+envelope_open(
+    struct arena *a, const struct keys *k, const char *s, struct envelope *out)
 {
 	uint8_t mac[ENV_MAC_LEN], mac_prev[ENV_MAC_LEN];
 	struct envelope e;

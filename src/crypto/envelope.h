@@ -19,7 +19,7 @@
 
 #include "crypto/crypto.h"
 
-#define ENVELOPE_VERSION 1
+#define ENVELOPE_VERSION   1
 #define ENVELOPE_EMAIL_MAX 254 /* bytes of the bound email */
 
 struct envelope {
@@ -40,8 +40,8 @@ char *envelope_seal(struct arena *a, const struct keys *k,
  * *out untouched. Expiry is not judged here: the caller compares it with
  * the database row (see envelope_expired()).
  */
-int envelope_open(struct arena *a, const struct keys *k, const char *s,
-    struct envelope *out);
+int envelope_open(
+    struct arena *a, const struct keys *k, const char *s, struct envelope *out);
 
 /* True when the envelope has expired at unix time now (now >= expires). */
 bool envelope_expired(const struct envelope *e, int64_t now);

@@ -10,7 +10,8 @@
 #include "util/arena.h"
 #include "util/str.h"
 
-#define USER_COLS "u.id, u.email, u.display_name, " \
+#define USER_COLS                                                              \
+	"u.id, u.email, u.display_name, "                                      \
 	"u.email_confirmed_at IS NOT NULL, u.is_platform_admin"
 
 static void
@@ -41,7 +42,8 @@ db_user_insert(struct db *db, struct arena *a, const char *email,
 	    "INSERT INTO users (email, display_name, password_hash, "
 	    "email_confirmed_at, invited_by) VALUES ($1, $2, $3, "
 	    "CASE WHEN $4 THEN now() END, $5) RETURNING id",
-	    email, name, pw_hash, confirmed ? "true" : "false", invited_by, DB_END);
+	    email, name, pw_hash, confirmed ? "true" : "false", invited_by,
+	    DB_END);
 	if (e == ERR_CONFLICT &&
 	    strcmp(db_constraint(db), "users_email_key") == 0)
 		return ERR_EMAIL_TAKEN;
@@ -57,8 +59,10 @@ db_user_by_email(struct db *db, struct arena *a, const char *email,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT " USER_COLS ", u.password_hash "
-	    "FROM users u WHERE u.email = $1", email, DB_END);
+	e = db_q(db, a, &r,
+	    "SELECT " USER_COLS ", u.password_hash "
+	    "FROM users u WHERE u.email = $1",
+	    email, DB_END);
 	if (e != ERR_OK)
 		return e;
 	if (r->nrows == 0)
@@ -88,22 +92,26 @@ db_user_by_id(struct db *db, struct arena *a, const char *id, struct user *u)
 enum err
 db_user_confirm(struct db *db, const char *id)
 {
-	return db_q(db, NULL, NULL, "UPDATE users SET email_confirmed_at = "
-	    "coalesce(email_confirmed_at, now()) WHERE id = $1", id, DB_END);
+	return db_q(db, NULL, NULL,
+	    "UPDATE users SET email_confirmed_at = "
+	    "coalesce(email_confirmed_at, now()) WHERE id = $1",
+	    id, DB_END);
 }
 
 enum err
 db_user_set_password(struct db *db, const char *id, const char *hash)
 {
 	return db_q(db, NULL, NULL,
-	    "UPDATE users SET password_hash = $2 WHERE id = $1", id, hash, DB_END);
+	    "UPDATE users SET password_hash = $2 WHERE id = $1", id, hash,
+	    DB_END);
 }
 
 enum err
 db_user_set_admin(struct db *db, const char *id)
 {
 	return db_q(db, NULL, NULL,
-	    "UPDATE users SET is_platform_admin = true WHERE id = $1", id, DB_END);
+	    "UPDATE users SET is_platform_admin = true WHERE id = $1", id,
+	    DB_END);
 }
 
 enum err
@@ -121,8 +129,9 @@ db_user_count(struct db *db, struct arena *a, long long *n)
 enum err
 db_lock(struct db *db, struct arena *a, const char *key)
 {
-	return db_q(db, a, NULL, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-	    key, DB_END);
+	return db_q(db, a, NULL,
+	    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key,
+	    DB_END);
 }
 
 enum err
@@ -179,7 +188,8 @@ db_token_insert(struct db *db, struct arena *a, const char *user_id,
     const char *purpose, const uint8_t hash[32], long long ttl)
 {
 	return db_q(db, a, NULL,
-	    "INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at) "
+	    "INSERT INTO account_tokens (token_hash, user_id, purpose, "
+	    "expires_at) "
 	    "VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
 	    db_bytea(a, hash, 32), user_id, purpose, num(a, ttl), DB_END);
 }
@@ -228,7 +238,8 @@ db_rate_count(struct db *db, struct arena *a, const char *bucket,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT count(*) FROM rate_events WHERE bucket = $1 "
+	e = db_q(db, a, &r,
+	    "SELECT count(*) FROM rate_events WHERE bucket = $1 "
 	    "AND at > now() - make_interval(secs => $2)",
 	    bucket, num(a, window), DB_END);
 	if (e == ERR_OK)
@@ -244,19 +255,23 @@ db_rate_add(struct db *db, struct arena *a, const char *bucket)
 }
 
 enum err
-db_purge_sessions(struct db *db, struct arena *a, long long *sessions,
-    long long *events)
+db_purge_sessions(
+    struct db *db, struct arena *a, long long *sessions, long long *events)
 {
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "DELETE FROM sessions WHERE expires_at < now() - "
-	    "interval '1 day'", DB_END);
+	e = db_q(db, a, &r,
+	    "DELETE FROM sessions WHERE expires_at < now() - "
+	    "interval '1 day'",
+	    DB_END);
 	if (e != ERR_OK)
 		return e;
 	*sessions = r->affected;
-	e = db_q(db, a, &r, "DELETE FROM rate_events WHERE at < now() - "
-	    "interval '1 day'", DB_END);
+	e = db_q(db, a, &r,
+	    "DELETE FROM rate_events WHERE at < now() - "
+	    "interval '1 day'",
+	    DB_END);
 	if (e == ERR_OK)
 		*events = r->affected;
 	return e;
@@ -271,5 +286,6 @@ db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
 	    "INSERT INTO audit_events (actor_user_id, organization_id, action, "
 	    "subject_type, subject_id, data) VALUES ($1, $2, $3, $4, $5, "
 	    "coalesce($6::jsonb, '{}'))",
-	    actor_id, org_id, action, subject_type, subject_id, data_json, DB_END);
+	    actor_id, org_id, action, subject_type, subject_id, data_json,
+	    DB_END);
 }

@@ -26,8 +26,8 @@ enum err db_user_by_email(struct db *db, struct arena *a, const char *email,
     struct user *u, const char **pw_hash);
 
 /* Finds a user by id; ERR_NOT_FOUND when none. */
-enum err db_user_by_id(struct db *db, struct arena *a, const char *id,
-    struct user *u);
+enum err db_user_by_id(
+    struct db *db, struct arena *a, const char *id, struct user *u);
 
 /* Marks the email confirmed (keeps an earlier time). */
 enum err db_user_confirm(struct db *db, const char *id);
@@ -54,7 +54,8 @@ enum err db_session_insert(struct db *db, struct arena *a,
 enum err db_session_lookup(struct db *db, struct arena *a,
     const uint8_t hash[32], long long idle, struct user *u);
 
-enum err db_session_delete(struct db *db, struct arena *a, const uint8_t hash[32]);
+enum err db_session_delete(
+    struct db *db, struct arena *a, const uint8_t hash[32]);
 
 /* Ends every session of a user (after a password reset). */
 enum err db_session_delete_user(struct db *db, const char *user_id);
@@ -81,8 +82,8 @@ enum err db_rate_count(struct db *db, struct arena *a, const char *bucket,
 enum err db_rate_add(struct db *db, struct arena *a, const char *bucket);
 
 /* Deletes expired sessions and old rate events; writes the counts. */
-enum err db_purge_sessions(struct db *db, struct arena *a, long long *sessions,
-    long long *events);
+enum err db_purge_sessions(
+    struct db *db, struct arena *a, long long *sessions, long long *events);
 
 /* Records an audit event; org_id and subject_id may be NULL, data_json
  * NULL means "{}". */

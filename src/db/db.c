@@ -14,15 +14,15 @@
 #include "util/log.h"
 #include "util/metrics.h"
 
-#define DB_TRIES 3
+#define DB_TRIES      3
 #define DB_MAX_PARAMS 16
-#define DB_STMTS 256 /* prepared statements kept per connection */
+#define DB_STMTS      256 /* prepared statements kept per connection */
 
 struct db {
 	PGconn *conn;
 	char *conninfo;
 	bool in_tx;
-	bool broken; /* a statement saw the connection fail */
+	bool broken;     /* a statement saw the connection fail */
 	char listen[64]; /* channel to LISTEN on after connecting, or "" */
 	/* Statements prepared on this connection: the SQL text of "r<i>".
 	 * Planning costs as much as running the short statements Roster
@@ -154,8 +154,10 @@ db_copy_field(char *dst, size_t dstsz, const char *src)
 static enum err
 db_fail(struct db *db, PGresult *res, const char *sql)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	const char *state =
+	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *cons =
+	    res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
 
 	db_copy_field(db->sqlstate, sizeof(db->sqlstate), state);
 	db_copy_field(db->constraint, sizeof(db->constraint), cons);
@@ -190,13 +192,14 @@ db_copy(struct arena *a, PGresult *res)
 	rows->nrows = PQntuples(res);
 	rows->ncols = PQnfields(res);
 	rows->affected = (aff && *aff) ? atoi(aff) : 0;
-	rows->values = arena_calloc(a, (size_t)rows->nrows * (size_t)rows->ncols + 1,
-	    sizeof(char *));
+	rows->values = arena_calloc(
+	    a, (size_t)rows->nrows * (size_t)rows->ncols + 1, sizeof(char *));
 	for (int r = 0; r < rows->nrows; r++)
 		for (int c = 0; c < rows->ncols; c++)
 			if (!PQgetisnull(res, r, c))
-				rows->values[r * rows->ncols + c] = arena_strndup(a,
-				    PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c));
+				rows->values[r * rows->ncols + c] =
+				    arena_strndup(a, PQgetvalue(res, r, c),
+					(size_t)PQgetlength(res, r, c));
 	return rows;
 }
 
@@ -249,7 +252,8 @@ db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
 	if (db_prepared(db, sql, n, name))
 		res = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
 	else
-		res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+		res =
+		    PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		db->sqlstate[0] = db->constraint[0] = '\0';
@@ -291,8 +295,9 @@ db_exec_script(struct db *db, const char *sql)
 	if (db->broken || db->conn == NULL)
 		return ERR_DATABASE;
 	res = PQexec(db->conn, sql);
-	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+	if (res == NULL ||
+	    (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		PQresultStatus(res) != PGRES_TUPLES_OK)) {
 		log_err("db: script failed: %s", PQerrorMessage(db->conn));
 		e = ERR_DATABASE;
 	}
@@ -318,7 +323,8 @@ db_bytea(struct arena *a, const unsigned char *p, size_t n)
 const char *
 db_val(const struct db_rows *rows, int r, int c)
 {
-	if (rows == NULL || r < 0 || r >= rows->nrows || c < 0 || c >= rows->ncols)
+	if (rows == NULL || r < 0 || r >= rows->nrows || c < 0 ||
+	    c >= rows->ncols)
 		return NULL;
 	return rows->values[r * rows->ncols + c];
 }
@@ -388,7 +394,8 @@ db_wait(struct db *db, int timeout_ms)
 	if ((n = PQnotifies(db->conn)) == NULL) {
 		rc = poll(&pfd, 1, timeout_ms);
 		if (rc < 0)
-			return 0; /* a signal: let the caller look at its flags */
+			return 0; /* a signal: let the caller look at its flags
+				   */
 		if (rc == 0)
 			return 0;
 		if (PQconsumeInput(db->conn) == 0) {
@@ -411,7 +418,6 @@ db_in_tx(const struct db *db)
 {
 	return db->in_tx;
 }
-
 
 /*
  * A serialization failure or deadlock is retried, and so is a unique
@@ -454,7 +460,8 @@ db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
 		if (!retry)
 			return e;
 	}
-	log_warn("db: transaction failed %d times on serialization, deadlock or a unique race",
+	log_warn("db: transaction failed %d times on serialization, deadlock "
+		 "or a unique race",
 	    DB_TRIES);
 	return ERR_RETRY_EXHAUSTED;
 }

@@ -55,8 +55,8 @@ enum err db_exec(struct db *db, struct arena *a, struct db_rows **out,
 /* Convenience: db_exec with up to 8 parameters given inline, terminated
  * by the DB_END sentinel. */
 #define DB_END ((const char *)-1)
-enum err db_q(struct db *db, struct arena *a, struct db_rows **out,
-    const char *sql, ...);
+enum err db_q(
+    struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...);
 
 /* Runs a script of several statements with no parameters (migrations
  * only). ERR_OK or ERR_DATABASE (logged). */
@@ -83,8 +83,8 @@ const char *db_sqlstate(const struct db *db);
  * therefore have no effects outside the database, and must turn a unique
  * violation it expects (a taken slug) into its own code.
  */
-enum err db_tx(struct db *db, enum err (*fn)(struct db *db, void *arg),
-    void *arg);
+enum err db_tx(
+    struct db *db, enum err (*fn)(struct db *db, void *arg), void *arg);
 
 /*
  * A savepoint inside the running transaction, so that a step allowed to

@@ -10,22 +10,25 @@
 #include "util/arena.h"
 
 /* The state is computed by the database so that expiry follows its clock. */
-#define INV_COLS \
-	"i.id, i.organization_id, o.slug, o.name, i.email, i.role, " \
-	"i.invited_by, coalesce(u.display_name, ''), " \
-	"to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
-	"extract(epoch FROM i.expires_at)::bigint, " \
-	"coalesce((SELECT status FROM outbox x WHERE x.invitation_id = i.id " \
-	"  ORDER BY x.id DESC LIMIT 1), 'queued'), " \
-	"CASE WHEN i.accepted_at IS NOT NULL THEN 2 " \
-	"  WHEN i.revoked_at IS NOT NULL THEN 3 " \
-	"  WHEN i.declined_at IS NOT NULL THEN 4 " \
+#define INV_COLS                                                               \
+	"i.id, i.organization_id, o.slug, o.name, i.email, i.role, "           \
+	"i.invited_by, coalesce(u.display_name, ''), "                         \
+	"to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "        \
+	"\"UTC\"'), "                                                          \
+	"extract(epoch FROM i.expires_at)::bigint, "                           \
+	"coalesce((SELECT status FROM outbox x WHERE x.invitation_id = i.id "  \
+	"  ORDER BY x.id DESC LIMIT 1), 'queued'), "                           \
+	"CASE WHEN i.accepted_at IS NOT NULL THEN 2 "                          \
+	"  WHEN i.revoked_at IS NOT NULL THEN 3 "                              \
+	"  WHEN i.declined_at IS NOT NULL THEN 4 "                             \
 	"  WHEN i.expires_at <= now() THEN 1 ELSE 0 END"
-#define INV_FROM \
-	" FROM invitations i JOIN organizations o ON o.id = i.organization_id " \
+#define INV_FROM                                                               \
+	" FROM invitations i JOIN organizations o ON o.id = "                  \
+	"i.organization_id "                                                   \
 	"LEFT JOIN users u ON u.id = i.invited_by "
-#define OPEN_ROW \
-	"i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.declined_at IS NULL"
+#define OPEN_ROW                                                               \
+	"i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.declined_at IS " \
+	"NULL"
 
 static void
 inv_from_row(const struct db_rows *r, int row, struct invitation *v)
@@ -45,14 +48,15 @@ inv_from_row(const struct db_rows *r, int row, struct invitation *v)
 }
 
 static enum err
-inv_one(struct db *db, struct arena *a, struct invitation *out,
-    const char *sql, const char *p1, const char *p2)
+inv_one(struct db *db, struct arena *a, struct invitation *out, const char *sql,
+    const char *p1, const char *p2)
 {
 	struct db_rows *r;
 	enum err e;
 
 	/* p2 NULL: the statement takes one parameter. */
-	e = p2 ? db_q(db, a, &r, sql, p1, p2, DB_END) : db_q(db, a, &r, sql, p1, DB_END);
+	e = p2 ? db_q(db, a, &r, sql, p1, p2, DB_END)
+	       : db_q(db, a, &r, sql, p1, DB_END);
 	if (e != ERR_OK)
 		return e;
 	if (r->nrows == 0)
@@ -82,10 +86,10 @@ enum err
 db_invitation_by_hash(struct db *db, struct arena *a, const uint8_t hash[32],
     bool lock, struct invitation *out)
 {
-	return inv_one(db, a, out, lock ?
-	    "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1 "
-	    "FOR UPDATE OF i" :
-	    "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1",
+	return inv_one(db, a, out,
+	    lock ? "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1 "
+		   "FOR UPDATE OF i"
+		 : "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1",
 	    db_bytea(a, hash, 32), NULL);
 }
 
@@ -94,17 +98,21 @@ db_invitation_by_id(struct db *db, struct arena *a, const char *org_id,
     const char *id, bool lock, struct invitation *out)
 {
 	/* Ids come from paths: anything but digits cannot name a row. */
-	if (id == NULL || *id == '\0' || strspn(id, "0123456789") != strlen(id) ||
-	    strlen(id) > 18)
+	if (id == NULL || *id == '\0' ||
+	    strspn(id, "0123456789") != strlen(id) || strlen(id) > 18)
 		return ERR_NOT_FOUND;
 	if (org_id == NULL)
-		return inv_one(db, a, out, lock ?
-		    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 FOR UPDATE OF i" :
-		    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1", id, NULL);
-	return inv_one(db, a, out, lock ?
-	    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 AND i.organization_id = $2 "
-	    "FOR UPDATE OF i" :
-	    "SELECT " INV_COLS INV_FROM "WHERE i.id = $1 AND i.organization_id = $2",
+		return inv_one(db, a, out,
+		    lock ? "SELECT " INV_COLS INV_FROM
+			   "WHERE i.id = $1 FOR UPDATE OF i"
+			 : "SELECT " INV_COLS INV_FROM "WHERE i.id = $1",
+		    id, NULL);
+	return inv_one(db, a, out,
+	    lock ? "SELECT " INV_COLS INV_FROM
+		   "WHERE i.id = $1 AND i.organization_id = $2 "
+		   "FOR UPDATE OF i"
+		 : "SELECT " INV_COLS INV_FROM
+		   "WHERE i.id = $1 AND i.organization_id = $2",
 	    id, org_id);
 }
 
@@ -126,8 +134,10 @@ db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "INSERT INTO invitations (organization_id, email, "
-	    "role, hashed_token, expires_at, invited_by) VALUES ($1, $2, $3, $4, "
+	e = db_q(db, a, &r,
+	    "INSERT INTO invitations (organization_id, email, "
+	    "role, hashed_token, expires_at, invited_by) VALUES ($1, $2, $3, "
+	    "$4, "
 	    "to_timestamp($5), $6) RETURNING id",
 	    org_id, email, role, db_bytea(a, hash, 32),
 	    arena_printf(a, "%lld", (long long)expires), invited_by, DB_END);
@@ -144,7 +154,8 @@ inv_end(struct db *db, struct arena *a, const char *sql, const char *id,
 	struct db_rows *r;
 	enum err e;
 
-	e = p2 ? db_q(db, a, &r, sql, id, p2, DB_END) : db_q(db, a, &r, sql, id, DB_END);
+	e = p2 ? db_q(db, a, &r, sql, id, p2, DB_END)
+	       : db_q(db, a, &r, sql, id, DB_END);
 	if (e != ERR_OK)
 		return e;
 	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
@@ -153,49 +164,61 @@ inv_end(struct db *db, struct arena *a, const char *sql, const char *id,
 enum err
 db_invitation_revoke(struct db *db, struct arena *a, const char *id)
 {
-	return inv_end(db, a, "UPDATE invitations i SET revoked_at = now() "
-	    "WHERE i.id = $1 AND " OPEN_ROW, id, NULL);
+	return inv_end(db, a,
+	    "UPDATE invitations i SET revoked_at = now() "
+	    "WHERE i.id = $1 AND " OPEN_ROW,
+	    id, NULL);
 }
 
 enum err
-db_invitation_replaced(struct db *db, struct arena *a, const char *id,
-    const char *by)
+db_invitation_replaced(
+    struct db *db, struct arena *a, const char *id, const char *by)
 {
-	return db_q(db, a, NULL, "UPDATE invitations SET replaced_by = $2 "
-	    "WHERE id = $1", id, by, DB_END);
+	return db_q(db, a, NULL,
+	    "UPDATE invitations SET replaced_by = $2 "
+	    "WHERE id = $1",
+	    id, by, DB_END);
 }
 
 enum err
-db_invitation_accept(struct db *db, struct arena *a, const char *id,
-    const char *user_id)
+db_invitation_accept(
+    struct db *db, struct arena *a, const char *id, const char *user_id)
 {
-	return inv_end(db, a, "UPDATE invitations i SET accepted_at = now(), "
-	    "accepted_by = $2 WHERE i.id = $1 AND " OPEN_ROW, id, user_id);
+	return inv_end(db, a,
+	    "UPDATE invitations i SET accepted_at = now(), "
+	    "accepted_by = $2 WHERE i.id = $1 AND " OPEN_ROW,
+	    id, user_id);
 }
 
 enum err
 db_invitation_decline(struct db *db, struct arena *a, const char *id)
 {
-	return inv_end(db, a, "UPDATE invitations i SET declined_at = now() "
-	    "WHERE i.id = $1 AND " OPEN_ROW, id, NULL);
+	return inv_end(db, a,
+	    "UPDATE invitations i SET declined_at = now() "
+	    "WHERE i.id = $1 AND " OPEN_ROW,
+	    id, NULL);
 }
 
 enum err
 db_invitations_of_org(struct db *db, struct arena *a, const char *org_id,
     struct invitation **out, int *n)
 {
-	return inv_list(db, a, out, n, "SELECT " INV_COLS INV_FROM
+	return inv_list(db, a, out, n,
+	    "SELECT " INV_COLS INV_FROM
 	    "WHERE i.organization_id = $1 AND " OPEN_ROW
-	    " ORDER BY i.created_at DESC, i.id DESC", org_id);
+	    " ORDER BY i.created_at DESC, i.id DESC",
+	    org_id);
 }
 
 enum err
 db_invitations_for_email(struct db *db, struct arena *a, const char *email,
     struct invitation **out, int *n)
 {
-	return inv_list(db, a, out, n, "SELECT " INV_COLS INV_FROM
-	    "WHERE i.email = $1 AND " OPEN_ROW " AND i.expires_at > now() "
-	    "ORDER BY i.created_at DESC, i.id DESC", email);
+	return inv_list(db, a, out, n,
+	    "SELECT " INV_COLS INV_FROM "WHERE i.email = $1 AND " OPEN_ROW
+	    " AND i.expires_at > now() "
+	    "ORDER BY i.created_at DESC, i.id DESC",
+	    email);
 }
 
 enum err
@@ -205,11 +228,13 @@ db_invitations_recent(struct db *db, struct arena *a, const char *value,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, by_user ?
-	    "SELECT count(*) FROM invitations WHERE invited_by = $1 "
-	    "AND created_at > now() - interval '1 hour'" :
-	    "SELECT count(*) FROM invitations WHERE organization_id = $1 "
-	    "AND created_at > now() - interval '1 hour'", value, DB_END);
+	e = db_q(db, a, &r,
+	    by_user
+		? "SELECT count(*) FROM invitations WHERE invited_by = $1 "
+		  "AND created_at > now() - interval '1 hour'"
+		: "SELECT count(*) FROM invitations WHERE organization_id = $1 "
+		  "AND created_at > now() - interval '1 hour'",
+	    value, DB_END);
 	if (e == ERR_OK)
 		*n = atoll(db_val(r, 0, 0));
 	return e;
@@ -222,9 +247,11 @@ db_email_is_member(struct db *db, struct arena *a, const char *org_id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT 1 FROM memberships m JOIN users u "
+	e = db_q(db, a, &r,
+	    "SELECT 1 FROM memberships m JOIN users u "
 	    "ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2 "
-	    "AND m.status = 'active'", org_id, email, DB_END);
+	    "AND m.status = 'active'",
+	    org_id, email, DB_END);
 	if (e == ERR_OK)
 		*member = r->nrows > 0;
 	return e;

@@ -15,8 +15,8 @@ struct arena;
 struct db;
 
 enum inv_state {
-	INV_PENDING,  /* open and not past its expiry */
-	INV_EXPIRED,  /* open but past its expiry */
+	INV_PENDING, /* open and not past its expiry */
+	INV_EXPIRED, /* open but past its expiry */
 	INV_ACCEPTED,
 	INV_REVOKED,
 	INV_DECLINED,
@@ -46,8 +46,8 @@ enum err db_invitation_by_hash(struct db *db, struct arena *a,
 /* Finds invitation id of organization org_id, or of any organization when
  * org_id is NULL (locked FOR UPDATE when lock). ERR_NOT_FOUND when none or
  * of another organization. */
-enum err db_invitation_by_id(struct db *db, struct arena *a,
-    const char *org_id, const char *id, bool lock, struct invitation *out);
+enum err db_invitation_by_id(struct db *db, struct arena *a, const char *org_id,
+    const char *id, bool lock, struct invitation *out);
 
 /* The open (not accepted, revoked or declined) row for an address in an
  * organization, locked FOR UPDATE; ERR_NOT_FOUND when none. */
@@ -65,13 +65,13 @@ enum err db_invitation_insert(struct db *db, struct arena *a,
 enum err db_invitation_revoke(struct db *db, struct arena *a, const char *id);
 
 /* Records which row replaced a revoked one. */
-enum err db_invitation_replaced(struct db *db, struct arena *a,
-    const char *id, const char *by);
+enum err db_invitation_replaced(
+    struct db *db, struct arena *a, const char *id, const char *by);
 
 /* Stamps an open row accepted by user_id. ERR_NOT_PENDING when it is no
  * longer open. */
-enum err db_invitation_accept(struct db *db, struct arena *a, const char *id,
-    const char *user_id);
+enum err db_invitation_accept(
+    struct db *db, struct arena *a, const char *id, const char *user_id);
 
 /* Stamps an open row declined. ERR_NOT_PENDING when no longer open. */
 enum err db_invitation_decline(struct db *db, struct arena *a, const char *id);

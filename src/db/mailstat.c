@@ -14,8 +14,8 @@ db_mail_counters(struct db *db, struct arena *a, struct buf *out)
 
 	if ((e = db_ensure(db)) != ERR_OK)
 		return e;
-	e = db_q(db, a, &r, "SELECT name, value FROM mail_counters ORDER BY name",
-	    DB_END);
+	e = db_q(db, a, &r,
+	    "SELECT name, value FROM mail_counters ORDER BY name", DB_END);
 	if (e != ERR_OK)
 		return e;
 	for (int i = 0; i < r->nrows; i++)

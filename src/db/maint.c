@@ -69,8 +69,10 @@ apply(struct db *db, struct arena *a, const char *dir, const char *name)
 	if ((e = db_q(db, a, NULL, "BEGIN", DB_END)) != ERR_OK)
 		return e;
 	if ((e = db_exec_script(db, sql)) == ERR_OK)
-		e = db_q(db, a, NULL, "INSERT INTO schema_migrations (version) "
-		    "VALUES ($1)", name, DB_END);
+		e = db_q(db, a, NULL,
+		    "INSERT INTO schema_migrations (version) "
+		    "VALUES ($1)",
+		    name, DB_END);
 	if (e == ERR_OK)
 		e = db_q(db, a, NULL, "COMMIT", DB_END);
 	if (e != ERR_OK) {
@@ -95,14 +97,19 @@ db_migrate(struct db *db, struct arena *a, const char *dir, int *applied)
 	*applied = 0;
 	if ((e = db_ensure(db)) != ERR_OK)
 		return e;
-	if ((e = db_q(db, a, NULL, "SELECT pg_advisory_lock(hashtextextended("
-	    "'roster:migrate', 0))", DB_END)) != ERR_OK)
+	if ((e = db_q(db, a, NULL,
+		 "SELECT pg_advisory_lock(hashtextextended("
+		 "'roster:migrate', 0))",
+		 DB_END)) != ERR_OK)
 		return e;
-	e = db_q(db, a, NULL, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+	e = db_q(db, a, NULL,
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT "
+	    "now())",
 	    DB_END);
 	if (e == ERR_OK)
-		e = db_q(db, a, &done, "SELECT version FROM schema_migrations", DB_END);
+		e = db_q(db, a, &done, "SELECT version FROM schema_migrations",
+		    DB_END);
 	if (e != ERR_OK)
 		goto out;
 	if ((d = opendir(dir)) == NULL) {
@@ -139,8 +146,10 @@ db_migrate(struct db *db, struct arena *a, const char *dir, int *applied)
 			(*applied)++;
 	}
 out:
-	(void)db_q(db, a, NULL, "SELECT pg_advisory_unlock(hashtextextended("
-	    "'roster:migrate', 0))", DB_END);
+	(void)db_q(db, a, NULL,
+	    "SELECT pg_advisory_unlock(hashtextextended("
+	    "'roster:migrate', 0))",
+	    DB_END);
 	return e;
 }
 
@@ -150,8 +159,10 @@ db_purge_join_requests(struct db *db, struct arena *a, long long *n)
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "DELETE FROM join_requests WHERE status = "
-	    "'pending_confirmation' AND confirm_expires_at < now()", DB_END);
+	e = db_q(db, a, &r,
+	    "DELETE FROM join_requests WHERE status = "
+	    "'pending_confirmation' AND confirm_expires_at < now()",
+	    DB_END);
 	if (e == ERR_OK)
 		*n = r->affected;
 	return e;

@@ -16,8 +16,8 @@ struct db;
  * were applied to *applied. ERR_DATABASE (logged) on any failure; the
  * failing migration leaves no trace.
  */
-enum err db_migrate(struct db *db, struct arena *a, const char *dir,
-    int *applied);
+enum err db_migrate(
+    struct db *db, struct arena *a, const char *dir, int *applied);
 
 /* Deletes join requests that were never confirmed and whose link expired;
  * writes the count. */

@@ -8,10 +8,13 @@
 #include "db/db.h"
 #include "util/arena.h"
 
-#define ORG_COLS "o.id, o.slug, o.name, o.join_enabled, " \
+#define ORG_COLS                                                               \
+	"o.id, o.slug, o.name, o.join_enabled, "                               \
 	"array_to_string(o.join_fields, ',')"
-#define MEMBER_COLS "m.id, m.user_id, u.email, u.display_name, m.role, " \
-	"m.status, m.source, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+#define MEMBER_COLS                                                            \
+	"m.id, m.user_id, u.email, u.display_name, m.role, "                   \
+	"m.status, m.source, to_char(m.created_at AT TIME ZONE 'UTC', "        \
+	"'YYYY-MM-DD')"
 
 static void
 org_from_row(const struct db_rows *r, int row, int col, struct org *o)
@@ -43,8 +46,10 @@ db_org_insert(struct db *db, struct arena *a, const char *slug,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "INSERT INTO organizations (slug, name, created_by) "
-	    "VALUES ($1, $2, $3) RETURNING id", slug, name, created_by, DB_END);
+	e = db_q(db, a, &r,
+	    "INSERT INTO organizations (slug, name, created_by) "
+	    "VALUES ($1, $2, $3) RETURNING id",
+	    slug, name, created_by, DB_END);
 	if (e == ERR_CONFLICT &&
 	    strcmp(db_constraint(db), "organizations_slug_key") == 0)
 		return ERR_SLUG_TAKEN;
@@ -62,8 +67,10 @@ db_org_by_slug(struct db *db, struct arena *a, const char *slug, struct org *o)
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT " ORG_COLS " FROM organizations o "
-	    "WHERE o.slug = $1", slug, DB_END);
+	e = db_q(db, a, &r,
+	    "SELECT " ORG_COLS " FROM organizations o "
+	    "WHERE o.slug = $1",
+	    slug, DB_END);
 	if (e != ERR_OK)
 		return e;
 	if (r->nrows == 0)
@@ -79,7 +86,8 @@ db_membership_of(struct db *db, struct arena *a, const char *org_id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT " MEMBER_COLS " FROM memberships m "
+	e = db_q(db, a, &r,
+	    "SELECT " MEMBER_COLS " FROM memberships m "
 	    "JOIN users u ON u.id = m.user_id "
 	    "WHERE m.organization_id = $1 AND m.user_id = $2",
 	    org_id, user_id, DB_END);
@@ -99,7 +107,8 @@ db_membership_insert(struct db *db, struct arena *a, const char *org_id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "INSERT INTO memberships (organization_id, user_id, "
+	e = db_q(db, a, &r,
+	    "INSERT INTO memberships (organization_id, user_id, "
 	    "role, status, source, added_by, activated_at) VALUES ($1, $2, $3, "
 	    "$4, $5, $6, CASE WHEN $4 = 'active' THEN now() END) "
 	    "ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING id",
@@ -120,9 +129,11 @@ db_membership_activate(struct db *db, struct arena *a, const char *id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "UPDATE memberships SET status = 'active', "
+	e = db_q(db, a, &r,
+	    "UPDATE memberships SET status = 'active', "
 	    "activated_at = now(), role = $2, source = $3 "
-	    "WHERE id = $1 AND status = 'pending'", id, role, source, DB_END);
+	    "WHERE id = $1 AND status = 'pending'",
+	    id, role, source, DB_END);
 	if (e != ERR_OK)
 		return e;
 	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
@@ -135,10 +146,12 @@ db_org_members(struct db *db, struct arena *a, const char *org_id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT " MEMBER_COLS " FROM memberships m "
+	e = db_q(db, a, &r,
+	    "SELECT " MEMBER_COLS " FROM memberships m "
 	    "JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 "
 	    "ORDER BY array_position(ARRAY['owner','admin','member'], m.role), "
-	    "u.email", org_id, DB_END);
+	    "u.email",
+	    org_id, DB_END);
 	if (e != ERR_OK)
 		return e;
 	*out = arena_calloc(a, (size_t)r->nrows + 1, sizeof(**out));
@@ -155,9 +168,11 @@ db_user_orgs(struct db *db, struct arena *a, const char *user_id,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT " ORG_COLS ", m.role FROM memberships m "
+	e = db_q(db, a, &r,
+	    "SELECT " ORG_COLS ", m.role FROM memberships m "
 	    "JOIN organizations o ON o.id = m.organization_id "
-	    "WHERE m.user_id = $1 AND m.status = 'active' ORDER BY o.name, o.slug",
+	    "WHERE m.user_id = $1 AND m.status = 'active' ORDER BY o.name, "
+	    "o.slug",
 	    user_id, DB_END);
 	if (e != ERR_OK)
 		return e;
@@ -177,11 +192,13 @@ db_org_audit(struct db *db, struct arena *a, const char *org_id, int limit,
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "SELECT to_char(e.at AT TIME ZONE 'UTC', "
+	e = db_q(db, a, &r,
+	    "SELECT to_char(e.at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD HH24:MI'), coalesce(u.email::text, ''), e.action, "
 	    "e.subject_type, coalesce(e.subject_id::text, ''), e.data::text "
 	    "FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id "
-	    "WHERE e.organization_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT $2",
+	    "WHERE e.organization_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT "
+	    "$2",
 	    org_id, arena_printf(a, "%d", limit), DB_END);
 	if (e != ERR_OK)
 		return e;

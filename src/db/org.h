@@ -22,14 +22,14 @@ struct org {
 };
 
 struct member {
-	const char *id;      /* membership id */
+	const char *id; /* membership id */
 	const char *user_id;
 	const char *email;
 	const char *display_name;
 	const char *role;
-	const char *status;  /* active, pending */
+	const char *status; /* active, pending */
 	const char *source;
-	const char *since;   /* date the membership began, YYYY-MM-DD */
+	const char *since; /* date the membership began, YYYY-MM-DD */
 };
 
 /* One of a user's organizations, for the dashboard. */
@@ -39,12 +39,12 @@ struct my_org {
 };
 
 struct audit_row {
-	const char *at;        /* YYYY-MM-DD HH:MM UTC */
-	const char *actor;     /* actor's email or "" */
+	const char *at;    /* YYYY-MM-DD HH:MM UTC */
+	const char *actor; /* actor's email or "" */
 	const char *action;
 	const char *subject_type;
 	const char *subject_id;
-	const char *data;      /* JSON text */
+	const char *data; /* JSON text */
 };
 
 /* Inserts an organization; ERR_SLUG_TAKEN when the slug exists. */
@@ -52,8 +52,8 @@ enum err db_org_insert(struct db *db, struct arena *a, const char *slug,
     const char *name, const char *created_by, const char **id);
 
 /* Finds an organization by slug; ERR_NOT_FOUND when none. */
-enum err db_org_by_slug(struct db *db, struct arena *a, const char *slug,
-    struct org *o);
+enum err db_org_by_slug(
+    struct db *db, struct arena *a, const char *slug, struct org *o);
 
 /* The user's membership in org (any status); ERR_NOT_FOUND when none. */
 enum err db_membership_of(struct db *db, struct arena *a, const char *org_id,
@@ -68,8 +68,8 @@ enum err db_membership_insert(struct db *db, struct arena *a,
 
 /* Makes a pending membership active with role, as made by source.
  * ERR_NOT_PENDING when it is not pending. */
-enum err db_membership_activate(struct db *db, struct arena *a,
-    const char *id, const char *role, const char *source);
+enum err db_membership_activate(struct db *db, struct arena *a, const char *id,
+    const char *role, const char *source);
 
 /* The organization's memberships, owners first, then by email. */
 enum err db_org_members(struct db *db, struct arena *a, const char *org_id,

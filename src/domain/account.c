@@ -13,11 +13,11 @@
 #include "util/metrics.h"
 #include "util/str.h"
 
-#define CONFIRM_TTL (3 * 86400)
-#define RESET_TTL 3600
-#define SETUP_TTL 86400
-#define LOGIN_WINDOW 900
-#define FORGOT_LIMIT 3
+#define CONFIRM_TTL   (3 * 86400)
+#define RESET_TTL     3600
+#define SETUP_TTL     86400
+#define LOGIN_WINDOW  900
+#define FORGOT_LIMIT  3
 #define FORGOT_WINDOW 3600
 
 enum err
@@ -64,7 +64,8 @@ session_insert(struct domain *d, struct arena *a, const char *user_id,
 
 	crypto_random(session, CRYPTO_TOKEN_LEN);
 	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
-	return db_session_insert(d->db, a, hash, user_id, d->conf->session_absolute);
+	return db_session_insert(
+	    d->db, a, hash, user_id, d->conf->session_absolute);
 }
 
 /* Queues a link email of kind for u, with a token stored for purpose. */
@@ -72,14 +73,18 @@ static enum err
 queue_link(struct domain *d, struct arena *a, const struct user *u,
     enum notice_kind kind, const char *purpose, const char *path, long long ttl)
 {
-	struct notice n = { .kind = kind, .to = u->email, .name = u->display_name };
+	struct notice n = {
+		.kind = kind, .to = u->email, .name = u->display_name
+	};
 	uint8_t hash[32];
 	char *token = new_link_token(a, hash);
 	enum err e;
 
-	if ((e = db_token_insert(d->db, a, u->id, purpose, hash, ttl)) != ERR_OK)
+	if ((e = db_token_insert(d->db, a, u->id, purpose, hash, ttl)) !=
+	    ERR_OK)
 		return e;
-	n.link = arena_printf(a, "%s%s?token=%s", d->conf->base_url, path, token);
+	n.link =
+	    arena_printf(a, "%s%s?token=%s", d->conf->base_url, path, token);
 	n.expires = 0;
 	return d->notify(d->notify_ctx, d->db, a, &n);
 }
@@ -122,15 +127,15 @@ signup_tx(struct db *db, void *arg)
 	s->u->email = s->email;
 	s->u->display_name = s->name;
 	if ((e = db_user_insert(db, s->a, s->email, s->name, s->password_hash,
-	    false, NULL, &s->u->id)) != ERR_OK)
+		 false, NULL, &s->u->id)) != ERR_OK)
 		return e;
 	if ((e = session_insert(s->d, s->a, s->u->id, s->session)) != ERR_OK)
 		return e;
 	if ((e = db_audit_insert(db, s->a, s->u->id, NULL, "user.signed_up",
-	    "user", s->u->id, NULL)) != ERR_OK)
+		 "user", s->u->id, NULL)) != ERR_OK)
 		return e;
-	return queue_link(s->d, s->a, s->u, NOTICE_CONFIRM_EMAIL, "confirm_email",
-	    "/confirm", CONFIRM_TTL);
+	return queue_link(s->d, s->a, s->u, NOTICE_CONFIRM_EMAIL,
+	    "confirm_email", "/confirm", CONFIRM_TTL);
 }
 
 enum err
@@ -170,13 +175,14 @@ account_login(struct domain *d, struct arena *a, const char *email,
 	enum err e;
 
 	/* A malformed address or password is just another failed login. */
-	if (domain_email(a, email, &norm) != ERR_OK ||
-	    password == NULL || strlen(password) > PASSWORD_MAX) {
+	if (domain_email(a, email, &norm) != ERR_OK || password == NULL ||
+	    strlen(password) > PASSWORD_MAX) {
 		(void)password_verify(NULL, "");
 		return ERR_INVALID_CREDENTIALS;
 	}
 	bucket = arena_printf(a, "login:%s", norm);
-	if ((e = db_rate_count(d->db, a, bucket, LOGIN_WINDOW, &failures)) != ERR_OK)
+	if ((e = db_rate_count(d->db, a, bucket, LOGIN_WINDOW, &failures)) !=
+	    ERR_OK)
 		return e;
 	if (failures >= d->conf->login_limit)
 		return ERR_RATE_LIMITED;
@@ -210,8 +216,8 @@ account_session(struct domain *d, struct arena *a,
 }
 
 enum err
-account_logout(struct domain *d, struct arena *a,
-    const uint8_t session[CRYPTO_TOKEN_LEN])
+account_logout(
+    struct domain *d, struct arena *a, const uint8_t session[CRYPTO_TOKEN_LEN])
 {
 	uint8_t hash[32];
 
@@ -220,8 +226,8 @@ account_logout(struct domain *d, struct arena *a,
 }
 
 static enum err
-token_check(struct domain *d, struct arena *a, const char *purpose,
-    const char *token)
+token_check(
+    struct domain *d, struct arena *a, const char *purpose, const char *token)
 {
 	uint8_t hash[32];
 	const char *user_id;
@@ -299,14 +305,15 @@ forgot_tx(struct db *db, void *arg)
 		return e;
 	/* A few reset emails an hour per address, so nobody can flood an
 	 * inbox; over the limit the answer stays the same. */
-	if ((e = db_rate_count(db, f->a, bucket, FORGOT_WINDOW, &sent)) != ERR_OK)
+	if ((e = db_rate_count(db, f->a, bucket, FORGOT_WINDOW, &sent)) !=
+	    ERR_OK)
 		return e;
 	if (sent >= FORGOT_LIMIT)
 		return ERR_OK;
 	if ((e = db_rate_add(db, f->a, bucket)) != ERR_OK)
 		return e;
-	return queue_link(f->d, f->a, &u, NOTICE_RESET_PASSWORD, "reset_password",
-	    "/password/reset", RESET_TTL);
+	return queue_link(f->d, f->a, &u, NOTICE_RESET_PASSWORD,
+	    "reset_password", "/password/reset", RESET_TTL);
 }
 
 enum err
@@ -333,7 +340,8 @@ reset_tx(struct db *db, void *arg)
 	if (e == ERR_NOT_FOUND)
 		return ERR_TOKEN_INVALID;
 	if (e != ERR_OK ||
-	    (e = db_user_set_password(db, user_id, t->password_hash)) != ERR_OK ||
+	    (e = db_user_set_password(db, user_id, t->password_hash)) !=
+		ERR_OK ||
 	    (e = db_session_delete_user(db, user_id)) != ERR_OK)
 		return e;
 	/* The link reached the mailbox, so the address is proven too. */
@@ -344,8 +352,8 @@ reset_tx(struct db *db, void *arg)
 }
 
 enum err
-account_reset(struct domain *d, struct arena *a, const char *token,
-    const char *password)
+account_reset(
+    struct domain *d, struct arena *a, const char *token, const char *password)
 {
 	struct token_args t = { .a = a };
 	char *hash;
@@ -385,12 +393,13 @@ admin_tx(struct db *db, void *arg)
 		/* "!" is no argon2id hash: nobody can sign in until the
 		 * set-password link is used. */
 		u.display_name = s->email;
-		e = db_user_insert(db, s->a, s->email, s->email, "!", true, NULL, &u.id);
+		e = db_user_insert(
+		    db, s->a, s->email, s->email, "!", true, NULL, &u.id);
 		if (e != ERR_OK)
 			return e;
 		token = new_link_token(s->a, hash);
 		if ((e = db_token_insert(db, s->a, u.id, "reset_password", hash,
-		    SETUP_TTL)) != ERR_OK)
+			 SETUP_TTL)) != ERR_OK)
 			return e;
 		*s->link = arena_printf(s->a, "%s/password/reset?token=%s",
 		    s->d->conf->base_url, token);
@@ -398,13 +407,13 @@ admin_tx(struct db *db, void *arg)
 		return e;
 	if ((e = db_user_set_admin(db, u.id)) != ERR_OK)
 		return e;
-	return db_audit_insert(db, s->a, NULL, NULL, "user.platform_admin_granted",
-	    "user", u.id, NULL);
+	return db_audit_insert(db, s->a, NULL, NULL,
+	    "user.platform_admin_granted", "user", u.id, NULL);
 }
 
 enum err
-account_bootstrap_admin(struct domain *d, struct arena *a, const char *email,
-    char **link)
+account_bootstrap_admin(
+    struct domain *d, struct arena *a, const char *email, char **link)
 {
 	struct admin_args s = { .d = d, .a = a, .link = link };
 	char *norm;

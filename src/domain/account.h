@@ -58,15 +58,15 @@ enum err account_session(struct domain *d, struct arena *a,
     const uint8_t session[CRYPTO_TOKEN_LEN], struct user *u);
 
 /* Ends a session. */
-enum err account_logout(struct domain *d, struct arena *a,
-    const uint8_t session[CRYPTO_TOKEN_LEN]);
+enum err account_logout(
+    struct domain *d, struct arena *a, const uint8_t session[CRYPTO_TOKEN_LEN]);
 
 /* Checks (without using it) an email-confirmation or reset token given as
  * base64url; ERR_TOKEN_INVALID when unknown, used or expired. */
-enum err account_confirm_check(struct domain *d, struct arena *a,
-    const char *token);
-enum err account_reset_check(struct domain *d, struct arena *a,
-    const char *token);
+enum err account_confirm_check(
+    struct domain *d, struct arena *a, const char *token);
+enum err account_reset_check(
+    struct domain *d, struct arena *a, const char *token);
 
 /* Uses a confirmation token and marks the address confirmed.
  * ERR_TOKEN_INVALID when unknown, used or expired. */
@@ -78,13 +78,13 @@ enum err account_forgot(struct domain *d, struct arena *a, const char *email);
 
 /* Uses a reset token, sets the new password and ends every session of the
  * user. ERR_TOKEN_INVALID, ERR_INVALID_PASSWORD. */
-enum err account_reset(struct domain *d, struct arena *a, const char *token,
-    const char *password);
+enum err account_reset(
+    struct domain *d, struct arena *a, const char *token, const char *password);
 
 /* Creates (with an unusable password and a set-password link written to
  * *link) or promotes a platform admin. *link is NULL for an existing user. */
-enum err account_bootstrap_admin(struct domain *d, struct arena *a,
-    const char *email, char **link);
+enum err account_bootstrap_admin(
+    struct domain *d, struct arena *a, const char *email, char **link);
 
 /* Decodes a base64url link token to its SHA-256. -1 for a malformed one. */
 int account_token_hash(struct arena *a, const char *token, uint8_t hash[32]);

@@ -28,19 +28,19 @@ enum notice_kind {
 struct notice {
 	enum notice_kind kind;
 	const char *to;
-	const char *link;        /* absolute URL carrying the token */
-	const char *name;        /* recipient's display name, if known */
-	const char *org_name;    /* invitations */
-	const char *inviter;     /* invitations: inviter's display name */
-	const char *role;        /* invitations */
-	int64_t expires;         /* unix seconds */
+	const char *link;          /* absolute URL carrying the token */
+	const char *name;          /* recipient's display name, if known */
+	const char *org_name;      /* invitations */
+	const char *inviter;       /* invitations: inviter's display name */
+	const char *role;          /* invitations */
+	int64_t expires;           /* unix seconds */
 	const char *invitation_id; /* invitations: the row the email is for */
 };
 
 /* Queues n inside the caller's open transaction; returns ERR_OK or the
  * failure that must roll the change back. */
-typedef enum err (*notify_fn)(void *ctx, struct db *db, struct arena *a,
-    const struct notice *n);
+typedef enum err (*notify_fn)(
+    void *ctx, struct db *db, struct arena *a, const struct notice *n);
 
 /* What every domain operation needs: the worker's connection, the
  * configuration and the notifier. */

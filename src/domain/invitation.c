@@ -42,7 +42,8 @@ token_open(struct domain *d, struct arena *a, const char *token,
 {
 	struct envelope env;
 
-	if (token == NULL || envelope_open(a, &d->conf->keys, token, &env) == -1)
+	if (token == NULL ||
+	    envelope_open(a, &d->conf->keys, token, &env) == -1)
 		return -1;
 	crypto_sha256(hash, env.token, CRYPTO_TOKEN_LEN);
 	crypto_wipe(env.token, sizeof(env.token));
@@ -90,7 +91,8 @@ may_grant(const struct user *actor, enum role actor_role, enum role role)
 {
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
-	if (role != ROLE_MEMBER && actor_role != ROLE_OWNER && !actor->platform_admin)
+	if (role != ROLE_MEMBER && actor_role != ROLE_OWNER &&
+	    !actor->platform_admin)
 		return ERR_ROLE_ESCALATION;
 	return ERR_OK;
 }
@@ -132,8 +134,10 @@ rate_check(struct domain *d, struct arena *a, const struct user *actor,
 	if (e == ERR_OK)
 		e = db_invitations_recent(d->db, a, o->id, false, &by_org);
 	if (e != ERR_OK) {
-		log_warn("invitation rate limiter failed (%s); letting the request "
-		    "through", err_str(e));
+		log_warn(
+		    "invitation rate limiter failed (%s); letting the request "
+		    "through",
+		    err_str(e));
 		metrics_add(C_RATE_LIMITER_FAILURES, 1);
 		return db_savepoint_rollback(d->db);
 	}
@@ -175,7 +179,8 @@ send_tx(struct db *db, void *arg)
 	if ((e = send_lock(db, s->a, s->actor, s->o)) != ERR_OK)
 		return e;
 	if (s->resend_id != NULL) {
-		e = db_invitation_by_id(db, s->a, s->o->id, s->resend_id, true, &old);
+		e = db_invitation_by_id(
+		    db, s->a, s->o->id, s->resend_id, true, &old);
 		if (e != ERR_OK)
 			return e;
 		if (old.state != INV_PENDING && old.state != INV_EXPIRED)
@@ -183,9 +188,11 @@ send_tx(struct db *db, void *arg)
 		s->email = old.email;
 		s->role = old.role;
 	}
-	if ((e = may_grant(s->actor, s->actor_role, org_role(s->role))) != ERR_OK)
+	if ((e = may_grant(s->actor, s->actor_role, org_role(s->role))) !=
+	    ERR_OK)
 		return e;
-	if ((e = db_email_is_member(db, s->a, s->o->id, s->email, &member)) != ERR_OK)
+	if ((e = db_email_is_member(db, s->a, s->o->id, s->email, &member)) !=
+	    ERR_OK)
 		return e;
 	if (member)
 		return ERR_ALREADY_MEMBER;
@@ -200,8 +207,8 @@ send_tx(struct db *db, void *arg)
 		return e;
 	raw = crypto_token(s->a);
 	crypto_sha256(hash, raw, CRYPTO_TOKEN_LEN);
-	if ((e = db_invitation_insert(db, s->a, s->o->id, s->email, s->role, hash,
-	    expires, s->actor->id, &id)) != ERR_OK)
+	if ((e = db_invitation_insert(db, s->a, s->o->id, s->email, s->role,
+		 hash, expires, s->actor->id, &id)) != ERR_OK)
 		return e;
 	if (old_id != NULL &&
 	    (e = db_invitation_replaced(db, s->a, old_id, id)) != ERR_OK)
@@ -213,15 +220,16 @@ send_tx(struct db *db, void *arg)
 	n.expires = expires;
 	n.invitation_id = id;
 	n.link = arena_printf(s->a, "%s/invitations/accept?token=%s",
-	    d->conf->base_url, envelope_seal(s->a, &d->conf->keys, raw, s->email,
-	    expires));
+	    d->conf->base_url,
+	    envelope_seal(s->a, &d->conf->keys, raw, s->email, expires));
 	crypto_wipe(raw, CRYPTO_TOKEN_LEN);
 	if ((e = d->notify(d->notify_ctx, db, s->a, &n)) != ERR_OK)
 		return e;
 	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
 	    s->resend_id ? "invitation.resent" : "invitation.created",
-	    "invitation", id, arena_printf(s->a, "{\"role\": \"%s\"%s%s}", s->role,
-	    old_id ? ", \"replaces\": " : "", old_id ? old_id : ""));
+	    "invitation", id,
+	    arena_printf(s->a, "{\"role\": \"%s\"%s%s}", s->role,
+		old_id ? ", \"replaces\": " : "", old_id ? old_id : ""));
 }
 
 static enum err
@@ -241,8 +249,9 @@ invitation_create(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role actor_role, const char *email,
     const char *role)
 {
-	struct send_args s = { .d = d, .a = a, .actor = actor, .o = o,
-	    .actor_role = actor_role };
+	struct send_args s = {
+		.d = d, .a = a, .actor = actor, .o = o, .actor_role = actor_role
+	};
 	char *norm;
 	enum err e;
 
@@ -261,8 +270,12 @@ enum err
 invitation_resend(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role actor_role, const char *id)
 {
-	struct send_args s = { .d = d, .a = a, .actor = actor, .o = o,
-	    .actor_role = actor_role, .resend_id = id };
+	struct send_args s = { .d = d,
+		.a = a,
+		.actor = actor,
+		.o = o,
+		.actor_role = actor_role,
+		.resend_id = id };
 
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
@@ -283,7 +296,8 @@ revoke_tx(struct db *db, void *arg)
 	struct invitation inv;
 	enum err e;
 
-	if ((e = db_invitation_by_id(db, r->a, r->o->id, r->id, true, &inv)) != ERR_OK)
+	if ((e = db_invitation_by_id(db, r->a, r->o->id, r->id, true, &inv)) !=
+	    ERR_OK)
 		return e;
 	if ((e = db_invitation_revoke(db, r->a, inv.id)) != ERR_OK)
 		return e;
@@ -327,7 +341,8 @@ join(struct db *db, struct arena *a, const struct invitation *inv,
 		/* An owner-add still waiting for consent: this acceptance is
 		 * the consent, and the invitation's role wins. */
 		mid = m.id;
-		e = db_membership_activate(db, a, m.id, inv->role, "invitation");
+		e = db_membership_activate(
+		    db, a, m.id, inv->role, "invitation");
 	} else if (e == ERR_OK)
 		*already = true;
 	if (e != ERR_OK)
@@ -336,15 +351,18 @@ join(struct db *db, struct arena *a, const struct invitation *inv,
 		return e == ERR_NOT_PENDING ? ERR_INVITATION_ACCEPTED : e;
 	if ((e = db_user_confirm(db, user_id)) != ERR_OK)
 		return e;
-	if ((e = db_audit_insert(db, a, user_id, inv->org_id, "invitation.accepted",
-	    "invitation", inv->id, *already ? "{\"already_member\": true}" : NULL)) != ERR_OK)
+	if ((e = db_audit_insert(db, a, user_id, inv->org_id,
+		 "invitation.accepted", "invitation", inv->id,
+		 *already ? "{\"already_member\": true}" : NULL)) != ERR_OK)
 		return e;
 	if (mid == NULL)
 		return ERR_OK;
-	return db_audit_insert(db, a, user_id, inv->org_id, "membership.created",
-	    "membership", mid, arena_printf(a, "{\"role\": \"%s\", \"source\": "
-	    "\"invitation\", \"user_id\": %s, \"invitation_id\": %s}", inv->role,
-	    user_id, inv->id));
+	return db_audit_insert(db, a, user_id, inv->org_id,
+	    "membership.created", "membership", mid,
+	    arena_printf(a,
+		"{\"role\": \"%s\", \"source\": "
+		"\"invitation\", \"user_id\": %s, \"invitation_id\": %s}",
+		inv->role, user_id, inv->id));
 }
 
 struct accept_args {
@@ -370,8 +388,10 @@ find_for(struct domain *d, struct arena *a, const struct user *u,
 		e = db_invitation_by_id(d->db, a, NULL, id, true, inv);
 		/* Without the link, only a confirmed owner of the address may
 		 * act, and anyone else learns nothing. */
-		if (e == ERR_NOT_FOUND || (e == ERR_OK && (u == NULL ||
-		    !u->email_confirmed || strcmp(u->email, inv->email) != 0)))
+		if (e == ERR_NOT_FOUND ||
+		    (e == ERR_OK &&
+			(u == NULL || !u->email_confirmed ||
+			    strcmp(u->email, inv->email) != 0)))
 			return ERR_INVITATION_INVALID;
 		if (e == ERR_OK)
 			e = invitation_state_err(inv->state);
@@ -398,8 +418,13 @@ enum err
 invitation_accept(struct domain *d, struct arena *a, const struct user *u,
     const char *token, const char *id, bool *already, struct invitation *out)
 {
-	struct accept_args s = { .d = d, .a = a, .u = u, .token = token, .id = id,
-	    .already = already, .inv = out };
+	struct accept_args s = { .d = d,
+		.a = a,
+		.u = u,
+		.token = token,
+		.id = id,
+		.already = already,
+		.inv = out };
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
@@ -433,11 +458,13 @@ signup_tx(struct db *db, void *arg)
 	s->u->email = s->inv->email;
 	s->u->display_name = s->name;
 	s->u->email_confirmed = true;
-	if ((e = db_user_insert(db, s->a, s->inv->email, s->name, s->password_hash,
-	    true, s->inv->invited_by, &s->u->id)) != ERR_OK)
+	if ((e = db_user_insert(db, s->a, s->inv->email, s->name,
+		 s->password_hash, true, s->inv->invited_by, &s->u->id)) !=
+	    ERR_OK)
 		return e;
 	if ((e = db_audit_insert(db, s->a, s->u->id, s->inv->org_id,
-	    "user.signed_up", "user", s->u->id, "{\"via\": \"invitation\"}")) != ERR_OK)
+		 "user.signed_up", "user", s->u->id,
+		 "{\"via\": \"invitation\"}")) != ERR_OK)
 		return e;
 	if ((e = join(db, s->a, s->inv, s->u->id, &already)) != ERR_OK)
 		return e;
@@ -449,8 +476,12 @@ invitation_accept_signup(struct domain *d, struct arena *a, const char *token,
     const char *posted_email, const char *name, const char *password,
     struct user *u, uint8_t session[CRYPTO_TOKEN_LEN], struct invitation *out)
 {
-	struct signup_args s = { .d = d, .a = a, .token = token, .u = u,
-	    .session = session, .inv = out };
+	struct signup_args s = { .d = d,
+		.a = a,
+		.token = token,
+		.u = u,
+		.session = session,
+		.inv = out };
 	char *trimmed, *norm, *hash;
 	enum err e;
 
@@ -461,7 +492,7 @@ invitation_accept_signup(struct domain *d, struct arena *a, const char *token,
 		return e;
 	if (posted_email != NULL && *posted_email != '\0' &&
 	    (domain_email(a, posted_email, &norm) != ERR_OK ||
-	    strcmp(norm, out->email) != 0))
+		strcmp(norm, out->email) != 0))
 		return ERR_EMAIL_MISMATCH;
 	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
 		return e;
@@ -502,8 +533,9 @@ enum err
 invitation_decline(struct domain *d, struct arena *a, const struct user *u,
     const char *token, const char *id, struct invitation *out)
 {
-	struct decline_args s = { .d = d, .a = a, .u = u, .token = token, .id = id,
-	    .inv = out };
+	struct decline_args s = {
+		.d = d, .a = a, .u = u, .token = token, .id = id, .inv = out
+	};
 	enum err e;
 
 	memset(out, 0, sizeof(*out));

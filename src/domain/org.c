@@ -45,7 +45,7 @@ org_slug_ok(const char *slug)
 		return ERR_INVALID_SLUG;
 	for (size_t i = 0; i < n; i++)
 		if (!((slug[i] >= 'a' && slug[i] <= 'z') ||
-		    (slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-'))
+			(slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-'))
 			return ERR_INVALID_SLUG;
 	return ERR_OK;
 }
@@ -64,18 +64,21 @@ create_tx(struct db *db, void *arg)
 	enum err e;
 
 	if ((e = db_org_insert(db, c->a, c->o->slug, c->o->name, c->actor->id,
-	    &c->o->id)) != ERR_OK)
+		 &c->o->id)) != ERR_OK)
 		return e;
 	if ((e = db_membership_insert(db, c->a, c->o->id, c->actor->id, "owner",
-	    "active", "creator", c->actor->id, &mid)) != ERR_OK)
+		 "active", "creator", c->actor->id, &mid)) != ERR_OK)
 		return e;
 	if ((e = db_audit_insert(db, c->a, c->actor->id, c->o->id,
-	    "organization.created", "organization", c->o->id, NULL)) != ERR_OK)
+		 "organization.created", "organization", c->o->id, NULL)) !=
+	    ERR_OK)
 		return e;
 	return db_audit_insert(db, c->a, c->actor->id, c->o->id,
 	    "membership.created", "membership", mid,
-	    arena_printf(c->a, "{\"role\": \"owner\", \"source\": \"creator\", "
-	    "\"user_id\": %s}", c->actor->id));
+	    arena_printf(c->a,
+		"{\"role\": \"owner\", \"source\": \"creator\", "
+		"\"user_id\": %s}",
+		c->actor->id));
 }
 
 enum err

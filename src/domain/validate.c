@@ -9,7 +9,7 @@
 #include "util/arena.h"
 #include "util/str.h"
 
-#define EMAIL_MAX 254
+#define EMAIL_MAX      254
 #define NAME_MAX_BYTES 400
 #define NAME_MAX_CHARS 100
 
@@ -34,11 +34,12 @@ email_domain_ok(const char *d)
 		char c = d[i];
 
 		if (c == '.') {
-			if (d[i + 1] == '.' || d[i + 1] == '-' || d[i - 1] == '-')
+			if (d[i + 1] == '.' || d[i + 1] == '-' ||
+			    d[i - 1] == '-')
 				return false;
 			dot = true;
 		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-'))
+			       c == '-'))
 			return false;
 	}
 	return dot;

@@ -151,8 +151,8 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	req->sec_fetch_site = param(fr, a, "HTTP_SEC_FETCH_SITE");
 	req->remote_addr = param_or_empty(fr, a, "REMOTE_ADDR");
 	req->user_agent = param_or_empty(fr, a, "HTTP_USER_AGENT");
-	http_parse_cookies(a, FCGX_GetParam("HTTP_COOKIE", fr->envp),
-	    &req->cookies);
+	http_parse_cookies(
+	    a, FCGX_GetParam("HTTP_COOKIE", fr->envp), &req->cookies);
 
 	/* REQUEST_URI is the request target as the client sent it; nginx's
 	 * normalised DOCUMENT_URI and QUERY_STRING are not trusted. */
@@ -169,14 +169,14 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 		rc = ERR_MALFORMED;
 	}
 
-	e = read_body(fr, a, FCGX_GetParam("CONTENT_LENGTH", fr->envp), &body,
-	    &blen);
+	e = read_body(
+	    fr, a, FCGX_GetParam("CONTENT_LENGTH", fr->envp), &body, &blen);
 	if (e != ERR_OK)
 		return e;
 	if (rc != ERR_OK)
 		return rc;
-	if (http_parse_urlencoded(a, req->query, strlen(req->query),
-	    &req->args) != ERR_OK)
+	if (http_parse_urlencoded(
+		a, req->query, strlen(req->query), &req->args) != ERR_OK)
 		return ERR_MALFORMED;
 	if (req->method == METHOD_POST && is_urlencoded(req->content_type) &&
 	    http_parse_urlencoded(a, body, blen, &req->form) != ERR_OK)
@@ -230,8 +230,7 @@ fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
 	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len)
 		log_warn("fcgi: response write failed");
 
-	log_info("%s %s %d %.1fms",
-	    log_safe(a, req.method_name, 16),
+	log_info("%s %s %d %.1fms", log_safe(a, req.method_name, 16),
 	    log_safe(a, req.path, LOG_PATH_MAX), res.status, elapsed_ms(&t0));
 }
 
@@ -241,8 +240,8 @@ fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
  * when libfcgi cannot be set up or accept fails for good.
  */
 int
-fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
-    void *ctx, volatile sig_atomic_t *stop)
+fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler, void *ctx,
+    volatile sig_atomic_t *stop)
 {
 	FCGX_Request fr;
 	int rc;
@@ -268,8 +267,8 @@ fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
 	return 0;
 fail:
 	/* libfcgi gives -errno, or -9998/-9999 for its own failures. */
-	log_err("fcgi: accept failed: %s", rc > -9000 ? strerror(-rc) :
-	    "libfcgi error");
+	log_err("fcgi: accept failed: %s",
+	    rc > -9000 ? strerror(-rc) : "libfcgi error");
 	FCGX_Free(&fr, 1);
 	return -1;
 }

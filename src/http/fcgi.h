@@ -19,8 +19,8 @@ struct arena;
  * query, cookies or body could not be accepted (the handler then answers
  * 400 / 413 with a page; req holds what was parsed before the failure).
  */
-typedef void (*fcgi_handler)(void *ctx, struct request *req,
-    enum err parse_error, struct response *res);
+typedef void (*fcgi_handler)(
+    void *ctx, struct request *req, enum err parse_error, struct response *res);
 
 /*
  * Serves requests on listen_fd until *stop becomes non-zero (checked
@@ -48,7 +48,7 @@ typedef void (*fcgi_handler)(void *ctx, struct request *req,
  * besides setting *stop; see fcgi.c for libfcgi's behaviour. Other
  * signals that interrupt accept are retried.
  */
-int fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler,
-    void *ctx, volatile sig_atomic_t *stop);
+int fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler, void *ctx,
+    volatile sig_atomic_t *stop);
 
 #endif

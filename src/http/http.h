@@ -41,8 +41,8 @@ struct params {
  * and a pair without '=' has the value "". Never reads past n bytes (s
  * need not be NUL-terminated). Empty input gives zero pairs.
  */
-enum err http_parse_urlencoded(struct arena *a, const char *s, size_t n,
-    struct params *out);
+enum err http_parse_urlencoded(
+    struct arena *a, const char *s, size_t n, struct params *out);
 
 /*
  * Parses a Cookie header ("a=b; c=d", spaces optional) into *out. Values
@@ -53,7 +53,8 @@ enum err http_parse_urlencoded(struct arena *a, const char *s, size_t n,
  * specific first); at most 256 pairs are kept. NULL gives zero pairs.
  * Never fails.
  */
-void http_parse_cookies(struct arena *a, const char *header, struct params *out);
+void http_parse_cookies(
+    struct arena *a, const char *header, struct params *out);
 
 /* Returns the value for name (exact, case-sensitive), or NULL when absent
  * or when p is NULL. */
@@ -81,13 +82,13 @@ struct request {
 };
 
 struct response {
-	int status;             /* 200 unless set */
+	int status;               /* 200 unless set */
 	const char *content_type; /* text/html; charset=utf-8 unless set */
-	const char *location;   /* Location header for redirects */
-	struct buf headers;     /* extra header lines, each ending in \r\n */
+	const char *location;     /* Location header for redirects */
+	struct buf headers;       /* extra header lines, each ending in \r\n */
 	struct buf body;
-	bool no_store;          /* Cache-Control: no-store */
-	int retry_after;        /* >0: Retry-After seconds */
+	bool no_store;   /* Cache-Control: no-store */
+	int retry_after; /* >0: Retry-After seconds */
 };
 
 /* Makes an empty 200 text/html response drawing from a. */

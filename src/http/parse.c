@@ -57,8 +57,8 @@ urldecode(struct arena *a, const char *s, size_t n)
  * written only on success.
  */
 enum err
-http_parse_urlencoded(struct arena *a, const char *s, size_t n,
-    struct params *out)
+http_parse_urlencoded(
+    struct arena *a, const char *s, size_t n, struct params *out)
 {
 	struct params p = { NULL, 0 };
 	size_t i, start, count = 0;
@@ -88,7 +88,8 @@ http_parse_urlencoded(struct arena *a, const char *s, size_t n,
 			value = arena_strdup(a, "");
 		} else {
 			name = urldecode(a, seg, (size_t)(eq - seg));
-			value = urldecode(a, eq + 1, len - (size_t)(eq - seg) - 1);
+			value =
+			    urldecode(a, eq + 1, len - (size_t)(eq - seg) - 1);
 		}
 		if (name == NULL || value == NULL || *name == '\0')
 			return ERR_MALFORMED;

@@ -14,12 +14,12 @@
 #include "util/log.h"
 
 #define DEFAULT_CONTENT_TYPE "text/html; charset=utf-8"
-#define LOCAL_PATH_MAX 2048
+#define LOCAL_PATH_MAX       2048
 
 /* Written by http_serialize on every response, in this order. */
 static const char *const security_headers[] = {
 	("Content-Security-Policy: default-src 'self'; "
-	    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+	 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
 	"X-Content-Type-Options: nosniff",
 	"Referrer-Policy: no-referrer",
 	"X-Frame-Options: DENY",
@@ -28,9 +28,16 @@ static const char *const security_headers[] = {
 /* Headers http_serialize writes itself; http_header refuses them so each
  * appears exactly once. */
 static const char *const reserved_headers[] = {
-	"Status", "Content-Type", "Content-Length", "Location",
-	"Content-Security-Policy", "X-Content-Type-Options",
-	"Referrer-Policy", "X-Frame-Options", "Cache-Control", "Retry-After",
+	"Status",
+	"Content-Type",
+	"Content-Length",
+	"Location",
+	"Content-Security-Policy",
+	"X-Content-Type-Options",
+	"Referrer-Policy",
+	"X-Frame-Options",
+	"Cache-Control",
+	"Retry-After",
 };
 
 static const struct {
@@ -73,8 +80,8 @@ static bool
 is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-	    c) != NULL);
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static bool
@@ -116,15 +123,16 @@ http_header(struct response *r, const char *name, const char *value)
 		return;
 	}
 	for (i = 0; i < sizeof(reserved_headers) / sizeof(*reserved_headers);
-	    i++)
+	     i++)
 		if (strcasecmp(name, reserved_headers[i]) == 0) {
 			log_err("http: refusing header %s: set by the "
-			    "serializer", name);
+				"serializer",
+			    name);
 			return;
 		}
 	if (!is_field_value(value)) {
-		log_err("http: refusing header %s: bad characters in value",
-		    name);
+		log_err(
+		    "http: refusing header %s: bad characters in value", name);
 		return;
 	}
 	buf_printf(&r->headers, "%s: %s\r\n", name, value);
@@ -161,12 +169,14 @@ http_set_cookie(struct response *r, const char *name, const char *value,
 		return;
 	}
 	if (!is_cookie_value(value)) {
-		log_err("http: refusing cookie %s: bad characters in value",
-		    name);
+		log_err(
+		    "http: refusing cookie %s: bad characters in value", name);
 		return;
 	}
-	buf_printf(&r->headers, "Set-Cookie: %s=%s; Path=/; HttpOnly; "
-	    "SameSite=Lax", name, value);
+	buf_printf(&r->headers,
+	    "Set-Cookie: %s=%s; Path=/; HttpOnly; "
+	    "SameSite=Lax",
+	    name, value);
 	if (secure)
 		buf_puts(&r->headers, "; Secure");
 	if (max_age >= 0)
@@ -214,10 +224,11 @@ http_serialize(const struct response *r, bool head_only, struct buf *out)
 	buf_printf(out, "Status: %d %s\r\n", r->status, http_reason(r->status));
 	buf_printf(out, "Content-Type: %s\r\n", ct);
 	for (i = 0; i < sizeof(security_headers) / sizeof(*security_headers);
-	    i++)
+	     i++)
 		buf_printf(out, "%s\r\n", security_headers[i]);
-	buf_puts(out, r->no_store ? "Cache-Control: no-store\r\n" :
-	    "Cache-Control: private, no-cache\r\n");
+	buf_puts(out,
+	    r->no_store ? "Cache-Control: no-store\r\n"
+			: "Cache-Control: private, no-cache\r\n");
 	if (r->retry_after > 0)
 		buf_printf(out, "Retry-After: %d\r\n", r->retry_after);
 	if (r->location != NULL)

@@ -10,8 +10,9 @@
 
 #include "util/arena.h"
 
-#define ROUTE_ARGS_MAX (sizeof(((struct request *)0)->route_args) / \
-	sizeof(((struct request *)0)->route_args[0]))
+#define ROUTE_ARGS_MAX                                                         \
+	(sizeof(((struct request *)0)->route_args) /                           \
+	    sizeof(((struct request *)0)->route_args[0]))
 #define ROUTE_ARG_MAX 100 /* bytes of one ":name" segment */
 
 static bool
@@ -26,8 +27,8 @@ is_arg_char(char c)
  * start and length of each ":name" segment's value to args/lens.
  */
 static bool
-route_match(const char *pattern, const char *path, const char **args,
-    size_t *lens)
+route_match(
+    const char *pattern, const char *path, const char **args, size_t *lens)
 {
 	size_t nargs = 0;
 
@@ -88,8 +89,7 @@ method_fits(enum method route, enum method req)
  * else ROUTE_NOT_FOUND; req->route is then -1.
  */
 enum route_match
-route_find(const struct route *routes, int n, struct request *req,
-    int *index)
+route_find(const struct route *routes, int n, struct request *req, int *index)
 {
 	const char *args[ROUTE_ARGS_MAX];
 	size_t lens[ROUTE_ARGS_MAX], k;
@@ -107,8 +107,9 @@ route_find(const struct route *routes, int n, struct request *req,
 		if (!method_fits(routes[i].method, req->method))
 			continue;
 		for (k = 0; k < ROUTE_ARGS_MAX; k++)
-			req->route_args[k] = args[k] == NULL ? NULL :
-			    arena_strndup(req->arena, args[k], lens[k]);
+			req->route_args[k] = args[k] == NULL
+			    ? NULL
+			    : arena_strndup(req->arena, args[k], lens[k]);
 		req->route = i;
 		*index = i;
 		return ROUTE_FOUND;

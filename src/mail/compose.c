@@ -16,8 +16,8 @@
 #include "util/log.h"
 #include "util/str.h"
 
-#define QP_LINE_MAX 76      /* RFC 2045 6.7 (5), soft break included */
-#define SUBJECT_CHUNK 42    /* raw bytes per encoded-word: 56 base64 chars */
+#define QP_LINE_MAX     76 /* RFC 2045 6.7 (5), soft break included */
+#define SUBJECT_CHUNK   42 /* raw bytes per encoded-word: 56 base64 chars */
 #define HEADER_LINE_MAX 78
 
 static bool
@@ -86,20 +86,17 @@ subject_valid(const char *s)
 static void
 put_date(struct buf *out)
 {
-	static const char *const days[] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char *const months[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	time_t now = time(NULL);
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
 	buf_printf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /*
@@ -123,8 +120,8 @@ put_subject_folded(struct arena *a, struct buf *out, const char *s)
 
 		/* The last space that keeps this line short enough and
 		 * leaves something other than spaces before it. */
-		for (size_t k = start + 1; k < last && k - start + col <=
-		    HEADER_LINE_MAX; k++)
+		for (size_t k = start + 1;
+		     k < last && k - start + col <= HEADER_LINE_MAX; k++)
 			if (s[k] == ' ' && s[k - 1] != ' ')
 				brk = k;
 		if (brk == 0)
@@ -165,7 +162,8 @@ put_subject(struct arena *a, struct buf *out, const char *s)
 		while (i + len < n && len > 0 &&
 		    ((unsigned char)s[i + len] & 0xc0) == 0x80)
 			len--;
-		buf_printf(out, " =?UTF-8?B?%s?=\r\n", b64_encode(a, s + i, len));
+		buf_printf(
+		    out, " =?UTF-8?B?%s?=\r\n", b64_encode(a, s + i, len));
 		i += len;
 	} while (i < n);
 }
@@ -219,8 +217,10 @@ put_qp(struct buf *out, const char *s)
 static void
 put_part_headers(struct buf *out, const char *type)
 {
-	buf_printf(out, "Content-Type: %s; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
+	buf_printf(out,
+	    "Content-Type: %s; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	    type);
 }
 
 /* 16 random bytes as 32 hex digits. */
@@ -279,8 +279,10 @@ mail_compose(struct arena *a, const struct mail_msg *m, const char *from,
 		 * boundary never collides with a part's content. */
 		const char *bd = arena_printf(a, "=_roster_%s", random_hex(a));
 
-		buf_printf(&b, "Content-Type: multipart/alternative;\r\n"
-		    " boundary=\"%s\"\r\n\r\n", bd);
+		buf_printf(&b,
+		    "Content-Type: multipart/alternative;\r\n"
+		    " boundary=\"%s\"\r\n\r\n",
+		    bd);
 		buf_puts(&b, "This is a message in MIME format.\r\n");
 		buf_printf(&b, "\r\n--%s\r\n", bd);
 		put_part_headers(&b, "text/plain");

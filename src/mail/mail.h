@@ -21,10 +21,10 @@ struct buf;
 struct db;
 struct keys;
 
-#define MAIL_ADDR_MAX 254     /* bytes of an address, RFC 5321 path limit */
-#define MAIL_SUBJECT_MAX 998  /* bytes of a subject before encoding */
-#define MAIL_BODY_MAX (1 << 20)
-#define MAIL_MAX_ATTEMPTS 8   /* deliveries tried before a row fails */
+#define MAIL_ADDR_MAX      254 /* bytes of an address, RFC 5321 path limit */
+#define MAIL_SUBJECT_MAX   998 /* bytes of a subject before encoding */
+#define MAIL_BODY_MAX      (1 << 20)
+#define MAIL_MAX_ATTEMPTS  8 /* deliveries tried before a row fails */
 #define MAIL_LEASE_SECONDS 300
 
 struct mail_msg {
@@ -100,12 +100,12 @@ const char *mail_result_str(enum mail_result r);
 /* Where the mailer delivers. With smtp_url NULL or empty, messages are
  * written as files to mail_dir instead. */
 struct mail_transport {
-	const char *smtp_url;      /* smtp://host:port or smtps://host:port */
-	const char *smtp_user;     /* NULL or "": no authentication */
+	const char *smtp_url;  /* smtp://host:port or smtps://host:port */
+	const char *smtp_user; /* NULL or "": no authentication */
 	const char *smtp_password;
-	bool require_tls;          /* STARTTLS or fail (always for smtps://) */
-	const char *mail_dir;      /* file transport: $ROSTER_STATE_DIR/mail */
-	const char *from;          /* envelope sender (MAIL FROM) */
+	bool require_tls;     /* STARTTLS or fail (always for smtps://) */
+	const char *mail_dir; /* file transport: $ROSTER_STATE_DIR/mail */
+	const char *from;     /* envelope sender (MAIL FROM) */
 };
 
 /*
@@ -125,9 +125,8 @@ enum mail_result mail_file_write(const char *dir, const char *id,
  * called. Returns what mail_smtp_classify makes of the outcome; *why gets
  * a reason (arena string) unless the result is MAIL_SENT.
  */
-enum mail_result mail_smtp_send(const struct mail_transport *t,
-    struct arena *a, const char *rcpt, const char *msg, size_t len,
-    const char **why);
+enum mail_result mail_smtp_send(const struct mail_transport *t, struct arena *a,
+    const char *rcpt, const char *msg, size_t len, const char **why);
 
 /*
  * Classifies a libcurl result code and the last SMTP response code:
@@ -153,7 +152,8 @@ struct mail_outbox_row {
 	uint8_t *box; /* nonce || ciphertext */
 	size_t boxlen;
 	int attempts; /* failed attempts so far */
-	bool stale;   /* its invitation was revoked, accepted, declined or expired */
+	bool stale; /* its invitation was revoked, accepted, declined or expired
+		     */
 };
 
 /*
@@ -182,8 +182,8 @@ enum err mail_outbox_finish(struct db *db, struct arena *a,
 
 /* Ends the lease on a claimed row that was not attempted, so it is due
  * again at once. Returns ERR_OK or the database error. */
-enum err mail_outbox_release(struct db *db, struct arena *a,
-    const struct mail_outbox_row *r);
+enum err mail_outbox_release(
+    struct db *db, struct arena *a, const struct mail_outbox_row *r);
 
 /*
  * Handles one claimed row: skips it when stale, decrypts it (a body that

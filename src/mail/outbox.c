@@ -17,7 +17,7 @@
 #include "util/log.h"
 #include "util/str.h"
 
-#define KIND_MAX 32
+#define KIND_MAX       32
 #define LAST_ERROR_MAX 200
 
 /* A kind is a short word of lower-case letters and '_'. */
@@ -49,8 +49,9 @@ mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
 	long long id;
 	enum err e;
 
-	if (!kind_valid(kind) || (invitation_id != NULL &&
-	    str_tonum(invitation_id, 1, LLONG_MAX, &id, NULL) == -1)) {
+	if (!kind_valid(kind) ||
+	    (invitation_id != NULL &&
+		str_tonum(invitation_id, 1, LLONG_MAX, &id, NULL) == -1)) {
 		log_warn("mail_enqueue: invalid kind or invitation id");
 		return ERR_INVALID;
 	}
@@ -133,8 +134,8 @@ mail_outbox_claim(struct db *db, struct arena *a, int max,
 		r[i].id = arena_strdup(a, db_val(res, i, 0));
 		r[i].kind = arena_strdup(a, db_val(res, i, 1));
 		r[i].recipient = arena_strdup(a, db_val(res, i, 2));
-		if (str_tonum(db_val(res, i, 4), 0, INT_MAX, &attempts,
-		    NULL) == -1)
+		if (str_tonum(db_val(res, i, 4), 0, INT_MAX, &attempts, NULL) ==
+		    -1)
 			attempts = 0;
 		r[i].attempts = (int)attempts;
 		/* A body that does not decode is left empty and fails to
@@ -196,7 +197,8 @@ mail_outbox_finish(struct db *db, struct arena *a,
 		    "  attempts = attempts + 1"
 		    "  WHERE id = $1::bigint AND status = 'queued' RETURNING 1)"
 		    " UPDATE mail_counters SET value = value +"
-		    "  (SELECT count(*) FROM u) WHERE name = 'emails_sent_total'",
+		    "  (SELECT count(*) FROM u) WHERE name = "
+		    "'emails_sent_total'",
 		    r->id, DB_END);
 	case MAIL_RETRY:
 		return db_q(db, a, NULL,
@@ -217,18 +219,20 @@ mail_outbox_finish(struct db *db, struct arena *a,
 		    " UPDATE mail_counters SET value = value +"
 		    "  (SELECT count(*) FROM u) WHERE name = $4",
 		    r->id, err, res == MAIL_SKIPPED ? "0" : "1",
-		    res == MAIL_SKIPPED ? "emails_skipped_total" :
-		    "emails_failed_total", DB_END);
+		    res == MAIL_SKIPPED ? "emails_skipped_total"
+					: "emails_failed_total",
+		    DB_END);
 	}
 }
 
 enum err
-mail_outbox_release(struct db *db, struct arena *a,
-    const struct mail_outbox_row *r)
+mail_outbox_release(
+    struct db *db, struct arena *a, const struct mail_outbox_row *r)
 {
 	return db_q(db, a, NULL,
 	    "UPDATE outbox SET next_attempt_at = now()"
-	    " WHERE id = $1::bigint AND status = 'queued'", r->id, DB_END);
+	    " WHERE id = $1::bigint AND status = 'queued'",
+	    r->id, DB_END);
 }
 
 /* The Message-ID of a composed message, for the log ("-" if none). */
@@ -265,8 +269,8 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 		why = "undecryptable";
 	} else {
 		mid = message_id(a, msg);
-		out = mail_transport_send(t, a, r->id, r->recipient, msg, len,
-		    &why);
+		out = mail_transport_send(
+		    t, a, r->id, r->recipient, msg, len, &why);
 		crypto_wipe(msg, len);
 	}
 	if ((e = mail_outbox_finish(db, a, r, out, why)) != ERR_OK) {

@@ -21,7 +21,7 @@
 #include "util/str.h"
 
 #define SMTP_CONNECT_TIMEOUT 10L
-#define SMTP_TIMEOUT 30L
+#define SMTP_TIMEOUT         30L
 
 const char *
 mail_result_str(enum mail_result r)
@@ -162,8 +162,8 @@ upload_read(char *dst, size_t size, size_t nitems, void *arg)
 static bool
 smtp_url_valid(const char *url)
 {
-	return url != NULL && (str_startswith(url, "smtp://") ||
-	    str_startswith(url, "smtps://"));
+	return url != NULL &&
+	    (str_startswith(url, "smtp://") || str_startswith(url, "smtps://"));
 }
 
 enum mail_result
@@ -191,8 +191,8 @@ mail_smtp_send(const struct mail_transport *t, struct arena *a,
 		return MAIL_RETRY;
 	}
 	if ((c = curl_easy_init()) == NULL ||
-	    (rcpts = curl_slist_append(NULL,
-	    arena_printf(a, "<%s>", rcpt))) == NULL) {
+	    (rcpts = curl_slist_append(NULL, arena_printf(a, "<%s>", rcpt))) ==
+		NULL) {
 		*why = "cannot set up libcurl";
 		log_err("smtp: %s", *why);
 		res = MAIL_RETRY;
@@ -202,10 +202,11 @@ mail_smtp_send(const struct mail_transport *t, struct arena *a,
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 #else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+	curl_easy_setopt(
+	    c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
 #endif
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, arena_printf(a, "<%s>", t->from));
+	curl_easy_setopt(
+	    c, CURLOPT_MAIL_FROM, arena_printf(a, "<%s>", t->from));
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);

@@ -55,7 +55,8 @@ main(int argc, char *argv[])
 
 	log_init("roster-fcgi");
 	if (argc > 1) {
-		fprintf(stderr, "usage: roster-fcgi (configured by ROSTER_* "
+		fprintf(stderr,
+		    "usage: roster-fcgi (configured by ROSTER_* "
 		    "environment variables)\n");
 		return 2;
 	}

@@ -26,7 +26,7 @@
 #define BATCH 10
 /* Rows of a batch are only attempted while their lease has a minute
  * left, so a slow batch never overlaps another mailer's claim. */
-#define BATCH_BUDGET (MAIL_LEASE_SECONDS - 60)
+#define BATCH_BUDGET  (MAIL_LEASE_SECONDS - 60)
 #define DOWN_WAIT_MAX 8
 
 static volatile sig_atomic_t mailer_stop;
@@ -142,10 +142,12 @@ main(int argc, char *argv[])
 	if (crypto_init() == -1 || conf_load(&conf, true) == -1)
 		return 1;
 	if (!mail_addr_valid(conf.mail_from)) {
-		log_err("ROSTER_MAIL_FROM is not an address the mailer can use");
+		log_err(
+		    "ROSTER_MAIL_FROM is not an address the mailer can use");
 		goto done;
 	}
-	if (conf.smtp_url != NULL && !str_startswith(conf.smtp_url, "smtp://") &&
+	if (conf.smtp_url != NULL &&
+	    !str_startswith(conf.smtp_url, "smtp://") &&
 	    !str_startswith(conf.smtp_url, "smtps://")) {
 		log_err("ROSTER_SMTP_URL must begin with smtp:// or smtps://");
 		goto done;
@@ -165,13 +167,13 @@ main(int argc, char *argv[])
 	t.smtp_url = conf.smtp_url;
 	t.smtp_user = conf.smtp_user;
 	t.smtp_password = conf.smtp_password;
-	t.require_tls = conf.smtp_url != NULL &&
-	    str_startswith(conf.smtp_url, "smtps://");
+	t.require_tls =
+	    conf.smtp_url != NULL && str_startswith(conf.smtp_url, "smtps://");
 	t.mail_dir = arena_printf(perm, "%s/mail", conf.state_dir);
 	t.from = conf.mail_from;
 	if (conf.smtp_user != NULL && !t.require_tls)
 		log_warn("SMTP credentials may cross the network unencrypted: "
-		    "use an smtps:// URL");
+			 "use an smtps:// URL");
 	/* The URL is not logged: it may carry credentials. */
 	if (conf.smtp_url != NULL)
 		log_info("delivering over SMTP%s", once ? " (once)" : "");

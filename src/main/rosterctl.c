@@ -53,7 +53,8 @@ cmd_bootstrap_admin(struct domain *d, struct arena *a, const char *email)
 		return 1;
 	}
 	if (link != NULL)
-		printf("created platform admin %s\nset a password within 24 hours at:\n%s\n",
+		printf("created platform admin %s\nset a password within 24 "
+		       "hours at:\n%s\n",
 		    email, link);
 	else
 		printf("promoted %s to platform admin\n", email);
@@ -69,8 +70,9 @@ cmd_purge(struct domain *d, struct arena *a)
 	    db_purge_join_requests(d->db, a, &joins) != ERR_OK)
 		return 1;
 	printf("expired join requests deleted: %lld\n"
-	    "expired sessions deleted: %lld\n"
-	    "old rate-limit events deleted: %lld\n", joins, sessions, events);
+	       "expired sessions deleted: %lld\n"
+	       "old rate-limit events deleted: %lld\n",
+	    joins, sessions, events);
 	return 0;
 }
 

@@ -70,12 +70,12 @@
 
 #include "util/log.h"
 
-#define SUP_WORKERS_MAX 1024
-#define SUP_BACKLOG 128
-#define SUP_TICK_MS 1000
-#define SUP_SPAWN_BURST 10     /* forks in any second, but at startup */
-#define SUP_GRACE_MS 1000      /* a replacement's life before the swap */
-#define SUP_STOP_MS 30000      /* from SIGTERM to SIGKILL */
+#define SUP_WORKERS_MAX  1024
+#define SUP_BACKLOG      128
+#define SUP_TICK_MS      1000
+#define SUP_SPAWN_BURST  10    /* forks in any second, but at startup */
+#define SUP_GRACE_MS     1000  /* a replacement's life before the swap */
+#define SUP_STOP_MS      30000 /* from SIGTERM to SIGKILL */
 #define SUP_KILL_WAIT_MS 5000  /* after SIGKILL, before giving up */
 
 struct sup_proc {
@@ -92,11 +92,11 @@ struct sup {
 	dev_t dev; /* of the bound socket file, to unlink only ours */
 	ino_t ino;
 	struct sup_proc *procs;
-	int nprocs;        /* slots */
-	unsigned gen;      /* current generation */
-	int rolling;       /* a rolling restart is under way */
-	pid_t fresh;       /* replacement waiting out its grace time */
-	pid_t retire;      /* the old worker it replaces */
+	int nprocs;   /* slots */
+	unsigned gen; /* current generation */
+	int rolling;  /* a rolling restart is under way */
+	pid_t fresh;  /* replacement waiting out its grace time */
+	pid_t retire; /* the old worker it replaces */
 	int64_t fresh_at;
 	int64_t spawns[SUP_SPAWN_BURST]; /* ring of recent fork times */
 	int spawn_next;
@@ -192,8 +192,8 @@ sup_mkparent(const char *path)
 		if (stat(dir, &sb) == -1) {
 			/* chmod: the umask must not narrow 0750. */
 			if (mkdir(dir, 0750) == -1 || chmod(dir, 0750) == -1) {
-				log_err("sup: mkdir %s: %s", dir,
-				    strerror(errno));
+				log_err(
+				    "sup: mkdir %s: %s", dir, strerror(errno));
 				return -1;
 			}
 			log_info("sup: created %s", dir);
@@ -236,8 +236,7 @@ sup_clear_stale(const struct sockaddr_un *sun)
 	    (errno != ECONNREFUSED && errno != ENOENT);
 	close(fd);
 	if (live) {
-		log_err("sup: %s is in use by a running server",
-		    sun->sun_path);
+		log_err("sup: %s is in use by a running server", sun->sun_path);
 		return -1;
 	}
 	if (unlink(sun->sun_path) == -1 && errno != ENOENT) {
@@ -261,7 +260,7 @@ sup_bind(struct sup *s)
 	sun.sun_family = AF_UNIX;
 	if (s->cfg->socket_path == NULL || s->cfg->socket_path[0] == '\0' ||
 	    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    s->cfg->socket_path) >= (int)sizeof(sun.sun_path)) {
+		s->cfg->socket_path) >= (int)sizeof(sun.sun_path)) {
 		log_err("sup: socket path missing or longer than %zu bytes",
 		    sizeof(sun.sun_path) - 1);
 		goto fail;
@@ -305,13 +304,12 @@ sup_unlink(struct sup *s)
 
 	if (lstat(s->cfg->socket_path, &sb) == 0 && sb.st_dev == s->dev &&
 	    sb.st_ino == s->ino && unlink(s->cfg->socket_path) == -1)
-		log_warn("sup: unlink %s: %s", s->cfg->socket_path,
-		    strerror(errno));
+		log_warn(
+		    "sup: unlink %s: %s", s->cfg->socket_path, strerror(errno));
 }
 
 /* In the child after fork: becomes a worker and never returns. */
-static void __attribute__((noreturn))
-sup_worker(struct sup *s)
+static void __attribute__((noreturn)) sup_worker(struct sup *s)
 {
 	struct sigaction sa;
 	sigset_t mask;
@@ -618,8 +616,8 @@ sup_run(const struct sup_config *cfg)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < SUP_NHANDLED; i++) {
-		sa.sa_handler = sup_handled[i] == SIGPIPE ? SIG_IGN :
-		    sup_on_signal;
+		sa.sa_handler =
+		    sup_handled[i] == SIGPIPE ? SIG_IGN : sup_on_signal;
 		sa.sa_flags = sup_handled[i] == SIGCHLD ? SA_NOCLDSTOP : 0;
 		sigaction(sup_handled[i], &sa, &old[i]);
 	}

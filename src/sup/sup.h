@@ -22,7 +22,8 @@ struct sup_config {
 	 * and after a failed one; never close listen_fd. SIGHUP and SIGINT
 	 * are ignored in workers, SIGPIPE too.
 	 */
-	int (*worker_main)(void *ctx, int listen_fd, volatile sig_atomic_t *stop);
+	int (*worker_main)(
+	    void *ctx, int listen_fd, volatile sig_atomic_t *stop);
 	void *ctx;
 	/*
 	 * Called in a worker from its SIGTERM handler, so it must be

@@ -194,8 +194,8 @@ tpl_parse(struct tpl *t, const char *dir)
 
 		triple = tag + 2 < end && tag[2] == '{';
 		body = tag + (triple ? 3 : 2);
-		close = memmem(body, (size_t)(end - body), triple ? "}}}" : "}}",
-		    triple ? 3 : 2);
+		close = memmem(body, (size_t)(end - body),
+		    triple ? "}}}" : "}}", triple ? 3 : 2);
 		if (close == NULL) {
 			tpl_syntax(dir, t, line, "\"%s\" is never closed",
 			    triple ? "{{{" : "{{");
@@ -208,7 +208,8 @@ tpl_parse(struct tpl *t, const char *dir)
 			p = next;
 			continue;
 		}
-		if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '>')
+		if (sigil == '#' || sigil == '^' || sigil == '/' ||
+		    sigil == '>')
 			body++;
 		if ((name = tpl_name(body, close, &why)) == NULL) {
 			tpl_syntax(dir, t, line, "%s", why);
@@ -262,8 +263,8 @@ tpl_parse(struct tpl *t, const char *dir)
 	}
 	if (depth > 0) {
 		n = &t->nodes[open[depth - 1]];
-		tpl_syntax(dir, t, n->line, "section \"%s\" is never closed",
-		    n->s);
+		tpl_syntax(
+		    dir, t, n->line, "section \"%s\" is never closed", n->s);
 		return -1;
 	}
 	return 0;
@@ -339,8 +340,8 @@ tpl_suffix(const char *s, const char *suffix)
 static int
 tpl_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct tpl *)a)->name,
-	    ((const struct tpl *)b)->name);
+	return strcmp(
+	    ((const struct tpl *)a)->name, ((const struct tpl *)b)->name);
 }
 
 static const struct tpl *
@@ -374,7 +375,7 @@ tpl_resolve(struct tpl_set *set, const char *dir)
 			/* {{>header}} means the header of the same type. */
 			if (found == NULL &&
 			    (size_t)snprintf(alt, sizeof(alt), "%s%s", n->s,
-			    t->html ? ".html" : ".txt") < sizeof(alt))
+				t->html ? ".html" : ".txt") < sizeof(alt))
 				found = tpl_find(set, alt);
 			if (found == NULL) {
 				tpl_syntax(dir, t, n->line,
@@ -393,8 +394,8 @@ tpl_resolve(struct tpl_set *set, const char *dir)
  * is a cycle, which rendering could never leave.
  */
 static int
-tpl_visit(const struct tpl_set *set, size_t i, unsigned char *state,
-    const char *dir)
+tpl_visit(
+    const struct tpl_set *set, size_t i, unsigned char *state, const char *dir)
 {
 	const struct tpl *t = &set->tpl[i];
 	size_t j;
@@ -406,8 +407,10 @@ tpl_visit(const struct tpl_set *set, size_t i, unsigned char *state,
 		if (n->type != NODE_PARTIAL || state[n->partial] == 2)
 			continue;
 		if (state[n->partial] == 1) {
-			tpl_syntax(dir, t, n->line, "partial \"%s\" leads "
-			    "back to this template (a cycle)", n->s);
+			tpl_syntax(dir, t, n->line,
+			    "partial \"%s\" leads "
+			    "back to this template (a cycle)",
+			    n->s);
 			return -1;
 		}
 		if (tpl_visit(set, n->partial, state, dir) == -1)
@@ -498,7 +501,7 @@ tpl_load(const char *dir)
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    (!tpl_suffix(de->d_name, ".html") &&
-		    !tpl_suffix(de->d_name, ".txt")))
+			!tpl_suffix(de->d_name, ".txt")))
 			continue;
 		if (tpl_add(set, dirfd(d), dir, de->d_name) == -1)
 			goto fail;
@@ -642,8 +645,8 @@ tpl_truthy(const struct val *v)
  * most TPL_MAX_NEST deep per file and partials form no cycle.
  */
 static void
-tpl_walk(const struct tpl_set *set, const struct tpl *t, size_t from,
-    size_t to, const struct tpl_ctx *c, struct buf *out)
+tpl_walk(const struct tpl_set *set, const struct tpl *t, size_t from, size_t to,
+    const struct tpl_ctx *c, struct buf *out)
 {
 	const struct tpl_ctx *row;
 	const struct node *n;
@@ -661,9 +664,10 @@ tpl_walk(const struct tpl_set *set, const struct tpl *t, size_t from,
 		case NODE_VAR:
 		case NODE_RAW:
 			if ((v = tpl_lookup(c, n->s)) != NULL)
-				tpl_put_val(out, v, t->html &&
-				    !(n->type == NODE_RAW &&
-				    v->type == VAL_HTML));
+				tpl_put_val(out, v,
+				    t->html &&
+					!(n->type == NODE_RAW &&
+					    v->type == VAL_HTML));
 			i++;
 			break;
 		case NODE_SECTION:
@@ -672,9 +676,9 @@ tpl_walk(const struct tpl_set *set, const struct tpl *t, size_t from,
 			if (n->type == NODE_SECTION && v != NULL &&
 			    v->type == VAL_LIST) {
 				for (row = v->head; row != NULL;
-				    row = row->next)
-					tpl_walk(set, t, i + 1, n->end, row,
-					    out);
+				     row = row->next)
+					tpl_walk(
+					    set, t, i + 1, n->end, row, out);
 			} else if (tpl_truthy(v) == (n->type == NODE_SECTION))
 				tpl_walk(set, t, i + 1, n->end, c, out);
 			i = n->end;
@@ -694,8 +698,8 @@ tpl_walk(const struct tpl_set *set, const struct tpl *t, size_t from,
  * as it was).
  */
 int
-tpl_render(const struct tpl_set *set, const char *name,
-    const struct tpl_ctx *c, struct buf *out)
+tpl_render(const struct tpl_set *set, const char *name, const struct tpl_ctx *c,
+    struct buf *out)
 {
 	const struct tpl *t;
 

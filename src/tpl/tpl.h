@@ -73,7 +73,7 @@ void tpl_set(struct tpl_ctx *c, const char *name, const char *value);
 
 /* Sets name to a printf-formatted string. */
 void tpl_setf(struct tpl_ctx *c, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Sets name to markup the program produced itself; rendered raw by
  * {{{name}}} and escaped by {{name}}. */

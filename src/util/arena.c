@@ -15,10 +15,10 @@
 
 #include "util/log.h"
 
-#define ARENA_BLOCK (64 * 1024)
-#define ARENA_KEEP ((size_t)4 * 1024 * 1024)
+#define ARENA_BLOCK         (64 * 1024)
+#define ARENA_KEEP          ((size_t)4 * 1024 * 1024)
 #define ARENA_DEFAULT_LIMIT ((size_t)64 * 1024 * 1024)
-#define ARENA_ALIGN (_Alignof(max_align_t))
+#define ARENA_ALIGN         (_Alignof(max_align_t))
 
 struct block {
 	struct block *next;
@@ -136,7 +136,8 @@ arena_take(struct arena *a, size_t n)
 		arena_die("allocation size overflow");
 	if (b->size - b->used < need) {
 		/* Blocks grow with the arena, so a large request takes few. */
-		size_t size = b->size * 2 > ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK;
+		size_t size =
+		    b->size * 2 > ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK;
 
 		if (size > ARENA_KEEP)
 			size = ARENA_KEEP;
@@ -149,7 +150,8 @@ arena_take(struct arena *a, size_t n)
 			b = *pp;
 			*pp = b->next;
 		} else {
-			if (a->total + size > a->limit || a->total + size < a->total)
+			if (a->total + size > a->limit ||
+			    a->total + size < a->total)
 				arena_die("request exceeded its memory limit");
 			b = block_new(size);
 		}

@@ -46,9 +46,9 @@ void *arena_memdup(struct arena *a, const void *p, size_t n);
 
 /* Formats like printf into arena memory. */
 char *arena_printf(struct arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 /* Bytes handed out since the last reset (for tests and metrics). */
 size_t arena_used(const struct arena *a);

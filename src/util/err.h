@@ -10,45 +10,45 @@
 
 enum err {
 	ERR_OK = 0,
-	ERR_NOT_FOUND,          /* not-found */
-	ERR_FORBIDDEN,          /* forbidden */
-	ERR_CONFLICT,           /* conflict */
-	ERR_INVALID,            /* invalid */
-	ERR_MALFORMED,          /* malformed request */
-	ERR_TOO_LARGE,          /* body over the limit */
-	ERR_DATABASE,           /* database failure or unavailable */
-	ERR_RETRY_EXHAUSTED,    /* serialization failures after 3 tries */
-	ERR_INTERNAL,           /* bug or system failure */
-	ERR_CSRF,               /* csrf */
-	ERR_INVALID_EMAIL,      /* invalid-email */
-	ERR_INVALID_PASSWORD,   /* invalid-password */
-	ERR_INVALID_NAME,       /* invalid-name */
-	ERR_INVALID_SLUG,       /* invalid-slug */
-	ERR_INVALID_ROLE,       /* invalid-role */
-	ERR_INVALID_CREDENTIALS,/* invalid-credentials */
-	ERR_EMAIL_TAKEN,        /* email-taken */
-	ERR_EMAIL_MISMATCH,     /* email-mismatch */
-	ERR_SLUG_TAKEN,         /* slug-taken */
-	ERR_ALREADY_MEMBER,     /* already-member */
-	ERR_ALREADY_PENDING,    /* already-pending */
-	ERR_NOT_PENDING,        /* not-pending */
-	ERR_LAST_OWNER,         /* last-owner */
-	ERR_ROLE_ESCALATION,    /* role-escalation */
-	ERR_NO_SUCH_USER,       /* no-such-user */
-	ERR_SIGNUP_CLOSED,      /* signup-closed */
-	ERR_RATE_LIMITED,       /* rate-limited */
-	ERR_RATE_LIMITED_USER,  /* rate-limited-user */
-	ERR_RATE_LIMITED_ORG,   /* rate-limited-org */
-	ERR_TOKEN_INVALID,      /* token-invalid */
-	ERR_TOKEN_EXPIRED,      /* token-expired */
-	ERR_INVITATION_INVALID, /* invitation-invalid */
-	ERR_INVITATION_EXPIRED, /* invitation-expired */
-	ERR_INVITATION_REVOKED, /* invitation-revoked */
-	ERR_INVITATION_DECLINED,/* invitation-declined */
-	ERR_INVITATION_ACCEPTED,/* invitation-already-accepted */
-	ERR_INVITATION_MISMATCH,/* invitation-mismatch */
-	ERR_JOIN_DISABLED,      /* join-disabled */
-	ERR_JOIN_EXPIRED,       /* join-expired */
+	ERR_NOT_FOUND,           /* not-found */
+	ERR_FORBIDDEN,           /* forbidden */
+	ERR_CONFLICT,            /* conflict */
+	ERR_INVALID,             /* invalid */
+	ERR_MALFORMED,           /* malformed request */
+	ERR_TOO_LARGE,           /* body over the limit */
+	ERR_DATABASE,            /* database failure or unavailable */
+	ERR_RETRY_EXHAUSTED,     /* serialization failures after 3 tries */
+	ERR_INTERNAL,            /* bug or system failure */
+	ERR_CSRF,                /* csrf */
+	ERR_INVALID_EMAIL,       /* invalid-email */
+	ERR_INVALID_PASSWORD,    /* invalid-password */
+	ERR_INVALID_NAME,        /* invalid-name */
+	ERR_INVALID_SLUG,        /* invalid-slug */
+	ERR_INVALID_ROLE,        /* invalid-role */
+	ERR_INVALID_CREDENTIALS, /* invalid-credentials */
+	ERR_EMAIL_TAKEN,         /* email-taken */
+	ERR_EMAIL_MISMATCH,      /* email-mismatch */
+	ERR_SLUG_TAKEN,          /* slug-taken */
+	ERR_ALREADY_MEMBER,      /* already-member */
+	ERR_ALREADY_PENDING,     /* already-pending */
+	ERR_NOT_PENDING,         /* not-pending */
+	ERR_LAST_OWNER,          /* last-owner */
+	ERR_ROLE_ESCALATION,     /* role-escalation */
+	ERR_NO_SUCH_USER,        /* no-such-user */
+	ERR_SIGNUP_CLOSED,       /* signup-closed */
+	ERR_RATE_LIMITED,        /* rate-limited */
+	ERR_RATE_LIMITED_USER,   /* rate-limited-user */
+	ERR_RATE_LIMITED_ORG,    /* rate-limited-org */
+	ERR_TOKEN_INVALID,       /* token-invalid */
+	ERR_TOKEN_EXPIRED,       /* token-expired */
+	ERR_INVITATION_INVALID,  /* invitation-invalid */
+	ERR_INVITATION_EXPIRED,  /* invitation-expired */
+	ERR_INVITATION_REVOKED,  /* invitation-revoked */
+	ERR_INVITATION_DECLINED, /* invitation-declined */
+	ERR_INVITATION_ACCEPTED, /* invitation-already-accepted */
+	ERR_INVITATION_MISMATCH, /* invitation-mismatch */
+	ERR_JOIN_DISABLED,       /* join-disabled */
+	ERR_JOIN_EXPIRED,        /* join-expired */
 	ERR__MAX
 };
 

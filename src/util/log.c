@@ -20,7 +20,7 @@ log_init(const char *progname)
 }
 
 static void log_vline(const char *, const char *, va_list)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 static void
 log_vline(const char *level, const char *fmt, va_list ap)
@@ -32,9 +32,10 @@ log_vline(const char *level, const char *fmt, va_list ap)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%d] %s: ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, log_progname, (int)getpid(), level);
+	n = snprintf(line, sizeof(line),
+	    "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%d] %s: ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    log_progname, (int)getpid(), level);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
@@ -50,13 +51,13 @@ log_vline(const char *level, const char *fmt, va_list ap)
 	(void)!write(STDERR_FILENO, line, (size_t)(n + m + 1));
 }
 
-#define LOG_FN(name, level)                          \
-	void name(const char *fmt, ...)              \
-	{                                            \
-		va_list ap;                          \
-		va_start(ap, fmt);                   \
-		log_vline(level, fmt, ap);           \
-		va_end(ap);                          \
+#define LOG_FN(name, level)                                                    \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vline(level, fmt, ap);                                     \
+		va_end(ap);                                                    \
 	}
 
 LOG_FN(log_info, "info")

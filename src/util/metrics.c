@@ -57,10 +57,8 @@ static const struct {
 	    "Invitation attempts refused by a rate limit." },
 	[C_RATE_LIMITER_FAILURES] = { "rate_limiter_failures",
 	    "Rate limiter checks that could not be made." },
-	[C_EMAILS_QUEUED] = { "emails_queued",
-	    "Emails put in the outbox." },
-	[C_LOGIN_FAILURES] = { "login_failures",
-	    "Failed sign-in attempts." },
+	[C_EMAILS_QUEUED] = { "emails_queued", "Emails put in the outbox." },
+	[C_LOGIN_FAILURES] = { "login_failures", "Failed sign-in attempts." },
 	[C_DB_RECONNECTS] = { "db_reconnects",
 	    "Database connections re-established." },
 	[C_TX_RETRIES] = { "tx_retries",
@@ -83,7 +81,7 @@ struct metrics_region {
 static struct metrics_region *metrics_shm;
 static const struct metrics_region metrics_zero;
 static const char *const *metrics_names;
-static int metrics_nroutes;      /* routes with a slot of their own */
+static int metrics_nroutes; /* routes with a slot of their own */
 static const char *metrics_unmatched = "unmatched";
 
 int
@@ -148,8 +146,8 @@ metrics_request(int route, int status, double seconds)
 	for (b = 0; b < METRICS_NBOUNDS; b++)
 		if (us <= metrics_bounds[b].us)
 			break;
-	__atomic_fetch_add(&metrics_shm->requests[route][cls], 1,
-	    __ATOMIC_RELAXED);
+	__atomic_fetch_add(
+	    &metrics_shm->requests[route][cls], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&metrics_shm->sum_us, us, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&metrics_shm->buckets[b], 1, __ATOMIC_RELAXED);
 }
@@ -182,7 +180,8 @@ metrics_render_requests(struct buf *out, const struct metrics_region *r)
 	uint64_t n;
 	int i, c;
 
-	buf_puts(out, "# HELP roster_http_requests_total HTTP requests by "
+	buf_puts(out,
+	    "# HELP roster_http_requests_total HTTP requests by "
 	    "route and status class.\n"
 	    "# TYPE roster_http_requests_total counter\n");
 	for (i = 0; i <= METRICS_ROUTES_MAX; i++) {
@@ -192,8 +191,9 @@ metrics_render_requests(struct buf *out, const struct metrics_region *r)
 			if ((n = metrics_load(&r->requests[i][c])) == 0)
 				continue;
 			buf_puts(out, "roster_http_requests_total{route=\"");
-			metrics_label(out, i < METRICS_ROUTES_MAX ?
-			    metrics_names[i] : metrics_unmatched);
+			metrics_label(out,
+			    i < METRICS_ROUTES_MAX ? metrics_names[i]
+						   : metrics_unmatched);
 			buf_printf(out, "\",code=\"%dxx\"} %llu\n", c + 1,
 			    (unsigned long long)n);
 		}
@@ -207,8 +207,10 @@ metrics_render_latency(struct buf *out, const struct metrics_region *r)
 	uint64_t total = 0, sum;
 	size_t b;
 
-	buf_printf(out, "# HELP %s Time to answer an HTTP request.\n"
-	    "# TYPE %s histogram\n", name, name);
+	buf_printf(out,
+	    "# HELP %s Time to answer an HTTP request.\n"
+	    "# TYPE %s histogram\n",
+	    name, name);
 	for (b = 0; b <= METRICS_NBOUNDS; b++) {
 		total += metrics_load(&r->buckets[b]);
 		buf_printf(out, "%s_bucket{le=\"%s\"} %llu\n", name,
@@ -230,7 +232,8 @@ metrics_render(struct buf *out)
 
 	r = metrics_shm != NULL ? metrics_shm : &metrics_zero;
 	for (c = 0; c < C__MAX; c++)
-		buf_printf(out, "# HELP roster_%s_total %s\n"
+		buf_printf(out,
+		    "# HELP roster_%s_total %s\n"
 		    "# TYPE roster_%s_total counter\n"
 		    "roster_%s_total %llu\n",
 		    metrics_counters[c].name, metrics_counters[c].help,

@@ -17,7 +17,8 @@
 static const char *
 next_path(const char *next)
 {
-	return (next != NULL && *next != '\0' && http_local_path(next)) ? next : "/";
+	return (next != NULL && *next != '\0' && http_local_path(next)) ? next
+									: "/";
 }
 
 void
@@ -41,8 +42,9 @@ web_signup(struct ctx *c)
 	tpl_set(c->page, "title", "Sign up");
 	tpl_set(c->page, "email", web_field(c, "email"));
 	tpl_set(c->page, "display_name", web_field(c, "display_name"));
-	e = account_signup(c->d, c->a, web_field(c, "email"), web_field(c, "password"),
-	    web_field(c, "display_name"), &u, session);
+	e = account_signup(c->d, c->a, web_field(c, "email"),
+	    web_field(c, "password"), web_field(c, "display_name"), &u,
+	    session);
 	if (e != ERR_OK) {
 		web_fail(c, e, "signup");
 		return;
@@ -71,8 +73,8 @@ web_login(struct ctx *c)
 	tpl_set(c->page, "title", "Sign in");
 	tpl_set(c->page, "email", web_field(c, "email"));
 	tpl_set(c->page, "next", next);
-	e = account_login(c->d, c->a, web_field(c, "email"), web_field(c, "password"), &u,
-	    session);
+	e = account_login(c->d, c->a, web_field(c, "email"),
+	    web_field(c, "password"), &u, session);
 	if (e != ERR_OK) {
 		web_fail(c, e, "login");
 		return;
@@ -88,7 +90,8 @@ web_login(struct ctx *c)
 void
 web_logout(struct ctx *c)
 {
-	if (c->user != NULL && account_logout(c->d, c->a, c->session) != ERR_OK) {
+	if (c->user != NULL &&
+	    account_logout(c->d, c->a, c->session) != ERR_OK) {
 		web_fail(c, ERR_DATABASE, NULL);
 		return;
 	}
@@ -98,8 +101,9 @@ web_logout(struct ctx *c)
 
 /* Shows the page for a link token, or token-invalid. GET never uses it. */
 static void
-token_form(struct ctx *c, enum err (*check)(struct domain *, struct arena *,
-    const char *), const char *page, const char *title)
+token_form(struct ctx *c,
+    enum err (*check)(struct domain *, struct arena *, const char *),
+    const char *page, const char *title)
 {
 	const char *token = web_arg(c, "token");
 	enum err e;
@@ -116,7 +120,8 @@ token_form(struct ctx *c, enum err (*check)(struct domain *, struct arena *,
 void
 web_confirm_form(struct ctx *c)
 {
-	token_form(c, account_confirm_check, "email-confirm", "Confirm your email");
+	token_form(
+	    c, account_confirm_check, "email-confirm", "Confirm your email");
 }
 
 void
@@ -125,7 +130,8 @@ web_confirm(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "title", "Email confirmed");
-	if ((e = account_confirm(c->d, c->a, web_field(c, "token"))) != ERR_OK) {
+	if ((e = account_confirm(c->d, c->a, web_field(c, "token"))) !=
+	    ERR_OK) {
 		web_fail(c, e, NULL);
 		return;
 	}
@@ -159,7 +165,8 @@ web_forgot(struct ctx *c)
 void
 web_reset_form(struct ctx *c)
 {
-	token_form(c, account_reset_check, "password-reset", "Choose a new password");
+	token_form(
+	    c, account_reset_check, "password-reset", "Choose a new password");
 }
 
 void
@@ -169,7 +176,8 @@ web_reset(struct ctx *c)
 
 	tpl_set(c->page, "title", "Choose a new password");
 	tpl_set(c->page, "token", web_field(c, "token"));
-	e = account_reset(c->d, c->a, web_field(c, "token"), web_field(c, "password"));
+	e = account_reset(
+	    c->d, c->a, web_field(c, "token"), web_field(c, "password"));
 	if (e == ERR_INVALID_PASSWORD) {
 		web_fail(c, e, "password-reset");
 		return;

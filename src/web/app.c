@@ -17,8 +17,8 @@
 #include "util/metrics.h"
 
 enum route_flag {
-	R_AUTH = 1,  /* needs a signed-in user */
-	R_BARE = 2,  /* no session, no database check (operations) */
+	R_AUTH = 1, /* needs a signed-in user */
+	R_BARE = 2, /* no session, no database check (operations) */
 };
 
 struct handler {
@@ -54,7 +54,8 @@ static const struct handler handlers[] = {
 	    web_org_invitation_resend, R_AUTH },
 	{ { METHOD_GET, "/invitations/accept" }, web_invitation_view, 0 },
 	{ { METHOD_POST, "/invitations/accept" }, web_invitation_accept, 0 },
-	{ { METHOD_POST, "/invitations/accept/signup" }, web_invitation_signup, 0 },
+	{ { METHOD_POST, "/invitations/accept/signup" }, web_invitation_signup,
+	    0 },
 	{ { METHOD_POST, "/invitations/decline" }, web_invitation_decline, 0 },
 	{ { METHOD_GET, "/me/invitations" }, web_my_invitations, R_AUTH },
 };
@@ -134,8 +135,8 @@ to_login(struct ctx *c)
 		next = arena_printf(c->a, "%s?%s", c->req->path, c->req->query);
 	if (!http_local_path(next))
 		next = "/";
-	http_redirect(c->res, arena_printf(c->a, "/login?next=%s",
-	    http_urlencode(c->a, next)));
+	http_redirect(c->res,
+	    arena_printf(c->a, "/login?next=%s", http_urlencode(c->a, next)));
 }
 
 /* The methods the routes matching path answer, for a 405's Allow. */
@@ -196,7 +197,7 @@ dispatch(struct ctx *c, enum err parse_error)
 	}
 	if (c->req->method == METHOD_POST) {
 		if ((c->req->sec_fetch_site != NULL &&
-		    strcmp(c->req->sec_fetch_site, "cross-site") == 0) ||
+			strcmp(c->req->sec_fetch_site, "cross-site") == 0) ||
 		    !origin_ok(c)) {
 			web_fail(c, ERR_CSRF, NULL);
 			return;
@@ -219,12 +220,13 @@ dispatch(struct ctx *c, enum err parse_error)
 }
 
 void
-web_handle(void *wp, struct request *req, enum err parse_error,
-    struct response *res)
+web_handle(
+    void *wp, struct request *req, enum err parse_error, struct response *res)
 {
 	struct web *w = wp;
-	struct ctx c = { .w = w, .d = &w->domain, .a = req->arena, .req = req,
-	    .res = res };
+	struct ctx c = {
+		.w = w, .d = &w->domain, .a = req->arena, .req = req, .res = res
+	};
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -234,6 +236,7 @@ web_handle(void *wp, struct request *req, enum err parse_error,
 	res->no_store = true;
 	dispatch(&c, parse_error);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	metrics_request(req->route, res->status, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	metrics_request(req->route, res->status,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }

@@ -21,8 +21,10 @@ describe(struct ctx *c, const struct invitation *inv, const char *token)
 	tpl_set(c->page, "role", inv->role);
 	tpl_set(c->page, "invited_email", inv->email);
 	tpl_set(c->page, "expires", inv->expires_at);
-	tpl_set(c->page, "login_next", http_urlencode(c->a,
-	    arena_printf(c->a, "/invitations/accept?token=%s", token ? token : "")));
+	tpl_set(c->page, "login_next",
+	    http_urlencode(c->a,
+		arena_printf(
+		    c->a, "/invitations/accept?token=%s", token ? token : "")));
 }
 
 /* Renders the page of a failed invitation operation. The pages of the
@@ -62,7 +64,8 @@ web_invitation_view(struct ctx *c)
 	struct invitation inv = { 0 };
 	enum err e = invitation_resolve(c->d, c->a, token, &inv);
 
-	if (e == ERR_OK && c->user != NULL && strcmp(c->user->email, inv.email) != 0)
+	if (e == ERR_OK && c->user != NULL &&
+	    strcmp(c->user->email, inv.email) != 0)
 		e = ERR_INVITATION_MISMATCH;
 	if (e != ERR_OK) {
 		fail(c, e, &inv, token, NULL);
@@ -73,7 +76,8 @@ web_invitation_view(struct ctx *c)
 	}
 	describe(c, &inv, token);
 	tpl_set(c->page, "title", arena_printf(c->a, "Join %s", inv.org_name));
-	web_render(c, 200, c->user != NULL ? "invitation-accept" : "invitation-signup");
+	web_render(c, 200,
+	    c->user != NULL ? "invitation-accept" : "invitation-signup");
 }
 
 void
@@ -91,13 +95,16 @@ web_invitation_accept(struct ctx *c)
 	}
 	if (c->user == NULL) {
 		/* Judge the link first; then ask the holder to sign in. */
-		if ((e = invitation_resolve(c->d, c->a, token, &inv)) != ERR_OK) {
+		if ((e = invitation_resolve(c->d, c->a, token, &inv)) !=
+		    ERR_OK) {
 			fail(c, e, &inv, token, NULL);
 			return;
 		}
-		http_redirect(c->res, arena_printf(c->a, "/login?next=%s",
-		    http_urlencode(c->a, arena_printf(c->a,
-		    "/invitations/accept?token=%s", token))));
+		http_redirect(c->res,
+		    arena_printf(c->a, "/login?next=%s",
+			http_urlencode(c->a,
+			    arena_printf(
+				c->a, "/invitations/accept?token=%s", token))));
 		return;
 	}
 	e = invitation_accept(c->d, c->a, c->user, token, id, &already, &inv);
@@ -120,7 +127,8 @@ web_invitation_signup(struct ctx *c)
 
 	tpl_set(c->page, "display_name", web_field(c, "display_name"));
 	e = invitation_accept_signup(c->d, c->a, token, web_field(c, "email"),
-	    web_field(c, "display_name"), web_field(c, "password"), &u, session, &inv);
+	    web_field(c, "display_name"), web_field(c, "password"), &u, session,
+	    &inv);
 	if (e != ERR_OK) {
 		fail(c, e, &inv, token, "invitation-signup");
 		return;
@@ -143,15 +151,18 @@ web_invitation_decline(struct ctx *c)
 		web_fail(c, ERR_INVITATION_INVALID, NULL);
 		return;
 	}
-	if ((e = invitation_decline(c->d, c->a, c->user, token, id, &inv)) != ERR_OK) {
+	if ((e = invitation_decline(c->d, c->a, c->user, token, id, &inv)) !=
+	    ERR_OK) {
 		fail(c, e, &inv, token, NULL);
 		return;
 	}
 	if (c->user != NULL)
 		web_redirect_flash(c, "/me/invitations", "invitation-declined");
 	else
-		web_redirect_flash(c, arena_printf(c->a, "/invitations/accept?token=%s",
-		    http_urlencode(c->a, token)), "invitation-declined");
+		web_redirect_flash(c,
+		    arena_printf(c->a, "/invitations/accept?token=%s",
+			http_urlencode(c->a, token)),
+		    "invitation-declined");
 }
 
 /* Adds the pending invitations for the signed-in user to the page as
@@ -164,7 +175,8 @@ web_my_invitation_rows(struct ctx *c)
 	enum err e;
 
 	tpl_set_list(c->page, "invitations");
-	if ((e = invitation_list_mine(c->d, c->a, c->user, &inv, &n)) != ERR_OK) {
+	if ((e = invitation_list_mine(c->d, c->a, c->user, &inv, &n)) !=
+	    ERR_OK) {
 		web_fail(c, e, NULL);
 		return -1;
 	}
@@ -215,20 +227,22 @@ static enum err
 do_invite(struct ctx *c, const struct org *o, enum role role)
 {
 	tpl_set(c->page, "invite_email", web_field(c, "email"));
-	return invitation_create(c->d, c->a, c->user, o, role, web_field(c, "email"),
-	    web_field(c, "role"));
+	return invitation_create(c->d, c->a, c->user, o, role,
+	    web_field(c, "email"), web_field(c, "role"));
 }
 
 static enum err
 do_revoke(struct ctx *c, const struct org *o, enum role role)
 {
-	return invitation_revoke(c->d, c->a, c->user, o, role, c->req->route_args[1]);
+	return invitation_revoke(
+	    c->d, c->a, c->user, o, role, c->req->route_args[1]);
 }
 
 static enum err
 do_resend(struct ctx *c, const struct org *o, enum role role)
 {
-	return invitation_resend(c->d, c->a, c->user, o, role, c->req->route_args[1]);
+	return invitation_resend(
+	    c->d, c->a, c->user, o, role, c->req->route_args[1]);
 }
 
 void

@@ -14,7 +14,8 @@ web_healthz(struct ctx *c)
 
 	c->res->content_type = "text/plain; charset=utf-8";
 	c->res->status = e == ERR_OK ? 200 : 503;
-	buf_puts(&c->res->body, e == ERR_OK ? "ok\n" : "database unavailable\n");
+	buf_puts(
+	    &c->res->body, e == ERR_OK ? "ok\n" : "database unavailable\n");
 	if (e != ERR_OK)
 		c->res->retry_after = 5;
 }

@@ -26,18 +26,21 @@ web_org_create(struct ctx *c)
 	tpl_set(c->page, "title", "New organization");
 	tpl_set(c->page, "name", web_field(c, "name"));
 	tpl_set(c->page, "slug", web_field(c, "slug"));
-	e = org_create(c->d, c->a, c->user, web_field(c, "name"), web_field(c, "slug"), &o);
+	e = org_create(c->d, c->a, c->user, web_field(c, "name"),
+	    web_field(c, "slug"), &o);
 	if (e != ERR_OK) {
 		web_fail(c, e, "org-new");
 		return;
 	}
-	web_redirect_flash(c, arena_printf(c->a, "/orgs/%s", o.slug), "org-created");
+	web_redirect_flash(
+	    c, arena_printf(c->a, "/orgs/%s", o.slug), "org-created");
 }
 
 int
 web_org_open(struct ctx *c, struct org *o, enum role *role)
 {
-	enum err e = org_open(c->d, c->a, c->user, c->req->route_args[0], o, role);
+	enum err e =
+	    org_open(c->d, c->a, c->user, c->req->route_args[0], o, role);
 
 	if (e != ERR_OK) {
 		web_fail(c, e, NULL);
@@ -68,7 +71,8 @@ invitation_rows(struct ctx *c, const struct org *o)
 		tpl_set(row, "invitation_id", inv[i].id);
 		tpl_set(row, "email", inv[i].email);
 		tpl_set(row, "role", inv[i].role);
-		tpl_set(row, "status", inv[i].state == INV_EXPIRED ? "expired" : "invited");
+		tpl_set(row, "status",
+		    inv[i].state == INV_EXPIRED ? "expired" : "invited");
 		tpl_set_bool(row, "expired", inv[i].state == INV_EXPIRED);
 		tpl_set(row, "delivery", inv[i].delivery);
 		tpl_set(row, "inviter", inv[i].inviter_name);
@@ -78,7 +82,8 @@ invitation_rows(struct ctx *c, const struct org *o)
 }
 
 void
-web_org_render(struct ctx *c, const struct org *o, enum role role, enum err error)
+web_org_render(
+    struct ctx *c, const struct org *o, enum role role, enum err error)
 {
 	struct member *m;
 	int n;
@@ -94,7 +99,8 @@ web_org_render(struct ctx *c, const struct org *o, enum role role, enum err erro
 		struct tpl_ctx *row;
 
 		/* Pending owner-adds are for managers' eyes only. */
-		if (strcmp(m[i].status, "active") != 0 && !org_role_manages(role))
+		if (strcmp(m[i].status, "active") != 0 &&
+		    !org_role_manages(role))
 			continue;
 		row = tpl_add_row(c->page, "rows");
 		tpl_set_bool(row, "member", true);
@@ -103,8 +109,9 @@ web_org_render(struct ctx *c, const struct org *o, enum role role, enum err erro
 		tpl_set(row, "email", m[i].email);
 		tpl_set(row, "name", m[i].display_name);
 		tpl_set(row, "role", m[i].role);
-		tpl_set(row, "status", strcmp(m[i].status, "active") == 0 ?
-		    "active" : "awaiting-consent");
+		tpl_set(row, "status",
+		    strcmp(m[i].status, "active") == 0 ? "active"
+						       : "awaiting-consent");
 		tpl_set(row, "since", m[i].since);
 	}
 	if (org_role_manages(role) && (e = invitation_rows(c, o)) != ERR_OK) {

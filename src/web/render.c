@@ -21,58 +21,93 @@ struct err_view {
 static const struct err_view err_views[ERR__MAX] = {
 	[ERR_OK] = { 200, "error", "" },
 	[ERR_NOT_FOUND] = { 404, "not-found", "There is nothing here." },
-	[ERR_FORBIDDEN] = { 403, "forbidden", "You are not allowed to do that." },
-	[ERR_CONFLICT] = { 409, "error", "That conflicts with the current state." },
+	[ERR_FORBIDDEN] = { 403, "forbidden",
+	    "You are not allowed to do that." },
+	[ERR_CONFLICT] = { 409, "error",
+	    "That conflicts with the current state." },
 	[ERR_INVALID] = { 422, "error", "Some of the values are not valid." },
 	[ERR_MALFORMED] = { 400, "bad-request", "The request was malformed." },
 	[ERR_TOO_LARGE] = { 413, "too-large", "The request was too large." },
-	[ERR_DATABASE] = { 503, "unavailable", "Roster is briefly unavailable. Please try again in a moment." },
-	[ERR_RETRY_EXHAUSTED] = { 503, "unavailable", "Roster is busy. Please try again in a moment." },
+	[ERR_DATABASE] = { 503, "unavailable",
+	    "Roster is briefly unavailable. Please try again in a moment." },
+	[ERR_RETRY_EXHAUSTED] = { 503, "unavailable",
+	    "Roster is busy. Please try again in a moment." },
 	[ERR_INTERNAL] = { 500, "error", "Something went wrong on our side." },
-	[ERR_CSRF] = { 403, "forbidden", "This form has expired or did not come from this site. Reload the page and try again." },
+	[ERR_CSRF] = { 403, "forbidden",
+	    "This form has expired or did not come from this site. Reload the "
+	    "page and try again." },
 	[ERR_INVALID_EMAIL] = { 422, NULL, "Enter a valid email address." },
-	[ERR_INVALID_PASSWORD] = { 422, NULL, "Passwords must be 10 to 1024 characters long." },
-	[ERR_INVALID_NAME] = { 422, NULL, "Enter a name of 1 to 100 characters." },
-	[ERR_INVALID_SLUG] = { 422, NULL, "The address may use 2 to 40 lower-case letters, digits and dashes." },
+	[ERR_INVALID_PASSWORD] = { 422, NULL,
+	    "Passwords must be 10 to 1024 characters long." },
+	[ERR_INVALID_NAME] = { 422, NULL,
+	    "Enter a name of 1 to 100 characters." },
+	[ERR_INVALID_SLUG] = { 422, NULL,
+	    "The address may use 2 to 40 lower-case letters, digits and "
+	    "dashes." },
 	[ERR_INVALID_ROLE] = { 422, NULL, "Choose owner, admin or member." },
-	[ERR_INVALID_CREDENTIALS] = { 401, NULL, "That email and password do not match an account." },
-	[ERR_EMAIL_TAKEN] = { 409, NULL, "An account with that email already exists. Sign in instead." },
-	[ERR_EMAIL_MISMATCH] = { 422, NULL, "The email must be the address the invitation was sent to." },
-	[ERR_SLUG_TAKEN] = { 409, NULL, "That address is taken. Choose another." },
-	[ERR_ALREADY_MEMBER] = { 409, NULL, "That person is already a member." },
-	[ERR_ALREADY_PENDING] = { 409, NULL, "There is already a pending request." },
+	[ERR_INVALID_CREDENTIALS] = { 401, NULL,
+	    "That email and password do not match an account." },
+	[ERR_EMAIL_TAKEN] = { 409, NULL,
+	    "An account with that email already exists. Sign in instead." },
+	[ERR_EMAIL_MISMATCH] = { 422, NULL,
+	    "The email must be the address the invitation was sent to." },
+	[ERR_SLUG_TAKEN] = { 409, NULL,
+	    "That address is taken. Choose another." },
+	[ERR_ALREADY_MEMBER] = { 409, NULL,
+	    "That person is already a member." },
+	[ERR_ALREADY_PENDING] = { 409, NULL,
+	    "There is already a pending request." },
 	[ERR_NOT_PENDING] = { 409, NULL, "That is no longer pending." },
-	[ERR_LAST_OWNER] = { 409, NULL, "An organization needs at least one owner." },
-	[ERR_ROLE_ESCALATION] = { 403, NULL, "Only an owner can grant that role or change an owner or admin." },
-	[ERR_NO_SUCH_USER] = { 404, NULL, "No confirmed account has that email address." },
-	[ERR_SIGNUP_CLOSED] = { 403, NULL, "Sign-up is closed. You need an invitation to join." },
-	[ERR_RATE_LIMITED] = { 429, NULL, "Too many attempts. Please wait a while and try again." },
-	[ERR_RATE_LIMITED_USER] = { 429, NULL, "You have sent too many invitations this hour." },
-	[ERR_RATE_LIMITED_ORG] = { 429, NULL, "This organization has sent too many invitations this hour." },
-	[ERR_TOKEN_INVALID] = { 404, "token-invalid", "This link is invalid, expired or already used." },
-	[ERR_TOKEN_EXPIRED] = { 410, "token-invalid", "This link has expired." },
-	[ERR_INVITATION_INVALID] = { 404, "invitation-invalid", "This invitation link is not valid." },
-	[ERR_INVITATION_EXPIRED] = { 410, "invitation-expired", "This invitation has expired." },
-	[ERR_INVITATION_REVOKED] = { 410, "invitation-revoked", "This invitation was withdrawn." },
-	[ERR_INVITATION_DECLINED] = { 410, "invitation-declined", "This invitation was declined." },
-	[ERR_INVITATION_ACCEPTED] = { 410, "invitation-already-accepted", "This invitation has already been accepted." },
-	[ERR_INVITATION_MISMATCH] = { 403, "invitation-mismatch", "This invitation is for another email address." },
-	[ERR_JOIN_DISABLED] = { 404, "not-found", "This organization does not take join requests." },
-	[ERR_JOIN_EXPIRED] = { 410, "join-expired", "This confirmation link has expired." },
+	[ERR_LAST_OWNER] = { 409, NULL,
+	    "An organization needs at least one owner." },
+	[ERR_ROLE_ESCALATION] = { 403, NULL,
+	    "Only an owner can grant that role or change an owner or admin." },
+	[ERR_NO_SUCH_USER] = { 404, NULL,
+	    "No confirmed account has that email address." },
+	[ERR_SIGNUP_CLOSED] = { 403, NULL,
+	    "Sign-up is closed. You need an invitation to join." },
+	[ERR_RATE_LIMITED] = { 429, NULL,
+	    "Too many attempts. Please wait a while and try again." },
+	[ERR_RATE_LIMITED_USER] = { 429, NULL,
+	    "You have sent too many invitations this hour." },
+	[ERR_RATE_LIMITED_ORG] = { 429, NULL,
+	    "This organization has sent too many invitations this hour." },
+	[ERR_TOKEN_INVALID] = { 404, "token-invalid",
+	    "This link is invalid, expired or already used." },
+	[ERR_TOKEN_EXPIRED] = { 410, "token-invalid",
+	    "This link has expired." },
+	[ERR_INVITATION_INVALID] = { 404, "invitation-invalid",
+	    "This invitation link is not valid." },
+	[ERR_INVITATION_EXPIRED] = { 410, "invitation-expired",
+	    "This invitation has expired." },
+	[ERR_INVITATION_REVOKED] = { 410, "invitation-revoked",
+	    "This invitation was withdrawn." },
+	[ERR_INVITATION_DECLINED] = { 410, "invitation-declined",
+	    "This invitation was declined." },
+	[ERR_INVITATION_ACCEPTED] = { 410, "invitation-already-accepted",
+	    "This invitation has already been accepted." },
+	[ERR_INVITATION_MISMATCH] = { 403, "invitation-mismatch",
+	    "This invitation is for another email address." },
+	[ERR_JOIN_DISABLED] = { 404, "not-found",
+	    "This organization does not take join requests." },
+	[ERR_JOIN_EXPIRED] = { 410, "join-expired",
+	    "This confirmation link has expired." },
 };
 
 /* Sentences for flash codes; a code not listed is not shown. */
 static const struct {
 	const char *code, *text;
 } flashes[] = {
-	{ "signed-up", "Welcome to Roster. Check your email to confirm your address." },
+	{ "signed-up",
+	    "Welcome to Roster. Check your email to confirm your address." },
 	{ "signed-in", "You are signed in." },
 	{ "signed-out", "You are signed out." },
 	{ "org-created", "Your organization is ready." },
 	{ "invitation-sent", "Invitation sent." },
 	{ "invitation-resent", "Invitation sent again." },
 	{ "invitation-revoked", "Invitation revoked." },
-	{ "invitation-accepted", "Welcome aboard: you joined the organization." },
+	{ "invitation-accepted",
+	    "Welcome aboard: you joined the organization." },
 	{ "invitation-declined", "Invitation declined." },
 	{ "already-member", "You are already a member." },
 	{ "member-added", "Added: they will join once they accept." },
@@ -85,7 +120,8 @@ static const struct {
 	{ "join-approved", "Request approved." },
 	{ "join-rejected", "Request rejected." },
 	{ "settings-saved", "Settings saved." },
-	{ "password-reset", "Your password was changed. Sign in with the new one." },
+	{ "password-reset",
+	    "Your password was changed. Sign in with the new one." },
 };
 
 const char *
@@ -116,7 +152,8 @@ page_title(const char *page)
 		{ "invitation-expired", "Invitation expired" },
 		{ "invitation-revoked", "Invitation withdrawn" },
 		{ "invitation-declined", "Invitation declined" },
-		{ "invitation-already-accepted", "Invitation already accepted" },
+		{ "invitation-already-accepted",
+		    "Invitation already accepted" },
 		{ "join-expired", "Link expired" },
 	};
 
@@ -129,7 +166,9 @@ page_title(const char *page)
 int
 web_status(enum err e)
 {
-	return (unsigned)e < ERR__MAX && err_views[e].status ? err_views[e].status : 500;
+	return (unsigned)e < ERR__MAX && err_views[e].status
+	    ? err_views[e].status
+	    : 500;
 }
 
 void
@@ -146,7 +185,8 @@ web_render(struct ctx *c, int status, const char *name)
 		tpl_set_bool(c->page, "signed_in", true);
 		tpl_set(c->page, "user_email", c->user->email);
 		tpl_set(c->page, "user_name", c->user->display_name);
-		tpl_set_bool(c->page, "is_platform_admin", c->user->platform_admin);
+		tpl_set_bool(
+		    c->page, "is_platform_admin", c->user->platform_admin);
 	}
 	if ((flash = web_flash_take(c)) != NULL) {
 		tpl_set(c->page, "flash", flash);
@@ -173,7 +213,8 @@ web_render(struct ctx *c, int status, const char *name)
 void
 web_fail(struct ctx *c, enum err e, const char *page)
 {
-	const struct err_view *v = &err_views[(unsigned)e < ERR__MAX ? e : ERR_INTERNAL];
+	const struct err_view *v =
+	    &err_views[(unsigned)e < ERR__MAX ? e : ERR_INTERNAL];
 
 	if (page == NULL) {
 		page = v->page ? v->page : "error";

@@ -17,7 +17,7 @@
 #include "util/arena.h"
 #include "util/log.h"
 
-#define PRE_LEN 16
+#define PRE_LEN   16
 #define FLASH_MAX 40
 
 static bool
@@ -62,8 +62,10 @@ pre_parse(struct ctx *c, const char *v, uint8_t r[PRE_LEN])
 	size_t n, m;
 
 	if (dot == NULL || dot - v > 64 ||
-	    b64url_decode(c->a, arena_strndup(c->a, v, (size_t)(dot - v)), &raw, &n) == -1 ||
-	    n != PRE_LEN || b64url_decode(c->a, dot + 1, &mac, &m) == -1 || m != 32)
+	    b64url_decode(c->a, arena_strndup(c->a, v, (size_t)(dot - v)), &raw,
+		&n) == -1 ||
+	    n != PRE_LEN || b64url_decode(c->a, dot + 1, &mac, &m) == -1 ||
+	    m != 32)
 		return false;
 	crypto_hmac(want, c->w->conf->keys.k[KEY_PRESESSION], raw, n);
 	if (!crypto_equal(want, mac, 32))
@@ -88,14 +90,15 @@ pre_issue(struct ctx *c, uint8_t r[PRE_LEN])
 enum err
 web_session_load(struct ctx *c)
 {
-	const char *v = http_param(&c->req->cookies, cookie_name(c, "roster_session"));
+	const char *v =
+	    http_param(&c->req->cookies, cookie_name(c, "roster_session"));
 	uint8_t *raw, r[PRE_LEN];
 	size_t n;
 	struct user *u;
 	enum err e;
 
-	if (v != NULL && strlen(v) <= 64 && b64url_decode(c->a, v, &raw, &n) == 0 &&
-	    n == CRYPTO_TOKEN_LEN) {
+	if (v != NULL && strlen(v) <= 64 &&
+	    b64url_decode(c->a, v, &raw, &n) == 0 && n == CRYPTO_TOKEN_LEN) {
 		u = arena_alloc(c->a, sizeof(*u));
 		memcpy(c->session, raw, CRYPTO_TOKEN_LEN);
 		e = account_session(c->d, c->a, c->session, u);
@@ -107,8 +110,8 @@ web_session_load(struct ctx *c)
 		if (e != ERR_NOT_FOUND)
 			return e;
 		/* An unknown or expired session: forget the cookie. */
-		http_set_cookie(c->res, cookie_name(c, "roster_session"), "", 0,
-		    secure(c));
+		http_set_cookie(
+		    c->res, cookie_name(c, "roster_session"), "", 0, secure(c));
 	}
 	v = http_param(&c->req->cookies, cookie_name(c, "roster_pre"));
 	if (!pre_parse(c, v, r))
@@ -145,23 +148,27 @@ web_session_start(struct ctx *c, const struct user *u,
 void
 web_session_clear(struct ctx *c)
 {
-	http_set_cookie(c->res, cookie_name(c, "roster_session"), "", 0, secure(c));
+	http_set_cookie(
+	    c->res, cookie_name(c, "roster_session"), "", 0, secure(c));
 	c->user = NULL;
 }
 
 void
 web_flash_set(struct ctx *c, const char *code)
 {
-	http_set_cookie(c->res, cookie_name(c, "roster_flash"), code, 60, secure(c));
+	http_set_cookie(
+	    c->res, cookie_name(c, "roster_flash"), code, 60, secure(c));
 }
 
 const char *
 web_flash_take(struct ctx *c)
 {
-	const char *v = http_param(&c->req->cookies, cookie_name(c, "roster_flash"));
+	const char *v =
+	    http_param(&c->req->cookies, cookie_name(c, "roster_flash"));
 
 	if (v == NULL || strlen(v) > FLASH_MAX || web_flash_text(v) == NULL)
 		return NULL;
-	http_set_cookie(c->res, cookie_name(c, "roster_flash"), "", 0, secure(c));
+	http_set_cookie(
+	    c->res, cookie_name(c, "roster_flash"), "", 0, secure(c));
 	return v;
 }

@@ -29,10 +29,10 @@ struct ctx {
 	struct arena *a;
 	struct request *req;
 	struct response *res;
-	struct user *user;       /* NULL when anonymous */
+	struct user *user;                 /* NULL when anonymous */
 	uint8_t session[CRYPTO_TOKEN_LEN]; /* raw session token, when user */
-	const char *csrf;        /* the CSRF token forms must carry */
-	struct tpl_ctx *page;    /* data for the page being rendered */
+	const char *csrf;                  /* the CSRF token forms must carry */
+	struct tpl_ctx *page; /* data for the page being rendered */
 };
 
 /* Fills the route tables and names the routes for the metrics. Runs once
@@ -41,12 +41,12 @@ void web_routes_init(void);
 
 /* Handles one request (the fcgi_handler of the workers). ctx is the
  * worker's struct web. */
-void web_handle(void *w, struct request *req, enum err parse_error,
-    struct response *res);
+void web_handle(
+    void *w, struct request *req, enum err parse_error, struct response *res);
 
 /* The domain notifier that renders and queues emails; ctx is a struct web. */
-enum err web_notify(void *w, struct db *db, struct arena *a,
-    const struct notice *n);
+enum err web_notify(
+    void *w, struct db *db, struct arena *a, const struct notice *n);
 
 /* --- app.c --- */
 
@@ -110,8 +110,8 @@ int web_org_open(struct ctx *c, struct org *o, enum role *role);
 
 /* Renders the roster page of o (members, and for managers the open
  * invitations and the invite form), with error shown when not ERR_OK. */
-void web_org_render(struct ctx *c, const struct org *o, enum role role,
-    enum err error);
+void web_org_render(
+    struct ctx *c, const struct org *o, enum role role, enum err error);
 
 /* Puts the signed-in user's pending invitations on the page as the list
  * "invitations". Renders the failure and returns -1 when they cannot be

@@ -15,7 +15,7 @@
 #include "util/arena.h"
 
 /* 40 bytes 100..139 in standard base64, padded and not. */
-#define SECRET40 "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoOEhYaHiImKiw=="
+#define SECRET40       "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoOEhYaHiImKiw=="
 #define SECRET40_NOPAD "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoOEhYaHiImKiw"
 /* 32 bytes of 0x01 and 32 bytes of 0x02. */
 #define SECRET_A "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
@@ -70,10 +70,13 @@ test_b64url_roundtrip(void)
 	is_string("Zm9v", b64url_encode(A, "foo", 3), "b64url of foo");
 	is_string("Zm9vYg", b64url_encode(A, "foob", 4), "b64url of foob");
 	is_string("Zm9vYmE", b64url_encode(A, "fooba", 5), "b64url of fooba");
-	is_string("Zm9vYmFy", b64url_encode(A, "foobar", 6), "b64url of foobar");
-	is_string("-_8", b64url_encode(A, "\xfb\xff", 2), "b64url uses - and _");
+	is_string(
+	    "Zm9vYmFy", b64url_encode(A, "foobar", 6), "b64url of foobar");
+	is_string(
+	    "-_8", b64url_encode(A, "\xfb\xff", 2), "b64url uses - and _");
 	ok(b64url_decode(A, "-_8", &out, &outlen) == 0 && outlen == 2 &&
-	    out[0] == 0xfb && out[1] == 0xff, "b64url decodes - and _");
+		out[0] == 0xfb && out[1] == 0xff,
+	    "b64url decodes - and _");
 	ok(b64url_decode(A, "", &out, &outlen) == 0 && outlen == 0,
 	    "b64url decodes the empty string");
 }
@@ -120,9 +123,11 @@ test_b64url_reject(void)
 
 	/* The canonical neighbours of two rejected strings below. */
 	ok(b64url_decode(A, "_w", &out, &outlen) == 0 && outlen == 1 &&
-	    out[0] == 0xff, "b64url: _w decodes to 0xff");
+		out[0] == 0xff,
+	    "b64url: _w decodes to 0xff");
 	ok(b64url_decode(A, "__8", &out, &outlen) == 0 && outlen == 2 &&
-	    out[0] == 0xff && out[1] == 0xff, "b64url: __8 decodes to 0xffff");
+		out[0] == 0xff && out[1] == 0xff,
+	    "b64url: __8 decodes to 0xffff");
 
 	out = sentinel_buf;
 	outlen = 12345;
@@ -131,7 +136,8 @@ test_b64url_reject(void)
 		    "b64url rejects %s", bad[i].why);
 	ok(out == sentinel_buf && outlen == 12345,
 	    "b64url: outputs untouched on rejection");
-	is_int(-1, b64url_decode(A, NULL, &out, &outlen), "b64url rejects NULL");
+	is_int(
+	    -1, b64url_decode(A, NULL, &out, &outlen), "b64url rejects NULL");
 }
 
 static void
@@ -155,12 +161,17 @@ test_b64_standard(void)
 	is_string("Zm9vYmFy", b64_encode(A, "foobar", 6), "b64 of foobar");
 	is_string("+/8=", b64_encode(A, "\xfb\xff", 2), "b64 uses + and /");
 	ok(b64_decode(A, "+/8=", &out, &outlen) == 0 && outlen == 2 &&
-	    out[0] == 0xfb && out[1] == 0xff, "b64 decodes + and /");
-	is_int(-1, b64_decode(A, "Zg", &out, &outlen), "b64 rejects missing padding");
-	is_int(-1, b64_decode(A, "-_8=", &out, &outlen), "b64 rejects url alphabet");
+		out[0] == 0xfb && out[1] == 0xff,
+	    "b64 decodes + and /");
+	is_int(-1, b64_decode(A, "Zg", &out, &outlen),
+	    "b64 rejects missing padding");
+	is_int(-1, b64_decode(A, "-_8=", &out, &outlen),
+	    "b64 rejects url alphabet");
 	is_int(-1, b64_decode(A, "Zm9v!mFy", &out, &outlen), "b64 rejects '!'");
-	is_int(-1, b64_decode(A, "Zm9v YmFy", &out, &outlen), "b64 rejects space");
-	is_int(-1, b64_decode(A, "Zg=a", &out, &outlen), "b64 rejects data after '='");
+	is_int(
+	    -1, b64_decode(A, "Zm9v YmFy", &out, &outlen), "b64 rejects space");
+	is_int(-1, b64_decode(A, "Zg=a", &out, &outlen),
+	    "b64 rejects data after '='");
 	is_int(-1, b64_decode(A, NULL, &out, &outlen), "b64 rejects NULL");
 }
 
@@ -180,19 +191,23 @@ test_sha256(void)
 	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 
 	crypto_sha256(got, "", 0);
-	unhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	unhex(
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	    want, 32);
 	is_bytes(want, 32, got, 32, "SHA-256 of \"\"");
 	crypto_sha256(got, "abc", 3);
-	unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	unhex(
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 	    want, 32);
 	is_bytes(want, 32, got, 32, "SHA-256 of \"abc\"");
 	crypto_sha256(got, abc448, strlen(abc448));
-	unhex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	unhex(
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
 	    want, 32);
 	is_bytes(want, 32, got, 32, "SHA-256 of the 448-bit FIPS message");
 	crypto_sha256(got, "abc", 3);
-	is_string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	is_string(
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 	    hex_encode(A, got, 32), "hex of SHA-256(\"abc\")");
 }
 
@@ -223,7 +238,8 @@ static void
 test_hmac(void)
 {
 	uint8_t key[32], want[32], got[32], msg[300];
-	static const size_t lens[] = { 0, 1, 31, 55, 56, 63, 64, 65, 127, 128, 300 };
+	static const size_t lens[] = { 0, 1, 31, 55, 56, 63, 64, 65, 127, 128,
+		300 };
 	size_t i, j, bad = 0;
 	const char *fox = "The quick brown fox jumps over the lazy dog";
 
@@ -231,12 +247,14 @@ test_hmac(void)
 	for (i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
 	crypto_hmac(got, key, fox, strlen(fox));
-	unhex("f87ad256151fc7b4c5dffa4adb3ebe911a8eeb8a8ebdee3c2a4a8e5f5ec02c32",
+	unhex(
+	    "f87ad256151fc7b4c5dffa4adb3ebe911a8eeb8a8ebdee3c2a4a8e5f5ec02c32",
 	    want, 32);
 	is_bytes(want, 32, got, 32, "HMAC: key 00..1f, fox message");
 	memset(key, 0xaa, 32);
 	crypto_hmac(got, key, "", 0);
-	unhex("63210aee265762634fa3db8c1aa920dcd07d31ec297309580394a21412f83372",
+	unhex(
+	    "63210aee265762634fa3db8c1aa920dcd07d31ec297309580394a21412f83372",
 	    want, 32);
 	is_bytes(want, 32, got, 32, "HMAC: key aa*32, empty message");
 
@@ -251,7 +269,8 @@ test_hmac(void)
 				bad++;
 		}
 	}
-	is_int(0, (long long)bad, "HMAC matches ipad/opad construction (55 cases)");
+	is_int(0, (long long)bad,
+	    "HMAC matches ipad/opad construction (55 cases)");
 
 	memset(key, 1, 32);
 	crypto_hmac(want, key, "message", 7);
@@ -278,16 +297,23 @@ test_keys(void)
 	k1 = sentinel;
 	is_int(-1, keys_derive(&k1, NULL, NULL), "keys: NULL secret fails");
 	is_int(-1, keys_derive(&k1, "", NULL), "keys: empty secret fails");
-	is_int(-1, keys_derive(&k1, SECRET_31, NULL), "keys: 31-byte secret fails");
-	is_int(-1, keys_derive(&k1, "c2hvcnQ=", NULL), "keys: 5-byte secret fails");
-	is_int(-1, keys_derive(&k1, "!!not base64 at all, not even close!!!!!!!!!",
-	    NULL), "keys: malformed base64 fails");
+	is_int(-1, keys_derive(&k1, SECRET_31, NULL),
+	    "keys: 31-byte secret fails");
+	is_int(-1, keys_derive(&k1, "c2hvcnQ=", NULL),
+	    "keys: 5-byte secret fails");
+	is_int(-1,
+	    keys_derive(
+		&k1, "!!not base64 at all, not even close!!!!!!!!!", NULL),
+	    "keys: malformed base64 fails");
 	is_int(-1, keys_derive(&k1, SECRET40 " ", NULL),
 	    "keys: trailing space fails");
-	is_int(-1, keys_derive(&k1, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=AAAA",
-	    NULL), "keys: data after padding fails");
-	is_int(-1, keys_derive(&k1,
-	    "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE-", NULL),
+	is_int(-1,
+	    keys_derive(
+		&k1, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=AAAA", NULL),
+	    "keys: data after padding fails");
+	is_int(-1,
+	    keys_derive(
+		&k1, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE-", NULL),
 	    "keys: url alphabet fails");
 	is_int(-1, keys_derive(&k1, SECRET_A, "!!!!"),
 	    "keys: malformed previous secret fails");
@@ -301,7 +327,8 @@ test_keys(void)
 	free(longsecret);
 	ok(keys_same(&k1, &sentinel), "keys: output untouched on failure");
 
-	is_int(0, keys_derive(&k1, SECRET40, NULL), "keys: 40-byte secret works");
+	is_int(
+	    0, keys_derive(&k1, SECRET40, NULL), "keys: 40-byte secret works");
 	ok(!k1.has_prev, "keys: no previous key without prev");
 	is_int(0, keys_derive(&k2, SECRET40_NOPAD, ""),
 	    "keys: unpadded secret works, empty prev ignored");
@@ -309,10 +336,12 @@ test_keys(void)
 	ok(!k2.has_prev, "keys: empty prev gives no previous key");
 
 	/* Independent vector: BLAKE2b-256 master, BLAKE2b KDF (Python). */
-	unhex("4afb53f551ee743cc6f8353642f294c175a71f2799a3405cc725131aeb1f3d0e",
+	unhex(
+	    "4afb53f551ee743cc6f8353642f294c175a71f2799a3405cc725131aeb1f3d0e",
 	    want, 32);
 	is_bytes(want, 32, k1.k[KEY_ENVELOPE], 32, "keys: envelope key vector");
-	unhex("51e4beb3ebd8cf4bd71eb981779d5c443ce337bde3d494d70ad6d7241f428ecc",
+	unhex(
+	    "51e4beb3ebd8cf4bd71eb981779d5c443ce337bde3d494d70ad6d7241f428ecc",
 	    want, 32);
 	is_bytes(want, 32, k1.k[KEY_OUTBOX], 32, "keys: outbox key vector");
 
@@ -360,15 +389,19 @@ test_password(void)
 	char *h = NULL, *h2 = NULL, *big;
 	double t0, real, dummy;
 
-	is_int(0, password_hash(A, "correct horse battery", &h), "password_hash");
+	is_int(
+	    0, password_hash(A, "correct horse battery", &h), "password_hash");
 	ok(h != NULL && strncmp(h, "$argon2id$", 10) == 0,
 	    "hash starts with $argon2id$");
 	contains(h, "m=19456,t=2,p=1", "hash uses m=19456, t=2, p=1");
-	ok(password_verify(h, "correct horse battery"), "right password verifies");
-	ok(!password_verify(h, "correct horse batterY"), "wrong password fails");
+	ok(password_verify(h, "correct horse battery"),
+	    "right password verifies");
+	ok(!password_verify(h, "correct horse batterY"),
+	    "wrong password fails");
 	ok(!password_verify(h, ""), "empty password fails");
 	ok(!password_verify(h, NULL), "NULL password fails");
-	ok(!password_verify(NULL, "correct horse battery"), "NULL hash is false");
+	ok(!password_verify(NULL, "correct horse battery"),
+	    "NULL hash is false");
 	/* The dummy hash's own password (crypto.c) must not log anyone in. */
 	ok(!password_verify(NULL, "roster dummy password for unknown users"),
 	    "NULL hash is false even for the dummy's password");
@@ -383,7 +416,8 @@ test_password(void)
 	is_int(-1, password_hash(A, big, &h2), "1025-byte password refused");
 	is_string("untouched", h2, "refused hash leaves *out alone");
 	ok(!password_verify(h, big), "1025-byte password does not verify");
-	ok(!password_verify(NULL, big), "1025-byte password, NULL hash is false");
+	ok(!password_verify(NULL, big),
+	    "1025-byte password, NULL hash is false");
 	big[1024] = '\0';
 	is_int(0, password_hash(A, big, &h2), "1024-byte password hashed");
 	ok(password_verify(h2, big), "1024-byte password verifies");
@@ -421,11 +455,13 @@ test_box(void)
 	is_int((long long)strlen(msg), (long long)outlen, "box length");
 
 	box_seal(A, &k, msg, strlen(msg), &box2, &n2);
-	ok(n == n2 && memcmp(box, box2, n) != 0, "two boxes of one text differ");
+	ok(n == n2 && memcmp(box, box2, n) != 0,
+	    "two boxes of one text differ");
 
 	box_seal(A, &k, "", 0, &box2, &n2);
 	ok(box_open(A, &k, box2, n2, &out, &outlen) == 0 && outlen == 0 &&
-	    out[0] == '\0', "empty box round trip");
+		out[0] == '\0',
+	    "empty box round trip");
 
 	bad = 0;
 	copy = malloc(n);
@@ -453,16 +489,19 @@ test_box(void)
 	    "box: wrong key refused");
 	ok(strcmp(out, "untouched") == 0 && outlen == 77,
 	    "box: outputs untouched on failure");
-	is_int(-1, box_open(A, &k, NULL, 0, &out, &outlen), "box: NULL refused");
+	is_int(
+	    -1, box_open(A, &k, NULL, 0, &out, &outlen), "box: NULL refused");
 
 	/* After a rotation (B current, A previous) boxes sealed under A still
 	 * open; with an unrelated previous secret they do not. */
 	keys_derive(&other, SECRET_B, SECRET_A);
 	ok(box_open(A, &other, box, n, &out, &outlen) == 0 &&
-	    strcmp(out, msg) == 0, "box: sealed before a rotation opens with the previous key");
+		strcmp(out, msg) == 0,
+	    "box: sealed before a rotation opens with the previous key");
 	box_seal(A, &other, msg, strlen(msg), &box2, &n2);
 	ok(box_open(A, &k, box2, n2, &out, &outlen) == -1,
-	    "box: sealed after the rotation does not open with the old key alone");
+	    "box: sealed after the rotation does not open with the old key "
+	    "alone");
 	keys_wipe(&other);
 	keys_derive(&other, SECRET_B, SECRET_B);
 	is_int(-1, box_open(A, &other, box, n, &out, &outlen),
@@ -487,7 +526,8 @@ test_compare(void)
 	ok(crypto_equal(a, b, 0), "crypto_equal: zero bytes are equal");
 
 	ok(crypto_streq("secret", "secret"), "crypto_streq: equal");
-	ok(!crypto_streq("secret", "secreT"), "crypto_streq: last char differs");
+	ok(!crypto_streq("secret", "secreT"),
+	    "crypto_streq: last char differs");
 	ok(!crypto_streq("secret", "secrets"), "crypto_streq: longer");
 	ok(!crypto_streq("secret", "secre"), "crypto_streq: prefix");
 	ok(!crypto_streq("", "x"), "crypto_streq: empty vs non-empty");

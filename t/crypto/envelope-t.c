@@ -23,7 +23,7 @@ static const char B64URL[] =
 
 static struct arena *A;
 static struct arena *S; /* scratch, reset after each refused() */
-static struct keys KA; /* current A */
+static struct keys KA;  /* current A */
 static uint8_t TOKEN[CRYPTO_TOKEN_LEN];
 
 /*
@@ -84,7 +84,8 @@ forge(const uint8_t key[32], uint8_t version, uint8_t elen_byte,
 static void
 test_roundtrip(void)
 {
-	static const int64_t exps[] = { 1700000000, 0, -1, INT64_MAX, INT64_MIN };
+	static const int64_t exps[] = { 1700000000, 0, -1, INT64_MAX,
+		INT64_MIN };
 	struct envelope e;
 	char *s;
 	size_t i;
@@ -93,14 +94,15 @@ test_roundtrip(void)
 	ok(s != NULL, "seal");
 	e.email = NULL;
 	is_int(0, envelope_open(A, &KA, s, &e), "open");
-	is_bytes(TOKEN, sizeof(TOKEN), e.token, sizeof(e.token), "token preserved");
+	is_bytes(
+	    TOKEN, sizeof(TOKEN), e.token, sizeof(e.token), "token preserved");
 	is_string("alice@example.org", e.email, "email preserved");
 	is_int(1700000000, e.expires, "expiry preserved");
 	for (i = 0; i < sizeof(exps) / sizeof(exps[0]); i++) {
 		s = envelope_seal(A, &KA, TOKEN, "b@x.io", exps[i]);
 		ok(s != NULL && envelope_open(A, &KA, s, &e) == 0 &&
-		    e.expires == exps[i], "expiry %lld round trips",
-		    (long long)exps[i]);
+			e.expires == exps[i],
+		    "expiry %lld round trips", (long long)exps[i]);
 	}
 	s = envelope_seal(A, &KA, TOKEN, "a@b", 5);
 	is_int((long long)(1 + 8 + 1 + 3 + 32 + 32),
@@ -131,7 +133,8 @@ test_vector(void)
 	is_int(0, envelope_open(A, &k, want, &e), "the vector opens");
 	is_string("a@example.org", e.email, "the vector's email");
 	is_int(1700000000, e.expires, "the vector's expiry");
-	is_bytes(tok, sizeof(tok), e.token, sizeof(e.token), "the vector's token");
+	is_bytes(
+	    tok, sizeof(tok), e.token, sizeof(e.token), "the vector's token");
 }
 
 static void
@@ -154,7 +157,8 @@ test_tamper(void)
 			if (!refused(&KA, b64url_encode(S, c, n)))
 				bad_bits++;
 		}
-	is_int(0, (long long)bad_bits, "each of %zu flipped bits refused", n * 8);
+	is_int(
+	    0, (long long)bad_bits, "each of %zu flipped bits refused", n * 8);
 
 	/* Every byte replaced with every other value, at every position. */
 	for (i = 0; i < n; i++)
@@ -164,8 +168,8 @@ test_tamper(void)
 			if (!refused(&KA, b64url_encode(S, c, n)))
 				bad_bytes++;
 		}
-	is_int(0, (long long)bad_bytes, "each of %zu single-byte changes refused",
-	    n * 255);
+	is_int(0, (long long)bad_bytes,
+	    "each of %zu single-byte changes refused", n * 255);
 
 	/* Every character replaced with every other base64url character. */
 	len = strlen(s);
@@ -207,7 +211,8 @@ test_truncate_extend(void)
 	for (i = 0; i < n; i++)
 		if (!refused(&KA, b64url_encode(S, b, i)))
 			bad++;
-	is_int(0, (long long)bad, "every truncation of the binary form refused");
+	is_int(
+	    0, (long long)bad, "every truncation of the binary form refused");
 
 	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
 		t = arena_printf(A, "%s%s", s, tails[i]);
@@ -231,11 +236,13 @@ test_truncate_extend(void)
 	    "a byte inserted before the MAC refused");
 	/* A byte inserted into the email, MAC recomputed, length byte kept. */
 	enc = forge(KA.k[KEY_ENVELOPE], 1, 16, "dave@example.nett", 17);
-	ok(refused(&KA, enc), "longer email, stale length byte, good MAC refused");
+	ok(refused(&KA, enc),
+	    "longer email, stale length byte, good MAC refused");
 	enc = forge(KA.k[KEY_ENVELOPE], 1, 18, "dave@example.nett", 17);
 	ok(refused(&KA, enc), "length byte too large, good MAC refused");
 	enc = forge(KA.k[KEY_ENVELOPE], 1, 17, "dave@example.nett", 17);
-	ok(!refused(&KA, enc), "the consistent forged envelope opens (control)");
+	ok(!refused(&KA, enc),
+	    "the consistent forged envelope opens (control)");
 }
 
 static void
@@ -277,7 +284,8 @@ test_keys_rotation(void)
 	s = envelope_seal(A, &KA, TOKEN, "erin@example.org", 1700000000);
 	ok(refused(&kc, s), "wrong key refused");
 	ok(refused(&kb, s), "current B, no previous: A's envelope refused");
-	ok(refused(&kb_prev_c, s), "current B, previous C: A's envelope refused");
+	ok(refused(&kb_prev_c, s),
+	    "current B, previous C: A's envelope refused");
 	e.email = NULL;
 	is_int(0, envelope_open(A, &kb_prev_a, s, &e),
 	    "current B, previous A: A's envelope opens");
@@ -310,7 +318,8 @@ test_email_limits(void)
 	s = envelope_seal(A, &KA, TOKEN, email, 1);
 	ok(s != NULL, "254-byte email sealed");
 	ok(s != NULL && envelope_open(A, &KA, s, &e) == 0 &&
-	    strcmp(e.email, email) == 0, "254-byte email opens intact");
+		strcmp(e.email, email) == 0,
+	    "254-byte email opens intact");
 	email[254] = 'x';
 	email[255] = '\0';
 	ok(envelope_seal(A, &KA, TOKEN, email, 1) == NULL,
@@ -322,7 +331,8 @@ test_email_limits(void)
 	ok(envelope_seal(A, &KA, TOKEN, NULL, 1) == NULL, "NULL email refused");
 	s = envelope_seal(A, &KA, TOKEN, "x", 1);
 	ok(s != NULL && envelope_open(A, &KA, s, &e) == 0 &&
-	    strcmp(e.email, "x") == 0, "1-byte email round trips");
+		strcmp(e.email, "x") == 0,
+	    "1-byte email round trips");
 }
 
 static void
@@ -330,9 +340,9 @@ test_garbage(void)
 {
 	char *big, *s;
 	size_t i;
-	static const char *junk[] = { "", "!!!!", "A", "AAAA", "%00", "abc%00def",
-		"AQAAAABlU_EADWFAZXhhbXBsZS5vcmeq%00", "null", "undefined",
-		"AQ==", " ", "\xff\xfe", "../../etc/passwd" };
+	static const char *junk[] = { "", "!!!!", "A", "AAAA", "%00",
+		"abc%00def", "AQAAAABlU_EADWFAZXhhbXBsZS5vcmeq%00", "null",
+		"undefined", "AQ==", " ", "\xff\xfe", "../../etc/passwd" };
 
 	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		ok(refused(&KA, junk[i]), "garbage \"%s\" refused",
@@ -348,7 +358,8 @@ test_garbage(void)
 	memcpy(big, s, strlen(s));
 	ok(refused(&KA, big), "valid envelope with a long tail refused");
 	free(big);
-	s = arena_printf(A, "%s%%00", envelope_seal(A, &KA, TOKEN, "f@x.io", 1));
+	s = arena_printf(
+	    A, "%s%%00", envelope_seal(A, &KA, TOKEN, "f@x.io", 1));
 	ok(refused(&KA, s), "valid envelope followed by %%00 refused");
 	/* A NUL in the middle: the C string ends there, so it is truncated. */
 	s = envelope_seal(A, &KA, TOKEN, "f@x.io", 1);

@@ -23,7 +23,8 @@ email_bad(const char *in, const char *what)
 {
 	char *out = NULL;
 
-	is_int(ERR_INVALID_EMAIL, domain_email(a, in, &out), "refuses %s", what);
+	is_int(
+	    ERR_INVALID_EMAIL, domain_email(a, in, &out), "refuses %s", what);
 	ok(out == NULL, "  and writes nothing");
 }
 
@@ -74,20 +75,28 @@ main(void)
 	long_domain[250] = 'c';
 	strcpy(long_domain + 251, ".com");
 	is_int(255, (long long)strlen(long_domain), "a 255-byte address");
-	is_int(ERR_INVALID_EMAIL, domain_email(a, long_domain, &out), "  is refused");
+	is_int(ERR_INVALID_EMAIL, domain_email(a, long_domain, &out),
+	    "  is refused");
 
-	is_int(ERR_OK, domain_name(a, "  Ann Lee ", &out), "a name is accepted");
+	is_int(
+	    ERR_OK, domain_name(a, "  Ann Lee ", &out), "a name is accepted");
 	is_string("Ann Lee", out, "  trimmed");
 	is_int(ERR_OK, domain_name(a, "Zo\xc3\xab <script>", &out),
-	    "a name with markup and non-ASCII is stored as is (escaped on output)");
-	is_int(ERR_INVALID_NAME, domain_name(a, "   ", &out), "a blank name is refused");
-	is_int(ERR_INVALID_NAME, domain_name(a, "a\nb", &out), "a newline is refused");
-	is_int(ERR_INVALID_NAME, domain_name(a, "\xc0\xaf", &out), "bad UTF-8 is refused");
+	    "a name with markup and non-ASCII is stored as is (escaped on "
+	    "output)");
+	is_int(ERR_INVALID_NAME, domain_name(a, "   ", &out),
+	    "a blank name is refused");
+	is_int(ERR_INVALID_NAME, domain_name(a, "a\nb", &out),
+	    "a newline is refused");
+	is_int(ERR_INVALID_NAME, domain_name(a, "\xc0\xaf", &out),
+	    "bad UTF-8 is refused");
 	memset(long_local, 'n', 101);
 	long_local[101] = '\0';
-	is_int(ERR_INVALID_NAME, domain_name(a, long_local, &out), "101 characters are refused");
+	is_int(ERR_INVALID_NAME, domain_name(a, long_local, &out),
+	    "101 characters are refused");
 	long_local[100] = '\0';
-	is_int(ERR_OK, domain_name(a, long_local, &out), "100 characters are accepted");
+	is_int(ERR_OK, domain_name(a, long_local, &out),
+	    "100 characters are accepted");
 
 	arena_free(a);
 	return done_testing();

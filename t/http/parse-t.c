@@ -68,7 +68,8 @@ test_valid(void)
 	is_string("", p.v[0].value, "empty value");
 
 	is_int(ERR_OK, parse("q=hello+world+%2B+1", &p), "'+' decodes");
-	is_string("hello world + 1", p.v[0].value, "'+' is a space, %%2B a plus");
+	is_string(
+	    "hello world + 1", p.v[0].value, "'+' is a space, %%2B a plus");
 
 	is_int(ERR_OK, parse("e=a%40b.example&x=%e2%82%ac%E2%82%AC", &p),
 	    "percent-encoding in either case");
@@ -139,10 +140,12 @@ test_nul_and_bounds(void)
 	char big[257 * 8], *q;
 	int i;
 
-	is_int(ERR_MALFORMED, http_parse_urlencoded(A, with_nul,
-	    sizeof(with_nul) - 1, &p), "rejects a raw NUL inside the n bytes");
-	is_int(ERR_MALFORMED, http_parse_urlencoded(A, nul_name,
-	    sizeof(nul_name) - 1, &p), "rejects a raw NUL inside a name");
+	is_int(ERR_MALFORMED,
+	    http_parse_urlencoded(A, with_nul, sizeof(with_nul) - 1, &p),
+	    "rejects a raw NUL inside the n bytes");
+	is_int(ERR_MALFORMED,
+	    http_parse_urlencoded(A, nul_name, sizeof(nul_name) - 1, &p),
+	    "rejects a raw NUL inside a name");
 	is_int(ERR_OK, http_parse_urlencoded(A, with_nul, 3, &p),
 	    "a NUL just past n is never seen");
 	is_int(1, (long long)p.n, "one pair before the NUL");
@@ -158,8 +161,8 @@ test_nul_and_bounds(void)
 	is_string("b", p.v[0].value, "value read up to n");
 	is_int(ERR_MALFORMED, parse_exact("a=%41", 4, &p),
 	    "'%%4' cut at n is malformed, not read past");
-	is_int(ERR_MALFORMED, parse_exact("a=%", 3, &p),
-	    "'%%' at n is malformed");
+	is_int(
+	    ERR_MALFORMED, parse_exact("a=%", 3, &p), "'%%' at n is malformed");
 	is_int(ERR_OK, parse_exact("a=%41", 5, &p), "'%%41' ending at n");
 	is_string("A", p.v[0].value, "'%%41' decodes at the very end");
 	is_int(ERR_OK, parse_exact("x", 0, &p), "zero bytes parse");
@@ -190,7 +193,8 @@ test_cookies(void)
 	is_string("2", http_param(&p, "b"), "second cookie without a space");
 
 	http_parse_cookies(A, "  a = 1 ;  b=2  ;", &p);
-	is_string("1", http_param(&p, "a"), "spaces around name and value "
+	is_string("1", http_param(&p, "a"),
+	    "spaces around name and value "
 	    "trimmed");
 	is_string("2", http_param(&p, "b"), "trailing spaces and ';' trimmed");
 	is_int(2, (long long)p.n, "trailing ';' adds nothing");

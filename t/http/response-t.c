@@ -16,7 +16,7 @@ static struct arena *A;
 
 static const char *const security[] = {
 	("Content-Security-Policy: default-src 'self'; "
-	    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'\r\n"),
+	 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'\r\n"),
 	"X-Content-Type-Options: nosniff\r\n",
 	"Referrer-Policy: no-referrer\r\n",
 	"X-Frame-Options: DENY\r\n",
@@ -169,7 +169,8 @@ test_headers(void)
 
 	http_response_init(&r, A);
 	http_header(&r, "X-Test", "fine value");
-	is_string("X-Test: fine value\r\n", r.headers.data, "a header is added");
+	is_string(
+	    "X-Test: fine value\r\n", r.headers.data, "a header is added");
 
 	buf_clear(&r.headers);
 	http_header(&r, "X-Test", "a\r\nSet-Cookie: sid=evil");
@@ -204,19 +205,21 @@ test_cookies(void)
 
 	http_response_init(&r, A);
 	http_set_cookie(&r, "sid", "abc-123_X", -1, false);
-	is_string("Set-Cookie: sid=abc-123_X; Path=/; HttpOnly; SameSite=Lax\r\n",
+	is_string(
+	    "Set-Cookie: sid=abc-123_X; Path=/; HttpOnly; SameSite=Lax\r\n",
 	    r.headers.data, "session cookie, not secure");
 
 	buf_clear(&r.headers);
 	http_set_cookie(&r, "sid", "abc", 3600, true);
 	is_string("Set-Cookie: sid=abc; Path=/; HttpOnly; SameSite=Lax; "
-	    "Secure; Max-Age=3600\r\n", r.headers.data,
-	    "secure cookie with Max-Age");
+		  "Secure; Max-Age=3600\r\n",
+	    r.headers.data, "secure cookie with Max-Age");
 
 	buf_clear(&r.headers);
 	http_set_cookie(&r, "sid", "", 0, true);
 	is_string("Set-Cookie: sid=; Path=/; HttpOnly; SameSite=Lax; Secure; "
-	    "Max-Age=0\r\n", r.headers.data, "deletion cookie");
+		  "Max-Age=0\r\n",
+	    r.headers.data, "deletion cookie");
 
 	buf_clear(&r.headers);
 	http_set_cookie(&r, "sid", "a;b", -1, false);
@@ -260,15 +263,21 @@ test_reason(void)
 		int code;
 		const char *reason;
 	} want[] = {
-		{ 200, "OK" }, { 303, "See Other" }, { 400, "Bad Request" },
-		{ 401, "Unauthorized" }, { 403, "Forbidden" },
-		{ 404, "Not Found" }, { 405, "Method Not Allowed" },
-		{ 409, "Conflict" }, { 410, "Gone" },
+		{ 200, "OK" },
+		{ 303, "See Other" },
+		{ 400, "Bad Request" },
+		{ 401, "Unauthorized" },
+		{ 403, "Forbidden" },
+		{ 404, "Not Found" },
+		{ 405, "Method Not Allowed" },
+		{ 409, "Conflict" },
+		{ 410, "Gone" },
 		{ 413, "Content Too Large" },
 		{ 415, "Unsupported Media Type" },
 		{ 422, "Unprocessable Content" },
 		{ 429, "Too Many Requests" },
-		{ 500, "Internal Server Error" }, { 502, "Bad Gateway" },
+		{ 500, "Internal Server Error" },
+		{ 502, "Bad Gateway" },
 		{ 503, "Service Unavailable" },
 	};
 
@@ -282,20 +291,40 @@ static void
 test_local_path(void)
 {
 	static const char *const good[] = {
-		"/", "/orgs/x?y=1", "/orgs/acme/invitations",
-		"/login?next=%2Forgs", "/a/b#frag", "/x%2Fy",
+		"/",
+		"/orgs/x?y=1",
+		"/orgs/acme/invitations",
+		"/login?next=%2Forgs",
+		"/a/b#frag",
+		"/x%2Fy",
 	};
 	static const char *const bad[] = {
-		"//evil.example", "/\\evil.example", "https://evil.example",
-		"javascript:alert(1)", "/%2F%2Fevil", "/%2f%2fevil",
-		"/%5Cevil", "/%5cevil", "", "evil", "/x\r\nSet-Cookie: a=b",
-		"/x\ny", "/x\ty", "/x\x7f", "/a/b\\c", "/redirect?u=http://x",
-		"///x", "/a b", "/caf\xc3\xa9", " /x",
+		"//evil.example",
+		"/\\evil.example",
+		"https://evil.example",
+		"javascript:alert(1)",
+		"/%2F%2Fevil",
+		"/%2f%2fevil",
+		"/%5Cevil",
+		"/%5cevil",
+		"",
+		"evil",
+		"/x\r\nSet-Cookie: a=b",
+		"/x\ny",
+		"/x\ty",
+		"/x\x7f",
+		"/a/b\\c",
+		"/redirect?u=http://x",
+		"///x",
+		"/a b",
+		"/caf\xc3\xa9",
+		" /x",
 	};
 	char *longp;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
-		ok(http_local_path(good[i]), "local path accepted: %s", good[i]);
+		ok(http_local_path(good[i]), "local path accepted: %s",
+		    good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		ok(!http_local_path(bad[i]), "local path refused #%zu", i);
 	ok(!http_local_path(NULL), "NULL refused");

@@ -11,9 +11,20 @@
 #include "util/arena.h"
 
 enum {
-	R_HOME, R_LOGIN_GET, R_LOGIN_POST, R_ORGS_POST, R_ORGS_NEW, R_ORG,
-	R_REVOKE, R_ROLE, R_ACCEPT_GET, R_ACCEPT_POST, R_INV_SHOW, R_JOIN,
-	R_WIDE, R_HEALTH,
+	R_HOME,
+	R_LOGIN_GET,
+	R_LOGIN_POST,
+	R_ORGS_POST,
+	R_ORGS_NEW,
+	R_ORG,
+	R_REVOKE,
+	R_ROLE,
+	R_ACCEPT_GET,
+	R_ACCEPT_POST,
+	R_INV_SHOW,
+	R_JOIN,
+	R_WIDE,
+	R_HEALTH,
 };
 
 static const struct route routes[] = {
@@ -157,8 +168,8 @@ test_rejects(void)
 	    "empty segment before a literal");
 	bad_method(METHOD_GET, "/orgs", "\"/orgs\" has no GET route");
 	not_found(METHOD_GET, "/orgs/", "empty :name segment");
-	not_found(METHOD_POST, "/orgs//invitations//revoke",
-	    "empty :name segments");
+	not_found(
+	    METHOD_POST, "/orgs//invitations//revoke", "empty :name segments");
 	not_found(METHOD_GET, "/orgs/acme/extra", "extra segment");
 	not_found(METHOD_POST, "/orgs/acme/invitations/1", "missing segment");
 	not_found(METHOD_GET, "/orgs/ac%2Fme", "percent in :name");

@@ -50,7 +50,7 @@ skip_all(const char *why)
 }
 
 static bool tap_vresult(bool, const char *, va_list)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 static bool
 tap_vresult(bool cond, const char *fmt, va_list ap)
@@ -121,7 +121,8 @@ is_bytes(const void *want, size_t wn, const void *got, size_t gn,
 	r = tap_vresult(r, fmt, ap);
 	va_end(ap);
 	if (!r)
-		printf("#   wanted %zu bytes, got %zu bytes (or contents differ)\n",
+		printf("#   wanted %zu bytes, got %zu bytes (or contents "
+		       "differ)\n",
 		    wn, gn);
 	return r;
 }

@@ -55,8 +55,8 @@ headers_of(const char *msg)
 {
 	const char *end = strstr(msg, "\r\n\r\n");
 
-	return end == NULL ? NULL :
-	    arena_strndup(A, msg, (size_t)(end - msg) + 2);
+	return end == NULL ? NULL
+			   : arena_strndup(A, msg, (size_t)(end - msg) + 2);
 }
 
 /* Occurrences of "Name:" at the start of a header line. */
@@ -187,7 +187,8 @@ qp_decode(const char *s, size_t n)
 		}
 		if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
 			return NULL;
-		buf_putc(&out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+		buf_putc(
+		    &out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
 		i += 2;
 	}
 	return out.data;
@@ -296,7 +297,8 @@ test_addresses(void)
 	/* 254 bytes is the limit; 255 is one too many. */
 	memset(long_local, 'a', sizeof(long_local));
 	memcpy(long_local + 254 - 6, "@b.com", 7);
-	is_int(254, (long long)strlen(long_local), "boundary address is 254 bytes");
+	is_int(254, (long long)strlen(long_local),
+	    "boundary address is 254 bytes");
 	ok(mail_addr_valid(long_local), "254-byte address accepted");
 	memset(long_local, 'a', sizeof(long_local));
 	memcpy(long_local + 255 - 6, "@b.com", 7);
@@ -310,7 +312,7 @@ test_text_only(void)
 		.to = "alice@example.com",
 		.subject = "Your invitation",
 		.text = "Hello Alice,\n\nJoin us: https://x.example/i?t=abc\n"
-		    ".\n..leading dots stay\nend",
+			".\n..leading dots stay\nend",
 		.html = NULL,
 	};
 	const char *names[] = { "Date", "From", "To", "Subject", "Message-ID",
@@ -346,9 +348,10 @@ test_text_only(void)
 
 	v = header_value(hdrs, "Date");
 	memset(&tm, 0, sizeof(tm));
-	ok(v != NULL && strptime(v, "%a, %d %b %Y %H:%M:%S +0000", &tm) !=
-	    NULL && strlen(v) == 31, "Date is RFC 5322 in UTC: %s",
-	    v != NULL ? v : "(none)");
+	ok(v != NULL &&
+		strptime(v, "%a, %d %b %Y %H:%M:%S +0000", &tm) != NULL &&
+		strlen(v) == 31,
+	    "Date is RFC 5322 in UTC: %s", v != NULL ? v : "(none)");
 	if (v != NULL) {
 		time_t t = timegm(&tm), now = time(NULL);
 
@@ -358,9 +361,10 @@ test_text_only(void)
 
 	v = header_value(hdrs, "Message-ID");
 	ok(v != NULL && strlen(v) == 1 + 32 + 1 + strlen("example.org") + 1 &&
-	    v[0] == '<' && strspn(v + 1, "0123456789abcdef") == 32 &&
-	    strcmp(v + 33, "@example.org>") == 0,
-	    "Message-ID is <32 hex@sender's domain>: %s", v != NULL ? v : "(none)");
+		v[0] == '<' && strspn(v + 1, "0123456789abcdef") == 32 &&
+		strcmp(v + 33, "@example.org>") == 0,
+	    "Message-ID is <32 hex@sender's domain>: %s",
+	    v != NULL ? v : "(none)");
 	ok(longest_line(hdrs, strlen(hdrs)) <= 78, "header lines within 78");
 
 	body = msg + strlen(hdrs) + 2;
@@ -388,7 +392,10 @@ test_multipart(void)
 {
 	const char *html =
 	    "<!doctype html>\n<html><body style=\"font-family: sans-serif\">"
-	    "<p>Bonjour Ren\xc3\xa9" "e, vous \xc3\xaa" "tes invit\xc3\xa9" "e "
+	    "<p>Bonjour Ren\xc3\xa9"
+	    "e, vous \xc3\xaa"
+	    "tes invit\xc3\xa9"
+	    "e "
 	    "\xe2\x9c\x89 \xf0\x9f\x8e\x89 to <b>Acme &amp; Co</b>.</p>\r\n"
 	    "<p><a href=\"https://roster.example/invitations/accept?token="
 	    "AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKKKllllMMMMnnnnOOOOpppp"
@@ -431,7 +438,8 @@ test_multipart(void)
 	    header_value(parts[1].headers, "Content-Transfer-Encoding"),
 	    "HTML part is quoted-printable");
 	ok(strstr(arena_strndup(A, parts[1].body, parts[1].len), "\xc3") ==
-	    NULL, "HTML part on the wire is 7-bit");
+		NULL,
+	    "HTML part on the wire is 7-bit");
 	is_string(crlf(m.text), qp_decode(parts[0].body, parts[0].len),
 	    "text part decodes to the input");
 	is_string(crlf(html), qp_decode(parts[1].body, parts[1].len),
@@ -440,8 +448,10 @@ test_multipart(void)
 	    "HTML lines within 76 (longest %zu)",
 	    longest_line(parts[1].body, parts[1].len));
 	ok(strstr(arena_strndup(A, parts[1].body, parts[1].len), " \r\n") ==
-	    NULL && strstr(arena_strndup(A, parts[1].body, parts[1].len),
-	    "\t\r\n") == NULL, "no whitespace before a line end");
+		    NULL &&
+		strstr(arena_strndup(A, parts[1].body, parts[1].len),
+		    "\t\r\n") == NULL,
+	    "no whitespace before a line end");
 }
 
 static void
@@ -463,10 +473,14 @@ test_subject(void)
 		"folded/anywhere/at/all/none for details",
 		/* Two-byte characters at odd offsets: a cut every 42 bytes
 		 * would split one. */
-		"x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		"x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+		"\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+		"\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+		"\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+		"\xa9",
 		/* Looks like an encoded-word: must not pass as one. */
 		"=?UTF-8?B?SGVsbG8=?=",
 		"",
@@ -506,9 +520,12 @@ test_subject(void)
 		}
 		is_string(subjects[i], subject_decode(v),
 		    "subject %zu decodes back", i);
-		ok(strspn(hdrs, "\r\n\t !\"#$%&'()*+,-./0123456789:;<=>?@"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz"
-		    "{|}~") == strlen(hdrs), "subject %zu: headers are ASCII", i);
+		ok(strspn(hdrs,
+		       "\r\n\t !\"#$%&'()*+,-./0123456789:;<=>?@"
+		       "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+		       "abcdefghijklmnopqrstuvwxyz"
+		       "{|}~") == strlen(hdrs),
+		    "subject %zu: headers are ASCII", i);
 	}
 }
 
@@ -516,20 +533,32 @@ static void
 test_refusals(void)
 {
 	struct mail_msg good = {
-		.to = "d@example.com", .subject = "Hi", .text = "t",
+		.to = "d@example.com",
+		.subject = "Hi",
+		.text = "t",
 		.html = "<p>h</p>",
 	};
 	struct mail_msg m;
 	struct buf b;
 	char big[MAIL_SUBJECT_MAX + 2];
 	const char *bad_to[] = {
-		"d@example.com\r\nBcc: x@y", "<d@example.com>",
-		"d@example.com, e@example.com", "d @example.com",
-		"d@e@example.com", "d@example.com\n", "", "d\x01@x.y",
+		"d@example.com\r\nBcc: x@y",
+		"<d@example.com>",
+		"d@example.com, e@example.com",
+		"d @example.com",
+		"d@e@example.com",
+		"d@example.com\n",
+		"",
+		"d\x01@x.y",
 	};
 	const char *bad_subject[] = {
-		"Hi\r\nBcc: x@y", "Hi\nBcc: x@y", "Hi\rthere", "tab\there",
-		"bell\x07", "bad utf-8 \xc3\x28", "overlong \xc0\xaf",
+		"Hi\r\nBcc: x@y",
+		"Hi\nBcc: x@y",
+		"Hi\rthere",
+		"tab\there",
+		"bell\x07",
+		"bad utf-8 \xc3\x28",
+		"overlong \xc0\xaf",
 		"surrogate \xed\xa0\x80",
 	};
 
@@ -549,13 +578,14 @@ test_refusals(void)
 	    "NULL recipient refused");
 
 	for (size_t i = 0; i < sizeof(bad_subject) / sizeof(bad_subject[0]);
-	    i++) {
+	     i++) {
 		m = good;
 		m.subject = bad_subject[i];
 		buf_init(&b, A);
 		is_int(ERR_INVALID, mail_compose(A, &m, FROM, &b),
 		    "subject %zu refused", i);
-		is_int(0, (long long)b.len, "nothing written for subject %zu", i);
+		is_int(
+		    0, (long long)b.len, "nothing written for subject %zu", i);
 	}
 	memset(big, 'x', sizeof(big));
 	big[sizeof(big) - 1] = '\0';
@@ -578,7 +608,8 @@ test_refusals(void)
 	    "NULL sender refused");
 	m = good;
 	m.subject = NULL;
-	is_int(ERR_INVALID, mail_compose(A, &m, FROM, &b), "NULL subject refused");
+	is_int(
+	    ERR_INVALID, mail_compose(A, &m, FROM, &b), "NULL subject refused");
 	m = good;
 	m.text = NULL;
 	is_int(ERR_INVALID, mail_compose(A, &m, FROM, &b), "NULL text refused");
@@ -599,8 +630,22 @@ static void
 test_qp_random(void)
 {
 	static const char *const atoms[] = {
-		"a", "Z", " ", "\t", "=", ".", "\n", "\r\n", "\r", "\xc3\xa9",
-		"\xe2\x82\xac", "\xf0\x9f\x8e\x89", "~", "-", "==", "  ",
+		"a",
+		"Z",
+		" ",
+		"\t",
+		"=",
+		".",
+		"\n",
+		"\r\n",
+		"\r",
+		"\xc3\xa9",
+		"\xe2\x82\xac",
+		"\xf0\x9f\x8e\x89",
+		"~",
+		"-",
+		"==",
+		"  ",
 	};
 	unsigned seed = 20240601;
 	int bad_round = 0, bad_len = 0, bad_crlf = 0;
@@ -617,8 +662,9 @@ test_qp_random(void)
 		natoms = (seed >> 16) % 400;
 		for (size_t i = 0; i < natoms; i++) {
 			seed = seed * 1103515245u + 12345u;
-			buf_puts(&body, atoms[(seed >> 16) %
-			    (sizeof(atoms) / sizeof(atoms[0]))]);
+			buf_puts(&body,
+			    atoms[(seed >> 16) %
+				(sizeof(atoms) / sizeof(atoms[0]))]);
 		}
 		m.text = "t";
 		m.html = body.data;
@@ -628,8 +674,9 @@ test_qp_random(void)
 			continue;
 		}
 		if (strcmp(crlf(body.data),
-		    qp_decode(parts[1].body, parts[1].len) ?
-		    qp_decode(parts[1].body, parts[1].len) : "\x01") != 0)
+			qp_decode(parts[1].body, parts[1].len)
+			    ? qp_decode(parts[1].body, parts[1].len)
+			    : "\x01") != 0)
 			bad_round++;
 		if (longest_line(parts[1].body, parts[1].len) > 76)
 			bad_len++;
@@ -697,9 +744,10 @@ test_subject_random(void)
 			bad_len++;
 		if (blank_line(hdrs))
 			bad_blank++;
-		if (strcmp(subject_decode(header_value(hdrs, "Subject")) ?
-		    subject_decode(header_value(hdrs, "Subject")) : "",
-		    subject) != 0)
+		if (strcmp(subject_decode(header_value(hdrs, "Subject"))
+			    ? subject_decode(header_value(hdrs, "Subject"))
+			    : "",
+			subject) != 0)
 			bad_round++;
 		if (strstr(header_value(hdrs, "Subject"), "=?") == NULL)
 			plain++;
@@ -715,12 +763,14 @@ test_subject_random(void)
 static void
 test_unique_ids(void)
 {
-	struct mail_msg m = { .to = "f@example.com", .subject = "s", .text = "t" };
+	struct mail_msg m = {
+		.to = "f@example.com", .subject = "s", .text = "t"
+	};
 	char *a = compose(&m, NULL), *b = compose(&m, NULL);
 
 	ok(a != NULL && b != NULL &&
-	    strcmp(header_value(headers_of(a), "Message-ID"),
-	    header_value(headers_of(b), "Message-ID")) != 0,
+		strcmp(header_value(headers_of(a), "Message-ID"),
+		    header_value(headers_of(b), "Message-ID")) != 0,
 	    "two messages get different Message-IDs");
 }
 

@@ -31,10 +31,10 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-#define SECRET "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+#define SECRET       "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 #define OTHER_SECRET "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
-#define FROM "roster@example.org"
-#define LINK "https://roster.example/invitations/accept?token=SECRETLINK123"
+#define FROM         "roster@example.org"
+#define LINK         "https://roster.example/invitations/accept?token=SECRETLINK123"
 
 static struct arena *A;
 static struct db *DB;
@@ -59,16 +59,17 @@ pg_bin(void)
 	if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) != 0)
 		return NULL;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		long v = strtol(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"),
-		    NULL, 10);
+		long v = strtol(
+		    g.gl_pathv[i] + strlen("/usr/lib/postgresql/"), NULL, 10);
 
 		if (v > bestv) {
 			bestv = v;
 			best = g.gl_pathv[i];
 		}
 	}
-	best = best != NULL ? arena_strndup(A, best,
-	    strlen(best) - strlen("/initdb")) : NULL;
+	best = best != NULL
+	    ? arena_strndup(A, best, strlen(best) - strlen("/initdb"))
+	    : NULL;
 	globfree(&g);
 	return best;
 }
@@ -78,7 +79,8 @@ static int
 pg_run(const char *cmd)
 {
 	if (geteuid() == 0)
-		return system(arena_printf(A, "runuser -u postgres -- %s", cmd));
+		return system(
+		    arena_printf(A, "runuser -u postgres -- %s", cmd));
 	return system(cmd);
 }
 
@@ -87,8 +89,10 @@ pg_stop(void)
 {
 	if (pgbin == NULL)
 		return;
-	(void)pg_run(arena_printf(A, "%s/pg_ctl -D %s/data -m immediate -w"
-	    " stop >/dev/null 2>&1", pgbin, pgdir));
+	(void)pg_run(arena_printf(A,
+	    "%s/pg_ctl -D %s/data -m immediate -w"
+	    " stop >/dev/null 2>&1",
+	    pgbin, pgdir));
 	if (system(arena_printf(A, "rm -rf '%s'", pgdir)) != 0)
 		diag("could not remove %s", pgdir);
 	pgbin = NULL;
@@ -109,17 +113,20 @@ pg_start(void)
 			return NULL;
 	}
 	pgbin = bin;
-	if (pg_run(arena_printf(A, "%s/initdb -D %s/data -U roster -A trust"
-	    " -E UTF8 -N --locale=C >%s/initdb.log 2>&1", bin, pgdir,
-	    pgdir)) != 0 ||
-	    pg_run(arena_printf(A, "%s/pg_ctl -D %s/data -l %s/log -w -t 60"
-	    " -o \"-c listen_addresses= -k %s -p 5432 -F\" start"
-	    " >/dev/null 2>&1", bin, pgdir, pgdir, pgdir)) != 0) {
+	if (pg_run(arena_printf(A,
+		"%s/initdb -D %s/data -U roster -A trust"
+		" -E UTF8 -N --locale=C >%s/initdb.log 2>&1",
+		bin, pgdir, pgdir)) != 0 ||
+	    pg_run(arena_printf(A,
+		"%s/pg_ctl -D %s/data -l %s/log -w -t 60"
+		" -o \"-c listen_addresses= -k %s -p 5432 -F\" start"
+		" >/dev/null 2>&1",
+		bin, pgdir, pgdir, pgdir)) != 0) {
 		diag("cannot start PostgreSQL in %s", pgdir);
 		return NULL;
 	}
-	return arena_printf(A, "host=%s port=5432 user=roster dbname=postgres",
-	    pgdir);
+	return arena_printf(
+	    A, "host=%s port=5432 user=roster dbname=postgres", pgdir);
 }
 
 /* The first column of the first row of sql with one parameter p1 (none
@@ -140,8 +147,8 @@ num(const char *sql, const char *p1)
 	const char *v = q1(sql, p1);
 	long long n;
 
-	if (v == NULL || str_tonum(v, -1000000000LL, 1000000000LL, &n,
-	    NULL) == -1)
+	if (v == NULL ||
+	    str_tonum(v, -1000000000LL, 1000000000LL, &n, NULL) == -1)
 		return -999;
 	return n;
 }
@@ -181,8 +188,11 @@ load_schema(void)
 	closedir(d);
 	qsort(names, (size_t)n, sizeof(names[0]), cmpstr);
 	schema = arena_printf(A, "t_mail_outbox_%d", (int)getpid());
-	if (db_exec_script(DB, arena_printf(A, "CREATE SCHEMA %s;"
-	    "SET search_path TO %s, public", schema, schema)) != ERR_OK)
+	if (db_exec_script(DB,
+		arena_printf(A,
+		    "CREATE SCHEMA %s;"
+		    "SET search_path TO %s, public",
+		    schema, schema)) != ERR_OK)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		FILE *f = fopen(arena_printf(A, "%s/%s", dir, names[i]), "rb");
@@ -226,8 +236,8 @@ enqueue_fn(struct db *db, void *arg)
 		.html = "<p><a href=\"" LINK "\">Join</a></p>\n",
 	};
 
-	q->got = mail_enqueue(db, A, &K, q->kind, &m, FROM, q->invitation_id,
-	    &q->id);
+	q->got = mail_enqueue(
+	    db, A, &K, q->kind, &m, FROM, q->invitation_id, &q->id);
 	if (q->listener != NULL) {
 		PQconsumeInput(q->listener);
 		q->early = PQnotifies(q->listener) != NULL;
@@ -279,17 +289,24 @@ test_enqueue(const char *url)
 	ok(notified(l), "roster_outbox notified after commit");
 	is_string("invitation|alice@example.com|queued|0|t|",
 	    q1("SELECT concat_ws('|', kind, recipient, status, attempts,"
-	    " body IS NOT NULL, coalesce(invitation_id::text, ''))"
-	    " FROM outbox WHERE id = $1::bigint", q.id), "row as expected");
-	is_int(0, num("SELECT position(convert_to('SECRETLINK123', 'UTF8')"
-	    " IN body) + position(convert_to('Subject', 'UTF8') IN body)"
-	    " FROM outbox WHERE id = $1::bigint", q.id),
+	       " body IS NOT NULL, coalesce(invitation_id::text, ''))"
+	       " FROM outbox WHERE id = $1::bigint",
+		q.id),
+	    "row as expected");
+	is_int(0,
+	    num("SELECT position(convert_to('SECRETLINK123', 'UTF8')"
+		" IN body) + position(convert_to('Subject', 'UTF8') IN body)"
+		" FROM outbox WHERE id = $1::bigint",
+		q.id),
 	    "body holds neither the link nor headers in clear");
 	ok(num("SELECT count(*) FROM outbox WHERE next_attempt_at <= now()"
-	    " AND id = $1::bigint", q.id) == 1, "due at once");
+	       " AND id = $1::bigint",
+	       q.id) == 1,
+	    "due at once");
 
 	before = num("SELECT count(*) FROM outbox", NULL);
-	q = (struct enq){ .to = "alice@example.com", .kind = "invitation",
+	q = (struct enq){ .to = "alice@example.com",
+		.kind = "invitation",
 		.fail_after = ERR_CONFLICT };
 	is_int(ERR_CONFLICT, db_tx(DB, enqueue_fn, &q),
 	    "a failing transaction rolls back");
@@ -303,11 +320,13 @@ test_enqueue(const char *url)
 	    "recipient with CRLF refused");
 	q = (struct enq){ .to = "alice@example.com", .kind = "Invite!" };
 	is_int(ERR_INVALID, db_tx(DB, enqueue_fn, &q), "bad kind refused");
-	q = (struct enq){ .to = "alice@example.com", .kind = "invitation",
+	q = (struct enq){ .to = "alice@example.com",
+		.kind = "invitation",
 		.invitation_id = "1; DROP TABLE outbox" };
 	is_int(ERR_INVALID, db_tx(DB, enqueue_fn, &q),
 	    "bad invitation id refused");
-	q = (struct enq){ .to = "alice@example.com", .kind = "invitation",
+	q = (struct enq){ .to = "alice@example.com",
+		.kind = "invitation",
 		.invitation_id = "999999" };
 	is_int(ERR_INVALID, db_tx(DB, enqueue_fn, &q),
 	    "unknown invitation id refused by the foreign key");
@@ -320,8 +339,9 @@ test_enqueue(const char *url)
 static char *
 enqueue(const char *to, const char *invitation_id)
 {
-	struct enq q = { .to = to, .kind = "invitation",
-		.invitation_id = invitation_id };
+	struct enq q = {
+		.to = to, .kind = "invitation", .invitation_id = invitation_id
+	};
 
 	if (db_tx(DB, enqueue_fn, &q) != ERR_OK)
 		return NULL;
@@ -354,19 +374,23 @@ test_claim(void)
 	a = enqueue("a@example.com", NULL);
 	b = enqueue("b@example.com", NULL);
 	c = enqueue("c@example.com", NULL);
-	(void)db_q(DB, A, NULL, "UPDATE outbox SET next_attempt_at = now() +"
-	    " interval '1 minute' WHERE id = $1::bigint", c, DB_END);
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET next_attempt_at = now() +"
+	    " interval '1 minute' WHERE id = $1::bigint",
+	    c, DB_END);
 
 	is_int(ERR_OK, mail_outbox_claim(DB, A, 1, &rows, &n), "claim one");
 	is_int(1, n, "at most max rows");
 	is_string(a, n > 0 ? rows[0].id : NULL, "oldest first");
 	is_string("invitation", n > 0 ? rows[0].kind : NULL, "kind");
-	is_string("a@example.com", n > 0 ? rows[0].recipient : NULL,
-	    "recipient");
+	is_string(
+	    "a@example.com", n > 0 ? rows[0].recipient : NULL, "recipient");
 	is_int(0, n > 0 ? rows[0].attempts : -1, "attempts");
 	ok(n > 0 && rows[0].boxlen > 40 && !rows[0].stale, "body and state");
-	is_int(1, num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
-	    " next_attempt_at > now() + interval '4 minutes'", a),
+	is_int(1,
+	    num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+		" next_attempt_at > now() + interval '4 minutes'",
+		a),
 	    "claimed row leased about 5 minutes ahead");
 
 	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n), "claim again");
@@ -379,12 +403,13 @@ test_claim(void)
 	is_int(1, n, "a released row is due again");
 
 	/* Several due rows come back in id order. */
-	(void)db_q(DB, A, NULL, "UPDATE outbox SET next_attempt_at = now()",
-	    DB_END);
+	(void)db_q(
+	    DB, A, NULL, "UPDATE outbox SET next_attempt_at = now()", DB_END);
 	is_int(ERR_OK, mail_outbox_claim(DB, A, 10, &rows, &n), "claim all");
 	is_int(3, n, "three due rows");
 	ok(n == 3 && strcmp(rows[0].id, a) == 0 && strcmp(rows[1].id, b) == 0 &&
-	    strcmp(rows[2].id, c) == 0, "in id order");
+		strcmp(rows[2].id, c) == 0,
+	    "in id order");
 	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
 }
 
@@ -400,8 +425,11 @@ test_skip_locked(const char *url)
 
 	a = enqueue("a@example.com", NULL);
 	b = enqueue("b@example.com", NULL);
-	res = PQexec(other, arena_printf(A, "BEGIN; SELECT id FROM %s.outbox"
-	    " WHERE id = %s FOR UPDATE", schema, a));
+	res = PQexec(other,
+	    arena_printf(A,
+		"BEGIN; SELECT id FROM %s.outbox"
+		" WHERE id = %s FOR UPDATE",
+		schema, a));
 	ok(PQresultStatus(res) == PGRES_TUPLES_OK, "other session locks a row");
 	PQclear(res);
 	/* Were the lock waited for, the claim would fail here instead. */
@@ -441,8 +469,8 @@ test_deliveries(void)
 	ok(r != NULL, "claimed the new row");
 	if (r == NULL)
 		return;
-	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
-	    "processed");
+	is_int(
+	    ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res), "processed");
 	is_int(MAIL_SENT, res, "sent");
 	path = arena_printf(A, "%s/%s.eml", t.mail_dir, id);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
@@ -453,11 +481,15 @@ test_deliveries(void)
 		fclose(f);
 	}
 	got[len] = '\0';
-	contains(got, "To: alice@example.com\r\n", "file is the decrypted message");
+	contains(
+	    got, "To: alice@example.com\r\n", "file is the decrypted message");
 	contains(got, "Subject: =?UTF-8?B?", "with its encoded subject");
-	is_string("sent|t|t|1", q1("SELECT concat_ws('|', status, body IS NULL,"
-	    " sent_at IS NOT NULL, attempts) FROM outbox WHERE id = $1::bigint",
-	    id), "row sent, body dropped");
+	is_string("sent|t|t|1",
+	    q1("SELECT concat_ws('|', status, body IS NULL,"
+	       " sent_at IS NOT NULL, attempts) FROM outbox WHERE id = "
+	       "$1::bigint",
+		id),
+	    "row sent, body dropped");
 	is_int(sent + 1, counter("emails_sent_total"), "emails_sent_total + 1");
 	is_int(ERR_OK, mail_outbox_finish(DB, A, r, MAIL_SENT, NULL),
 	    "finishing a finished row again");
@@ -470,31 +502,47 @@ test_deliveries(void)
 	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
 	    "processed a failing delivery");
 	is_int(MAIL_RETRY, res, "retry");
-	is_string("queued|f|1|t", q1("SELECT concat_ws('|', status,"
-	    " body IS NULL, attempts, last_error LIKE 'smtp:%') FROM outbox"
-	    " WHERE id = $1::bigint", id), "still queued, attempt counted");
-	is_int(1, num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
-	    " next_attempt_at BETWEEN now() + interval '3 seconds' AND"
-	    " now() + interval '7 seconds'", id), "next try in 5 s");
+	is_string("queued|f|1|t",
+	    q1("SELECT concat_ws('|', status,"
+	       " body IS NULL, attempts, last_error LIKE 'smtp:%') FROM outbox"
+	       " WHERE id = $1::bigint",
+		id),
+	    "still queued, attempt counted");
+	is_int(1,
+	    num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+		" next_attempt_at BETWEEN now() + interval '3 seconds' AND"
+		" now() + interval '7 seconds'",
+		id),
+	    "next try in 5 s");
 
-	(void)db_q(DB, A, NULL, "UPDATE outbox SET attempts = 4,"
-	    " next_attempt_at = now() WHERE id = $1::bigint", id, DB_END);
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET attempts = 4,"
+	    " next_attempt_at = now() WHERE id = $1::bigint",
+	    id, DB_END);
 	r = claim_id(id);
 	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
 	    "fifth attempt");
-	is_int(1, num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
-	    " attempts = 5 AND next_attempt_at BETWEEN now() + interval '78 s'"
-	    " AND now() + interval '82 s'", id), "backoff doubles: 80 s");
+	is_int(1,
+	    num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+		" attempts = 5 AND next_attempt_at BETWEEN now() + interval "
+		"'78 s'"
+		" AND now() + interval '82 s'",
+		id),
+	    "backoff doubles: 80 s");
 
-	(void)db_q(DB, A, NULL, "UPDATE outbox SET attempts = 7,"
-	    " next_attempt_at = now() WHERE id = $1::bigint", id, DB_END);
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET attempts = 7,"
+	    " next_attempt_at = now() WHERE id = $1::bigint",
+	    id, DB_END);
 	r = claim_id(id);
 	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
 	    "eighth attempt");
 	is_int(MAIL_FAILED, res, "the eighth failure gives up");
-	is_string("failed|t|8|t", q1("SELECT concat_ws('|', status,"
-	    " body IS NULL, attempts, last_error LIKE 'gave up after 8%')"
-	    " FROM outbox WHERE id = $1::bigint", id),
+	is_string("failed|t|8|t",
+	    q1("SELECT concat_ws('|', status,"
+	       " body IS NULL, attempts, last_error LIKE 'gave up after 8%')"
+	       " FROM outbox WHERE id = $1::bigint",
+		id),
 	    "row failed, body dropped");
 	is_int(failed + 1, counter("emails_failed_total"),
 	    "emails_failed_total + 1");
@@ -507,8 +555,10 @@ test_deliveries(void)
 	is_int(ERR_OK, mail_outbox_process(DB, A, &other, &t, r, &res),
 	    "processed under the wrong key");
 	is_int(MAIL_FAILED, res, "undecryptable fails");
-	is_string("failed|t|undecryptable", q1("SELECT concat_ws('|', status,"
-	    " body IS NULL, last_error) FROM outbox WHERE id = $1::bigint", id),
+	is_string("failed|t|undecryptable",
+	    q1("SELECT concat_ws('|', status,"
+	       " body IS NULL, last_error) FROM outbox WHERE id = $1::bigint",
+		id),
 	    "row failed as undecryptable");
 	ok(access(arena_printf(A, "%s/%s.eml", t.mail_dir, id), F_OK) == -1,
 	    "nothing written");
@@ -517,15 +567,18 @@ test_deliveries(void)
 
 	/* A recipient the database allows but the transport refuses. */
 	id = enqueue("dave@example.com", NULL);
-	(void)db_q(DB, A, NULL, "UPDATE outbox SET recipient = 'dave<x>@e.com'"
-	    " WHERE id = $1::bigint", id, DB_END);
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET recipient = 'dave<x>@e.com'"
+	    " WHERE id = $1::bigint",
+	    id, DB_END);
 	r = claim_id(id);
 	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
 	    "processed a bad recipient");
 	is_int(MAIL_FAILED, res, "bad recipient fails at the transport");
 
 	/* Skipped: the invitation was revoked before delivery. */
-	inv = (char *)q1("WITH u AS (INSERT INTO users (email, display_name,"
+	inv = (char *)q1(
+	    "WITH u AS (INSERT INTO users (email, display_name,"
 	    " password_hash) VALUES ('owner@example.com', 'O', 'x')"
 	    " RETURNING id), o AS (INSERT INTO organizations (slug, name)"
 	    " VALUES ('acme', 'Acme') RETURNING id)"
@@ -537,20 +590,27 @@ test_deliveries(void)
 	ok(inv != NULL, "invitation created");
 	inv = arena_strdup(A, inv);
 	id = enqueue("erin@example.com", inv);
-	is_string(inv, q1("SELECT invitation_id FROM outbox"
-	    " WHERE id = $1::bigint", id), "row names its invitation");
+	is_string(inv,
+	    q1("SELECT invitation_id FROM outbox"
+	       " WHERE id = $1::bigint",
+		id),
+	    "row names its invitation");
 	r = claim_id(id);
 	ok(r != NULL && !r->stale, "open invitation: not stale");
 	(void)mail_outbox_release(DB, A, r);
-	(void)db_q(DB, A, NULL, "UPDATE invitations SET revoked_at = now()"
-	    " WHERE id = $1::bigint", inv, DB_END);
+	(void)db_q(DB, A, NULL,
+	    "UPDATE invitations SET revoked_at = now()"
+	    " WHERE id = $1::bigint",
+	    inv, DB_END);
 	r = claim_id(id);
 	ok(r != NULL && r->stale, "revoked invitation: stale");
 	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
 	    "processed a stale row");
 	is_int(MAIL_SKIPPED, res, "skipped");
-	is_string("failed|t|0", q1("SELECT concat_ws('|', status, body IS NULL,"
-	    " attempts) FROM outbox WHERE id = $1::bigint", id),
+	is_string("failed|t|0",
+	    q1("SELECT concat_ws('|', status, body IS NULL,"
+	       " attempts) FROM outbox WHERE id = $1::bigint",
+		id),
 	    "row closed without an attempt");
 	ok(access(arena_printf(A, "%s/%s.eml", t.mail_dir, id), F_OK) == -1,
 	    "nothing written");
@@ -577,7 +637,8 @@ main(void)
 		url = pg_start();
 	if (url == NULL) {
 		if (getenv("CI") != NULL) {
-			printf("Bail out! no PostgreSQL for the outbox tests\n");
+			printf(
+			    "Bail out! no PostgreSQL for the outbox tests\n");
 			exit(1);
 		}
 		skip_all("no PostgreSQL (set ROSTER_TEST_DATABASE_URL)");
@@ -591,8 +652,8 @@ main(void)
 	test_claim();
 	test_skip_locked(url);
 	test_deliveries();
-	(void)db_exec_script(DB, arena_printf(A, "DROP SCHEMA %s CASCADE",
-	    schema));
+	(void)db_exec_script(
+	    DB, arena_printf(A, "DROP SCHEMA %s CASCADE", schema));
 	db_close(DB);
 	pg_stop();
 	if (system(arena_printf(A, "rm -rf '%s'", tmpdir)) != 0)

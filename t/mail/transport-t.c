@@ -25,10 +25,12 @@
 static struct arena *A;
 static char tmpdir[] = "/tmp/roster-mail-t.XXXXXX";
 
-#define MSG "From: roster@example.org\r\nTo: bob@example.net\r\n" \
+#define MSG                                                                    \
+	"From: roster@example.org\r\nTo: bob@example.net\r\n"                  \
 	"Subject: hi\r\n\r\nline one\r\n.\r\n.leading dot\r\nlast\r\n"
 /* MSG as it must travel in DATA: dot-stuffed by libcurl. */
-#define MSG_STUFFED "From: roster@example.org\r\nTo: bob@example.net\r\n" \
+#define MSG_STUFFED                                                            \
+	"From: roster@example.org\r\nTo: bob@example.net\r\n"                  \
 	"Subject: hi\r\n\r\nline one\r\n..\r\n..leading dot\r\nlast\r\n"
 
 static char *
@@ -82,7 +84,8 @@ test_file(void)
 	is_int(MAIL_SENT, mail_file_write(dir, "42", MSG, strlen(MSG), &why),
 	    "file transport writes a message");
 	ok(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (st.st_mode & 0777) == 0700, "missing directory created 0700");
+		(st.st_mode & 0777) == 0700,
+	    "missing directory created 0700");
 	path = arena_printf(A, "%s/42.eml", dir);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "message file is 0600");
@@ -106,14 +109,17 @@ test_file(void)
 	    "empty id refused");
 	is_int(MAIL_FAILED, mail_file_write(dir, "12a", MSG, 3, &why),
 	    "non-decimal id refused");
-	is_int(MAIL_FAILED, mail_file_write(dir, "12345678901234567890", MSG, 3,
-	    &why), "20-digit id refused");
+	is_int(MAIL_FAILED,
+	    mail_file_write(dir, "12345678901234567890", MSG, 3, &why),
+	    "20-digit id refused");
 	is_int(1, dir_entries(dir), "refusals write nothing");
 
 	/* A directory that cannot be made (its parent is a file). */
 	why = NULL;
-	is_int(MAIL_RETRY, mail_file_write(arena_printf(A, "%s/42.eml/sub",
-	    dir), "1", MSG, 3, &why), "unwritable directory is a retry");
+	is_int(MAIL_RETRY,
+	    mail_file_write(
+		arena_printf(A, "%s/42.eml/sub", dir), "1", MSG, 3, &why),
+	    "unwritable directory is a retry");
 	ok(why != NULL, "retry has a reason: %s", why ? why : "(none)");
 }
 
@@ -278,8 +284,8 @@ poke(int port)
  * stores the server's record in *log (arena; "" when it saw nothing).
  */
 static enum mail_result
-smtp_run(const struct script *s, const char *from, const char *rcpt,
-    char **log, const char **why)
+smtp_run(const struct script *s, const char *from, const char *rcpt, char **log,
+    const char **why)
 {
 	struct mail_transport t;
 	char *logpath = arena_printf(A, "%s/smtp.log", tmpdir);
@@ -317,8 +323,10 @@ test_smtp(void)
 	const char *why;
 	char *log;
 
-	is_int(MAIL_SENT, smtp_run(&good, "roster@example.org",
-	    "bob@example.net", &log, &why), "SMTP delivery succeeds");
+	is_int(MAIL_SENT,
+	    smtp_run(
+		&good, "roster@example.org", "bob@example.net", &log, &why),
+	    "SMTP delivery succeeds");
 	contains(log, "MAIL FROM:<roster@example.org>", "envelope sender");
 	contains(log, "RCPT TO:<bob@example.net>\n", "one envelope recipient");
 	contains(log, "--DATA--\n" MSG_STUFFED "--END--\n",
@@ -326,42 +334,53 @@ test_smtp(void)
 
 	s = good;
 	s.rcpt = 450;
-	is_int(MAIL_RETRY, smtp_run(&s, "roster@example.org",
-	    "bob@example.net", &log, &why), "RCPT 450 is a retry");
+	is_int(MAIL_RETRY,
+	    smtp_run(&s, "roster@example.org", "bob@example.net", &log, &why),
+	    "RCPT 450 is a retry");
 	ok(why != NULL && strstr(why, "450") != NULL, "reason names 450: %s",
 	    why ? why : "(none)");
 	s = good;
 	s.rcpt = 550;
-	is_int(MAIL_FAILED, smtp_run(&s, "roster@example.org",
-	    "bob@example.net", &log, &why), "RCPT 550 is a failure");
+	is_int(MAIL_FAILED,
+	    smtp_run(&s, "roster@example.org", "bob@example.net", &log, &why),
+	    "RCPT 550 is a failure");
 	ok(why != NULL && strstr(why, "550") != NULL, "reason names 550");
 	s = good;
 	s.mail = 451;
-	is_int(MAIL_RETRY, smtp_run(&s, "roster@example.org",
-	    "bob@example.net", &log, &why), "MAIL 451 is a retry");
+	is_int(MAIL_RETRY,
+	    smtp_run(&s, "roster@example.org", "bob@example.net", &log, &why),
+	    "MAIL 451 is a retry");
 	s = good;
 	s.end = 554;
-	is_int(MAIL_FAILED, smtp_run(&s, "roster@example.org",
-	    "bob@example.net", &log, &why), "554 after DATA is a failure");
+	is_int(MAIL_FAILED,
+	    smtp_run(&s, "roster@example.org", "bob@example.net", &log, &why),
+	    "554 after DATA is a failure");
 	s = good;
 	s.end = 452;
-	is_int(MAIL_RETRY, smtp_run(&s, "roster@example.org",
-	    "bob@example.net", &log, &why), "452 after DATA is a retry");
+	is_int(MAIL_RETRY,
+	    smtp_run(&s, "roster@example.org", "bob@example.net", &log, &why),
+	    "452 after DATA is a retry");
 	s = good;
 	s.greeting = 421;
-	is_int(MAIL_RETRY, smtp_run(&s, "roster@example.org",
-	    "bob@example.net", &log, &why), "421 greeting is a retry");
+	is_int(MAIL_RETRY,
+	    smtp_run(&s, "roster@example.org", "bob@example.net", &log, &why),
+	    "421 greeting is a retry");
 
 	/* Refused before libcurl: the server never hears a command. */
-	is_int(MAIL_FAILED, smtp_run(&good, "roster@example.org",
-	    "bob@example.net\r\nRCPT TO:<eve@example.net>", &log, &why),
+	is_int(MAIL_FAILED,
+	    smtp_run(&good, "roster@example.org",
+		"bob@example.net\r\nRCPT TO:<eve@example.net>", &log, &why),
 	    "recipient with CRLF refused");
 	is_string("", log, "no SMTP command was sent for it");
-	is_int(MAIL_FAILED, smtp_run(&good, "roster@example.org\r\nRSET",
-	    "bob@example.net", &log, &why), "sender with CRLF refused");
+	is_int(MAIL_FAILED,
+	    smtp_run(&good, "roster@example.org\r\nRSET", "bob@example.net",
+		&log, &why),
+	    "sender with CRLF refused");
 	is_string("", log, "no SMTP command was sent for it");
-	is_int(MAIL_FAILED, smtp_run(&good, "roster@example.org",
-	    "<bob@example.net>", &log, &why), "bracketed recipient refused");
+	is_int(MAIL_FAILED,
+	    smtp_run(
+		&good, "roster@example.org", "<bob@example.net>", &log, &why),
+	    "bracketed recipient refused");
 }
 
 static void
@@ -378,29 +397,37 @@ test_smtp_other(void)
 	t.from = "roster@example.org";
 	t.smtp_url = arena_printf(A, "smtp://127.0.0.1:%d", port);
 	why = NULL;
-	is_int(MAIL_RETRY, mail_smtp_send(&t, A, "bob@example.net", MSG,
-	    strlen(MSG), &why), "connection refused is a retry");
+	is_int(MAIL_RETRY,
+	    mail_smtp_send(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    "connection refused is a retry");
 	ok(why != NULL, "with a reason: %s", why ? why : "(none)");
 
 	t.smtp_url = "http://127.0.0.1:1/";
-	is_int(MAIL_RETRY, mail_smtp_send(&t, A, "bob@example.net", MSG,
-	    strlen(MSG), &why), "non-SMTP URL is not used");
+	is_int(MAIL_RETRY,
+	    mail_smtp_send(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    "non-SMTP URL is not used");
 	t.smtp_url = "file:///etc/passwd";
-	is_int(MAIL_RETRY, mail_smtp_send(&t, A, "bob@example.net", MSG,
-	    strlen(MSG), &why), "file URL is not used");
+	is_int(MAIL_RETRY,
+	    mail_smtp_send(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    "file URL is not used");
 
 	/* With no SMTP URL the transport writes files. */
 	t.smtp_url = NULL;
 	t.mail_dir = arena_printf(A, "%s/spool", tmpdir);
-	is_int(MAIL_SENT, mail_transport_send(&t, A, "7", "bob@example.net",
-	    MSG, strlen(MSG), &why), "no SMTP URL: file transport");
+	is_int(MAIL_SENT,
+	    mail_transport_send(
+		&t, A, "7", "bob@example.net", MSG, strlen(MSG), &why),
+	    "no SMTP URL: file transport");
 	ok(access(arena_printf(A, "%s/7.eml", t.mail_dir), F_OK) == 0,
 	    "file written under the outbox id");
 	t.smtp_url = "";
-	is_int(MAIL_SENT, mail_transport_send(&t, A, "8", "bob@example.net",
-	    MSG, strlen(MSG), &why), "empty SMTP URL: file transport");
-	is_int(MAIL_FAILED, mail_transport_send(&t, A, "9",
-	    "bob@example.net\r\nX: y", MSG, strlen(MSG), &why),
+	is_int(MAIL_SENT,
+	    mail_transport_send(
+		&t, A, "8", "bob@example.net", MSG, strlen(MSG), &why),
+	    "empty SMTP URL: file transport");
+	is_int(MAIL_FAILED,
+	    mail_transport_send(
+		&t, A, "9", "bob@example.net\r\nX: y", MSG, strlen(MSG), &why),
 	    "file transport refuses a bad recipient too");
 	ok(access(arena_printf(A, "%s/9.eml", t.mail_dir), F_OK) == -1,
 	    "and writes nothing");

@@ -89,8 +89,8 @@ echo_main(void *ctx, int listen_fd, volatile sig_atomic_t *stop)
 		}
 		line[n] = '\0';
 		if (r == 1)
-			snprintf(out, sizeof(out), "%d %s", (int)getpid(),
-			    line);
+			snprintf(
+			    out, sizeof(out), "%d %s", (int)getpid(), line);
 		else
 			snprintf(out, sizeof(out), "ERR");
 		(void)!write(fd, out, strlen(out));
@@ -136,7 +136,8 @@ static pid_t
 start_sup(const char *path, int workers,
     int (*wm)(void *, int, volatile sig_atomic_t *), const char *logpath)
 {
-	struct sup_config cfg = { path, workers, wm, NULL, FCGX_ShutdownPending };
+	struct sup_config cfg = { path, workers, wm, NULL,
+		FCGX_ShutdownPending };
 	pid_t pid;
 	int fd;
 
@@ -201,7 +202,8 @@ connect_to(const char *path)
 	struct timeval tv = { 3, 0 };
 	int fd;
 
-	if (sun_set(&sun, path) == -1 || (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+	if (sun_set(&sun, path) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
@@ -222,8 +224,8 @@ answer(int fd, const char *msg, char *reply, size_t len)
 		n += (size_t)r;
 	reply[n] = '\0';
 	close(fd);
-	if (strchr(reply, ' ') == NULL || strcmp(strchr(reply, ' ') + 1,
-	    msg) != 0)
+	if (strchr(reply, ' ') == NULL ||
+	    strcmp(strchr(reply, ' ') + 1, msg) != 0)
 		return -1;
 	return atoi(reply);
 }
@@ -274,8 +276,8 @@ in_set(const int *set, int n, int pid)
  * a connection went unanswered.
  */
 static int
-distinct(const char *path, int want, const int *avoid, int navoid,
-    int *got, int tries)
+distinct(const char *path, int want, const int *avoid, int navoid, int *got,
+    int tries)
 {
 	int n = 0, pid, i;
 
@@ -404,7 +406,8 @@ stale_socket(const char *path)
 	struct sockaddr_un sun;
 	int fd, rc;
 
-	if (sun_set(&sun, path) == -1 || (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+	if (sun_set(&sun, path) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
@@ -499,7 +502,8 @@ test_serving(void)
 	is_int(3, n, "three distinct workers answer");
 	n = children(sup, kids, MAXW * 2);
 	ok(n == 3 && in_set(kids, n, first[0]) && in_set(kids, n, first[1]) &&
-	    in_set(kids, n, first[2]), "they are the supervisor's 3 children");
+		in_set(kids, n, first[2]),
+	    "they are the supervisor's 3 children");
 
 	/* A worker killed outright is replaced. */
 	victim = first[1];
@@ -514,8 +518,8 @@ test_serving(void)
 	while ((n = children(sup, kids, MAXW * 2)) != 3 && now_ms() < end)
 		sleep_ms(50);
 	ok(n == 3 && !in_set(kids, n, victim), "still 3 workers, victim gone");
-	snprintf(sub, sizeof(sub), "worker %d died: killed by signal 9",
-	    victim);
+	snprintf(
+	    sub, sizeof(sub), "worker %d died: killed by signal 9", victim);
 	log = slurp_until(logp, sub, 5000);
 	contains(log, sub, "the death is logged with its signal");
 
@@ -636,7 +640,8 @@ test_fcgi_accept(void)
 		    "SIGTERM stops a worker blocked in FCGX_Accept_r");
 		snprintf(want, sizeof(want), "worker %d died: exit status 7",
 		    kids[0]);
-		contains(slurp_until(logp, want, 5000), want, "FCGX_Accept_r failed, "
+		contains(slurp_until(logp, want, 5000), want,
+		    "FCGX_Accept_r failed, "
 		    "worker_main returned");
 	}
 	signal_pid(sup, SIGTERM);
@@ -675,8 +680,8 @@ test_crash_loop(void)
 	starts = count_lines(log, " started");
 	ok(starts >= 10, "crashing workers are replaced (%d forks)", starts);
 	ok(starts <= 2 + 10 * (int)(ms / 1000 + 1),
-	    "at most 10 forks a second after the first (%d in %lld ms)",
-	    starts, ms);
+	    "at most 10 forks a second after the first (%d in %lld ms)", starts,
+	    ms);
 	contains(log, "died: exit status 3", "the crash is logged");
 	contains(log, "removed stale socket", "the stale socket is logged");
 	if (st == -1)

@@ -59,7 +59,8 @@ rmtree(const char *dir)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		path = arena_printf(A, "%s/%s", dir, de->d_name);
 		if (unlink(path) == -1)
@@ -213,8 +214,8 @@ test_escaping(void)
 		is_string(one_char[i].out, one("a.html", "[{{x}}]", c),
 		    "html escapes %s in text", one_char[i].in);
 		tpl_set(c, "x", one_char[i].in);
-		is_string(arena_printf(A, "<a title=\"%s\">",
-		    one_char[i].out), one("a.html", "<a title=\"[{{x}}]\">", c),
+		is_string(arena_printf(A, "<a title=\"%s\">", one_char[i].out),
+		    one("a.html", "<a title=\"[{{x}}]\">", c),
 		    "html escapes %s inside an attribute", one_char[i].in);
 	}
 	tpl_set(c, "x", "a&b<c>d\"e'f&amp;");
@@ -222,8 +223,9 @@ test_escaping(void)
 	    one("a.html", "{{x}}", c), "all five together; & is escaped again");
 	tpl_set(c, "x", "\"><script>alert('x')</script>");
 	is_string("<a title=\"&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)"
-	    "&lt;/script&gt;\" href='/u/&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)"
-	    "&lt;/script&gt;'>",
+		  "&lt;/script&gt;\" "
+		  "href='/u/&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)"
+		  "&lt;/script&gt;'>",
 	    one("a.html", "<a title=\"{{x}}\" href='/u/{{x}}'>", c),
 	    "an attribute value cannot be broken out of");
 	tpl_set(c, "x", "héllo ☃");
@@ -236,7 +238,8 @@ test_escaping(void)
 	is_string("<b class=\"x\">hi</b>", one("a.html", "{{{ h }}}", c),
 	    "{{{ x }}} with spaces");
 	is_string("&lt;b class=&quot;x&quot;&gt;hi&lt;/b&gt;",
-	    one("a.html", "{{h}}", c), "{{x}} escapes even tpl_set_html values");
+	    one("a.html", "{{h}}", c),
+	    "{{x}} escapes even tpl_set_html values");
 	tpl_set(c, "u", "<script>alert(1)</script>");
 	is_string("&lt;script&gt;alert(1)&lt;/script&gt;",
 	    one("a.html", "{{{u}}}", c),
@@ -273,7 +276,8 @@ test_sections(void)
 	tpl_set(r, "name", "Cy");
 	tpl_set(r, "org", "Other");
 	is_string("<li>Ann (Acme &amp; Co)</li><li>&lt;Bob&gt; (Acme &amp; Co)"
-	    "</li><li>Cy (Other)</li>", one("a.html", people, c),
+		  "</li><li>Cy (Other)</li>",
+	    one("a.html", people, c),
 	    "a list renders each row in order, with parent lookup and "
 	    "a row's own value first");
 	is_string("", one("a.html", "{{^people}}none{{/people}}", c),
@@ -283,13 +287,20 @@ test_sections(void)
 	    "a row's value does not leak out of the section");
 
 	tpl_set_list(c, "people");
-	is_string("[]", one("a.html", "[" "{{#people}}x{{/people}}" "]", c),
+	is_string("[]",
+	    one("a.html",
+		"["
+		"{{#people}}x{{/people}}"
+		"]",
+		c),
 	    "tpl_set_list empties a list");
-	is_string("none", one("a.html",
-	    "{{#people}}x{{/people}}{{^people}}none{{/people}}", c),
+	is_string("none",
+	    one("a.html", "{{#people}}x{{/people}}{{^people}}none{{/people}}",
+		c),
 	    "an empty list renders its inverted section");
-	is_string("none", one("a.html",
-	    "{{^absent}}none{{/absent}}{{#absent}}x{{/absent}}", c),
+	is_string("none",
+	    one("a.html", "{{^absent}}none{{/absent}}{{#absent}}x{{/absent}}",
+		c),
 	    "an absent name renders its inverted section only");
 
 	tpl_set_bool(c, "yes", true);
@@ -319,8 +330,9 @@ test_sections(void)
 	tpl_set(r, "v", "2");
 	is_string("row2", one("a.html", "{{#s}}{{v}}{{/s}}", c),
 	    "tpl_add_row on a list appends");
-	is_string("xx", one("a.html",
-	    "{{#yes}}{{#yes}}x{{/yes}}{{/yes}}{{#yes}}x{{/yes}}", c),
+	is_string("xx",
+	    one("a.html", "{{#yes}}{{#yes}}x{{/yes}}{{/yes}}{{#yes}}x{{/yes}}",
+		c),
 	    "a section nested in a section of the same name");
 
 	/* Lists within rows of lists; names resolve through two parents. */
@@ -340,8 +352,9 @@ test_sections(void)
 	tpl_set(org, "name", "no-list");
 	is_string("[acme:a@x/acme/T,b@x/Bee/T,][empty:none][no-list:none]",
 	    one("a.html",
-	    "{{#orgs}}[{{name}}:{{#members}}{{email}}/{{name}}/{{title}},"
-	    "{{/members}}{{^members}}none{{/members}}]{{/orgs}}", c),
+		"{{#orgs}}[{{name}}:{{#members}}{{email}}/{{name}}/{{title}},"
+		"{{/members}}{{^members}}none{{/members}}]{{/orgs}}",
+		c),
 	    "nested sections");
 	is_string("", one("a.html", "{{#members}}x{{/members}}", c),
 	    "a row's list is not visible from the root");
@@ -382,7 +395,7 @@ test_partials(void)
 	}
 	ok(true, "a set with partials loads");
 	is_string("<h1>&lt;T&gt;</h1><p>&lt;T&gt;</p>|<p>&lt;T&gt;</p>|"
-	    "<ul><li>1/&lt;T&gt;</li><li>2/&lt;T&gt;</li></ul>",
+		  "<ul><li>1/&lt;T&gt;</li><li>2/&lt;T&gt;</li></ul>",
 	    render(set, "page.html", c),
 	    "partials render in place, by file name or without extension, "
 	    "with the current row as context");
@@ -392,7 +405,8 @@ test_partials(void)
 	    "a .html partial in a .txt file escapes");
 	is_string("abdecde", render(set, "a.html", c),
 	    "a partial used twice along different paths is no cycle");
-	is_string("e", render(set, "e.html", c), "a leaf partial renders alone");
+	is_string(
+	    "e", render(set, "e.html", c), "a leaf partial renders alone");
 	ok(tpl_has(set, "part.html"), "tpl_has finds a template");
 	ok(!tpl_has(set, "part"), "tpl_has needs the extension");
 	ok(!tpl_has(set, "nope.html"), "tpl_has of an unknown name");
@@ -466,16 +480,17 @@ test_loading(void)
 	path = arena_printf(A, "%s/pipe.html", dir);
 	mkfifo(path, 0600);
 	set = load_dir(dir, &log);
-	ok(set != NULL, "other files, dot files, directories and FIFOs are "
+	ok(set != NULL,
+	    "other files, dot files, directories and FIFOs are "
 	    "skipped (load did not block or fail)");
 	ok(tpl_has(set, "good.html") && tpl_has(set, "mail.txt"),
 	    "*.html and *.txt are loaded");
 	ok(!tpl_has(set, "notes.md") && !tpl_has(set, "x.htm") &&
-	    !tpl_has(set, ".hidden.html") && !tpl_has(set, "sub.html") &&
-	    !tpl_has(set, "pipe.html") && !tpl_has(set, "x.html~"),
+		!tpl_has(set, ".hidden.html") && !tpl_has(set, "sub.html") &&
+		!tpl_has(set, "pipe.html") && !tpl_has(set, "x.html~"),
 	    "and nothing else");
-	is_string("mail", render(set, "mail.txt", NULL),
-	    "a .txt template renders");
+	is_string(
+	    "mail", render(set, "mail.txt", NULL), "a .txt template renders");
 	tpl_free(set);
 
 	/* One broken template spoils the whole set. */
@@ -511,10 +526,12 @@ test_syntax_errors(void)
 		{ "a\nb\n{{{raw}}\n", "bad.html:3:", "unclosed {{{ (only }})" },
 		{ "{{{raw}} }", "bad.html:1:", "{{{ closed by }} }" },
 		{ "{{#a}}\nx\n", "bad.html:1:", "unclosed section" },
-		{ "{{#a}}{{#b}}{{/b}}", "bad.html:1:", "unclosed outer section" },
+		{ "{{#a}}{{#b}}{{/b}}",
+		    "bad.html:1:", "unclosed outer section" },
 		{ "{{^a}}\n", "bad.html:1:", "unclosed inverted section" },
 		{ "{{#a}}\n{{/b}}", "bad.html:2:", "mismatched {{/x}}" },
-		{ "{{#a}}{{#b}}{{/a}}{{/b}}", "bad.html:1:", "crossed sections" },
+		{ "{{#a}}{{#b}}{{/a}}{{/b}}",
+		    "bad.html:1:", "crossed sections" },
 		{ "\n\n{{/a}}", "bad.html:3:", "{{/x}} closing nothing" },
 		{ "{{}}", "bad.html:1:", "empty name" },
 		{ "{{ }}", "bad.html:1:", "blank name" },
@@ -533,17 +550,18 @@ test_syntax_errors(void)
 		{ "{{a\n}}", "bad.html:1:", "newline inside a tag" },
 		{ "{{a {{b}}", "bad.html:1:", "tag inside a tag" },
 		{ "{{{{a}}}}", "bad.html:1:", "four braces" },
-		{ "{{! comment\nover lines }}\n{{bad name}}", "bad.html:3:",
-		    "line numbers count lines inside comments" },
-		{ "{{#a}}\n{{b}}\n{{/a}}\n{{x y}}", "bad.html:4:",
-		    "line numbers after a section" },
+		{ "{{! comment\nover lines }}\n{{bad name}}",
+		    "bad.html:3:", "line numbers count lines inside comments" },
+		{ "{{#a}}\n{{b}}\n{{/a}}\n{{x y}}",
+		    "bad.html:4:", "line numbers after a section" },
 		{ "x\n{{>missing.html}}", "bad.html:2:", "unknown partial" },
-		{ "{{>missing}}", "bad.html:1:",
-		    "unknown partial without extension" },
-		{ "{{>bad.html}}", "bad.html:1:", "a template including itself" },
+		{ "{{>missing}}",
+		    "bad.html:1:", "unknown partial without extension" },
+		{ "{{>bad.html}}",
+		    "bad.html:1:", "a template including itself" },
 		{ "{{>bad}}", "bad.html:1:", "itself without extension" },
-		{ "{{#a}}{{>bad.html}}{{/a}}", "bad.html:1:",
-		    "itself inside a section" },
+		{ "{{#a}}{{>bad.html}}{{/a}}",
+		    "bad.html:1:", "itself inside a section" },
 	};
 	struct file f[] = { { "bad.html", NULL }, { NULL, NULL } };
 	struct buf deep;
@@ -601,11 +619,13 @@ test_cycles(void)
 	};
 	const char *log = "";
 
-	ok(load(two, &log) == NULL, "a partial cycle of two templates is a "
+	ok(load(two, &log) == NULL,
+	    "a partial cycle of two templates is a "
 	    "load error");
 	contains(log, "cycle", "and logged as a cycle");
 	contains(log, ".html:", "with file and line");
-	ok(load(three, &log) == NULL, "a partial cycle of three .txt "
+	ok(load(three, &log) == NULL,
+	    "a partial cycle of three .txt "
 	    "templates is a load error");
 	contains(log, "cycle", "and logged as a cycle");
 }
@@ -624,13 +644,15 @@ test_large_list(void)
 		r = tpl_add_row(c, "rows");
 		tpl_setf(r, "i", "%d", i);
 		tpl_setf(r, "name", "n<%d>&", i);
-		buf_printf(&want, "<li data-i=\"%d\">n&lt;%d&gt;&amp; of T</li>\n",
-		    i, i);
+		buf_printf(&want,
+		    "<li data-i=\"%d\">n&lt;%d&gt;&amp; of T</li>\n", i, i);
 	}
 	buf_puts(&want, "</ul>\n");
 	tpl_set(c, "t", "T");
-	got = one("list.html", "<ul>\n{{#rows}}<li data-i=\"{{i}}\">{{name}} "
-	    "of {{t}}</li>\n{{/rows}}</ul>\n", c);
+	got = one("list.html",
+	    "<ul>\n{{#rows}}<li data-i=\"{{i}}\">{{name}} "
+	    "of {{t}}</li>\n{{/rows}}</ul>\n",
+	    c);
 	is_int((long long)want.len, (long long)strlen(got),
 	    "10,000 rows: the output has the expected length");
 	ok(strcmp(want.data, got) == 0, "10,000 rows render in order, escaped");
@@ -706,7 +728,7 @@ test_layout(void)
 		rmtree(dir);
 	}
 	if (!ok(set != NULL && tpl_has(set, "layout.html"),
-	    "templates/layout.html loads")) {
+		"templates/layout.html loads")) {
 		diag("%s", log);
 		return;
 	}
@@ -727,8 +749,10 @@ test_layout(void)
 	ok(strncmp(out, "<!doctype html>", 15) == 0, "starts with the doctype");
 	contains(out, "<html lang=\"en\">", "html lang");
 	contains(out, "<meta charset=\"utf-8\">", "charset");
-	contains(out, "<meta name=\"viewport\" content=\"width=device-width, "
-	    "initial-scale=1\">", "viewport");
+	contains(out,
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">",
+	    "viewport");
 	contains(out, "<title>Members of &lt;Acme&gt; · Roster</title>",
 	    "the title, escaped");
 	contains(out, "<link rel=\"stylesheet\" href=\"/static/style.css\">",
@@ -739,30 +763,34 @@ test_layout(void)
 	contains(out, "<a href=\"/\">Dashboard</a>", "Dashboard link");
 	contains(out, "<a href=\"/me/invitations\">Invitations</a>",
 	    "Invitations link");
-	contains(out, "<a href=\"/admin\">Admin</a>", "Admin link for a "
+	contains(out, "<a href=\"/admin\">Admin</a>",
+	    "Admin link for a "
 	    "platform admin");
 	contains(out, "Ann &lt;script&gt;alert(1)&lt;/script&gt;",
 	    "the user's name, escaped");
 	contains(out, "ann@example.com", "the user's email");
-	contains(out, "<form method=\"post\" action=\"/logout\"><input "
+	contains(out,
+	    "<form method=\"post\" action=\"/logout\"><input "
 	    "type=\"hidden\" name=\"csrf_token\" value=\"tok_&quot;en\">"
 	    "<button type=\"submit\">Sign out</button></form>",
 	    "the sign-out form with the CSRF token");
-	contains(out, "<div class=\"flash\" data-flash=\"invitation-sent\" "
+	contains(out,
+	    "<div class=\"flash\" data-flash=\"invitation-sent\" "
 	    "role=\"status\">Invitation sent to a&amp;b.</div>",
 	    "the flash message");
-	contains(out, "<main><h1 id=\"x\">Members</h1></main>",
-	    "the content, raw");
+	contains(
+	    out, "<main><h1 id=\"x\">Members</h1></main>", "the content, raw");
 	contains(out, "<footer", "a footer");
 	ok(strstr(out, "href=\"/login\"") == NULL &&
-	    strstr(out, "href=\"/signup\"") == NULL,
+		strstr(out, "href=\"/signup\"") == NULL,
 	    "no sign-in links when signed in");
 	ok(strstr(out, "<script") == NULL, "no script element");
 	ok(strstr(text, "<script") == NULL && strstr(text, "<style") == NULL &&
-	    strstr(text, "style=") == NULL && !has_handler(text),
+		strstr(text, "style=") == NULL && !has_handler(text),
 	    "the layout has no script, no inline style and no handlers");
-	ok(strstr(text, "http://") == NULL && strstr(text, "https://") == NULL &&
-	    strstr(text, "//") == NULL, "the layout loads nothing external");
+	ok(strstr(text, "http://") == NULL &&
+		strstr(text, "https://") == NULL && strstr(text, "//") == NULL,
+	    "the layout loads nothing external");
 
 	/* Signed in, not an admin, no flash. */
 	tpl_set_bool(c, "is_platform_admin", false);
@@ -770,7 +798,7 @@ test_layout(void)
 	out = render(set, "layout.html", c);
 	ok(strstr(out, "/admin") == NULL, "no Admin link for others");
 	ok(strstr(out, "class=\"flash\"") == NULL &&
-	    strstr(out, "data-flash") == NULL,
+		strstr(out, "data-flash") == NULL,
 	    "no flash element without a flash");
 
 	/* Signed out. */
@@ -779,11 +807,12 @@ test_layout(void)
 	tpl_set(c, "title", "Sign in");
 	tpl_set(c, "content", "<p>user text</p>");
 	out = render(set, "layout.html", c);
-	contains(out, "<body data-page=\"login\">", "data-page when signed out");
+	contains(
+	    out, "<body data-page=\"login\">", "data-page when signed out");
 	contains(out, "href=\"/login\">Sign in</a>", "Sign in link");
 	contains(out, "href=\"/signup\">Sign up</a>", "Sign up link");
 	ok(strstr(out, "/logout") == NULL && strstr(out, "Dashboard") == NULL &&
-	    strstr(out, "/me/invitations") == NULL,
+		strstr(out, "/me/invitations") == NULL,
 	    "no account links when signed out");
 	ok(strstr(out, "data-flash") == NULL, "no flash when signed out");
 	contains(out, "<main>&lt;p&gt;user text&lt;/p&gt;</main>",

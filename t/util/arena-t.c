@@ -31,11 +31,14 @@ main(void)
 	ok(zeroed, "every allocation is zeroed");
 	big = arena_alloc(a, 1 << 20);
 	memset(big, 1, 1 << 20);
-	ok(arena_used(a) >= (1 << 20), "a block larger than the chunk size works");
+	ok(arena_used(a) >= (1 << 20),
+	    "a block larger than the chunk size works");
 	is_string("hello", arena_strdup(a, "hello"), "strdup copies");
-	is_string("hel", arena_strndup(a, "hello", 3), "strndup copies n bytes");
+	is_string(
+	    "hel", arena_strndup(a, "hello", 3), "strndup copies n bytes");
 	ok(arena_strdup(a, NULL) == NULL, "strdup of NULL is NULL");
-	is_string("x=42 y=ab", arena_printf(a, "x=%d y=%s", 42, "ab"), "printf formats");
+	is_string("x=42 y=ab", arena_printf(a, "x=%d y=%s", 42, "ab"),
+	    "printf formats");
 	arena_reset(a);
 	is_int(0, (long long)arena_used(a), "reset releases everything");
 	p = arena_alloc(a, 16);
@@ -47,14 +50,16 @@ main(void)
 	ok(1, "100 grow-and-reset rounds do not leak (ASan checks)");
 	{
 		/* Blocks kept by a reset are reused, large and small alike, and
-		 * what they hand out is zeroed and private to the new request. */
+		 * what they hand out is zeroed and private to the new request.
+		 */
 		int sane = 1;
 
 		for (int round = 0; round < 20; round++) {
 			char *ps[40];
 
 			for (int i = 0; i < 40; i++) {
-				size_t n = (size_t)(1000 + (i * 7919 + round * 104729) % 300000);
+				size_t n = (size_t)(1000 +
+				    (i * 7919 + round * 104729) % 300000);
 
 				ps[i] = arena_alloc(a, n);
 				for (size_t k = 0; k < n; k += 4096)

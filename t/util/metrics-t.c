@@ -22,28 +22,37 @@ static char *
 counters_block(const unsigned long long v[C__MAX])
 {
 	static const char *const names[C__MAX] = {
-		"invitations_created", "invitations_accepted",
-		"invitations_revoked", "invitations_declined",
-		"invitations_rate_limited", "rate_limiter_failures",
-		"emails_queued", "login_failures", "db_reconnects",
+		"invitations_created",
+		"invitations_accepted",
+		"invitations_revoked",
+		"invitations_declined",
+		"invitations_rate_limited",
+		"rate_limiter_failures",
+		"emails_queued",
+		"login_failures",
+		"db_reconnects",
 		"tx_retries",
 	};
 	static const char *const helps[C__MAX] = {
-		"Invitations created.", "Invitations accepted.",
-		"Invitations revoked.", "Invitations declined.",
+		"Invitations created.",
+		"Invitations accepted.",
+		"Invitations revoked.",
+		"Invitations declined.",
 		"Invitation attempts refused by a rate limit.",
 		"Rate limiter checks that could not be made.",
-		"Emails put in the outbox.", "Failed sign-in attempts.",
+		"Emails put in the outbox.",
+		"Failed sign-in attempts.",
 		"Database connections re-established.",
 		("Transactions retried after a serialization failure or "
-		"deadlock."),
+		 "deadlock."),
 	};
 	struct buf b;
 	int i;
 
 	buf_init(&b, NULL);
 	for (i = 0; i < C__MAX; i++)
-		buf_printf(&b, "# HELP roster_%s_total %s\n"
+		buf_printf(&b,
+		    "# HELP roster_%s_total %s\n"
 		    "# TYPE roster_%s_total counter\n"
 		    "roster_%s_total %llu\n",
 		    names[i], helps[i], names[i], names[i], v[i]);
@@ -76,13 +85,13 @@ value_of(const char *text, const char *prefix)
 	return -1;
 }
 
-#define REQ_HEAD                                                         \
-	"# HELP roster_http_requests_total HTTP requests by route and "  \
-	"status class.\n"                                                \
+#define REQ_HEAD                                                               \
+	"# HELP roster_http_requests_total HTTP requests by route and "        \
+	"status class.\n"                                                      \
 	"# TYPE roster_http_requests_total counter\n"
 #define LAT "roster_http_request_duration_seconds"
-#define LAT_HEAD                                                         \
-	"# HELP " LAT " Time to answer an HTTP request.\n"                \
+#define LAT_HEAD                                                               \
+	"# HELP " LAT " Time to answer an HTTP request.\n"                     \
 	"# TYPE " LAT " histogram\n"
 
 static void
@@ -98,22 +107,15 @@ test_before_init(void)
 	buf_init(&want, NULL);
 	buf_puts(&want, c = counters_block(zero));
 	free(c);
-	buf_puts(&want, REQ_HEAD LAT_HEAD
-	    LAT "_bucket{le=\"0.001\"} 0\n"
-	    LAT "_bucket{le=\"0.0025\"} 0\n"
-	    LAT "_bucket{le=\"0.005\"} 0\n"
-	    LAT "_bucket{le=\"0.01\"} 0\n"
-	    LAT "_bucket{le=\"0.025\"} 0\n"
-	    LAT "_bucket{le=\"0.05\"} 0\n"
-	    LAT "_bucket{le=\"0.1\"} 0\n"
-	    LAT "_bucket{le=\"0.25\"} 0\n"
-	    LAT "_bucket{le=\"0.5\"} 0\n"
-	    LAT "_bucket{le=\"1\"} 0\n"
-	    LAT "_bucket{le=\"2.5\"} 0\n"
-	    LAT "_bucket{le=\"5\"} 0\n"
-	    LAT "_bucket{le=\"+Inf\"} 0\n"
-	    LAT "_sum 0.000000\n"
-	    LAT "_count 0\n");
+	buf_puts(&want,
+	    REQ_HEAD LAT_HEAD LAT
+	    "_bucket{le=\"0.001\"} 0\n" LAT "_bucket{le=\"0.0025\"} 0\n" LAT
+	    "_bucket{le=\"0.005\"} 0\n" LAT "_bucket{le=\"0.01\"} 0\n" LAT
+	    "_bucket{le=\"0.025\"} 0\n" LAT "_bucket{le=\"0.05\"} 0\n" LAT
+	    "_bucket{le=\"0.1\"} 0\n" LAT "_bucket{le=\"0.25\"} 0\n" LAT
+	    "_bucket{le=\"0.5\"} 0\n" LAT "_bucket{le=\"1\"} 0\n" LAT
+	    "_bucket{le=\"2.5\"} 0\n" LAT "_bucket{le=\"5\"} 0\n" LAT
+	    "_bucket{le=\"+Inf\"} 0\n" LAT "_sum 0.000000\n" LAT "_count 0\n");
 	got = render();
 	is_string(want.data, got, "before init: all zero, no request series");
 	free(got);
@@ -133,7 +135,10 @@ static void
 test_exact(void)
 {
 	static const char *const names[] = {
-		"home", "org_show", "we\"ird\\na\nme", "unmatched",
+		"home",
+		"org_show",
+		"we\"ird\\na\nme",
+		"unmatched",
 	};
 	unsigned long long v[C__MAX] = { 0 };
 	struct buf want;
@@ -145,7 +150,7 @@ test_exact(void)
 	metrics_add(C_INVITATIONS_ACCEPTED, 1);
 	metrics_add(C_TX_RETRIES, 5);
 	metrics_add(C__MAX, 7);
-	metrics_add((enum counter)-1, 7);
+	metrics_add((enum counter) - 1, 7);
 	v[C_INVITATIONS_CREATED] = 3;
 	v[C_INVITATIONS_ACCEPTED] = 1;
 	v[C_TX_RETRIES] = 5;
@@ -155,15 +160,16 @@ test_exact(void)
 	metrics_request(0, 302, 0.003);
 	metrics_request(1, 404, 0.02);
 	metrics_request(2, 500, 0.7);
-	metrics_request(3, 404, 6.0);   /* nroutes: unmatched */
-	metrics_request(99, 200, NAN);  /* unknown route, NaN: 0 s */
-	metrics_request(-1, 0, -2.0);   /* bad status: 5xx; negative: 0 */
-	metrics_request(1, 600, 0.0);   /* bad status: 5xx */
+	metrics_request(3, 404, 6.0);  /* nroutes: unmatched */
+	metrics_request(99, 200, NAN); /* unknown route, NaN: 0 s */
+	metrics_request(-1, 0, -2.0);  /* bad status: 5xx; negative: 0 */
+	metrics_request(1, 600, 0.0);  /* bad status: 5xx */
 
 	buf_init(&want, NULL);
 	buf_puts(&want, c = counters_block(v));
 	free(c);
-	buf_puts(&want, REQ_HEAD
+	buf_puts(&want,
+	    REQ_HEAD
 	    "roster_http_requests_total{route=\"home\",code=\"2xx\"} 2\n"
 	    "roster_http_requests_total{route=\"home\",code=\"3xx\"} 1\n"
 	    "roster_http_requests_total{route=\"org_show\",code=\"4xx\"} 1\n"
@@ -172,23 +178,15 @@ test_exact(void)
 	    "code=\"5xx\"} 1\n"
 	    "roster_http_requests_total{route=\"unmatched\",code=\"2xx\"} 1\n"
 	    "roster_http_requests_total{route=\"unmatched\",code=\"4xx\"} 1\n"
-	    "roster_http_requests_total{route=\"unmatched\",code=\"5xx\"} 1\n"
-	    LAT_HEAD
-	    LAT "_bucket{le=\"0.001\"} 5\n"
-	    LAT "_bucket{le=\"0.0025\"} 5\n"
-	    LAT "_bucket{le=\"0.005\"} 6\n"
-	    LAT "_bucket{le=\"0.01\"} 6\n"
-	    LAT "_bucket{le=\"0.025\"} 7\n"
-	    LAT "_bucket{le=\"0.05\"} 7\n"
-	    LAT "_bucket{le=\"0.1\"} 7\n"
-	    LAT "_bucket{le=\"0.25\"} 7\n"
-	    LAT "_bucket{le=\"0.5\"} 7\n"
-	    LAT "_bucket{le=\"1\"} 8\n"
-	    LAT "_bucket{le=\"2.5\"} 8\n"
-	    LAT "_bucket{le=\"5\"} 8\n"
-	    LAT "_bucket{le=\"+Inf\"} 9\n"
-	    LAT "_sum 6.724500\n"
-	    LAT "_count 9\n");
+	    "roster_http_requests_total{route=\"unmatched\",code=\"5xx\"} "
+	    "1\n" LAT_HEAD LAT "_bucket{le=\"0.001\"} 5\n" LAT
+	    "_bucket{le=\"0.0025\"} 5\n" LAT "_bucket{le=\"0.005\"} 6\n" LAT
+	    "_bucket{le=\"0.01\"} 6\n" LAT "_bucket{le=\"0.025\"} 7\n" LAT
+	    "_bucket{le=\"0.05\"} 7\n" LAT "_bucket{le=\"0.1\"} 7\n" LAT
+	    "_bucket{le=\"0.25\"} 7\n" LAT "_bucket{le=\"0.5\"} 7\n" LAT
+	    "_bucket{le=\"1\"} 8\n" LAT "_bucket{le=\"2.5\"} 8\n" LAT
+	    "_bucket{le=\"5\"} 8\n" LAT "_bucket{le=\"+Inf\"} 9\n" LAT
+	    "_sum 6.724500\n" LAT "_count 9\n");
 	got = render();
 	is_string(want.data, got, "exact exposition after counts");
 	free(got);
@@ -213,15 +211,24 @@ test_limits(void)
 	metrics_request(METRICS_ROUTES_MAX - 1, 201, 0.0);
 	metrics_request(METRICS_ROUTES_MAX + 2, 201, 0.0);
 	got = render();
-	is_int(1, value_of(got, "roster_http_requests_total{route=\"r63\","
-	    "code=\"2xx\"}"), "the last route with a slot counts apart");
+	is_int(1,
+	    value_of(got,
+		"roster_http_requests_total{route=\"r63\","
+		"code=\"2xx\"}"),
+	    "the last route with a slot counts apart");
 	/* One unmatched 2xx came from test_exact. */
-	is_int(2, value_of(got, "roster_http_requests_total{route=\"none\","
-	    "code=\"2xx\"}"), "a route past the limit counts as unmatched");
+	is_int(2,
+	    value_of(got,
+		"roster_http_requests_total{route=\"none\","
+		"code=\"2xx\"}"),
+	    "a route past the limit counts as unmatched");
 	ok(strstr(got, "route=\"r66\"") == NULL,
 	    "no series for a route past the limit");
-	is_int(1, value_of(got, "roster_http_requests_total{route=\"none\","
-	    "code=\"5xx\"}"), "earlier unmatched counts keep their slot");
+	is_int(1,
+	    value_of(got,
+		"roster_http_requests_total{route=\"none\","
+		"code=\"5xx\"}"),
+	    "earlier unmatched counts keep their slot");
 	inf = value_of(got, LAT "_bucket{le=\"+Inf\"}");
 	sum_before = value_of(got, LAT "_sum");
 	free(got);
@@ -239,8 +246,11 @@ test_limits(void)
 	metrics_routes(NULL, 5);
 	metrics_request(2, 200, 0.0);
 	got = render();
-	is_int(3, value_of(got, "roster_http_requests_total{route=\"unmatched\","
-	    "code=\"2xx\"}"), "without a route table all is unmatched");
+	is_int(3,
+	    value_of(got,
+		"roster_http_requests_total{route=\"unmatched\","
+		"code=\"2xx\"}"),
+	    "without a route table all is unmatched");
 	ok(strstr(got, "route=\"r0\"") == NULL, "and old names are gone");
 	free(got);
 }

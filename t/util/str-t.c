@@ -20,12 +20,14 @@ main(void)
 	ok(str_tonum("42", 0, 100, &v, &why) == 0 && v == 42, "parses 42");
 	ok(str_tonum("-5", -10, 10, &v, &why) == 0 && v == -5, "parses -5");
 	v = -7;
-	ok(str_tonum("101", 0, 100, &v, &why) == -1 && v == -7, "101 above max");
+	ok(str_tonum("101", 0, 100, &v, &why) == -1 && v == -7,
+	    "101 above max");
 	is_string("too large", why, "reason: too large");
 	ok(str_tonum("-1", 0, 100, &v, &why) == -1, "-1 below min");
 	is_string("too small", why, "reason: too small");
 	ok(str_tonum("", 0, 100, &v, &why) == -1, "empty is invalid");
-	ok(str_tonum("12x", 0, 100, &v, &why) == -1, "trailing junk is invalid");
+	ok(str_tonum("12x", 0, 100, &v, &why) == -1,
+	    "trailing junk is invalid");
 	is_string("invalid", why, "reason: invalid");
 	ok(str_tonum(" 1", 0, 100, &v, NULL) == -1, "leading space is invalid");
 	ok(str_tonum("+1", 0, 100, &v, NULL) == -1, "plus sign is invalid");
@@ -51,12 +53,14 @@ main(void)
 	ok(!str_utf8_valid("\xed\xa0\x80", 3), "surrogate refused");
 	ok(!str_utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF refused");
 
-	is_string("already-member", err_str(ERR_ALREADY_MEMBER), "err_str name");
-	is_string("invitation-already-accepted", err_str(ERR_INVITATION_ACCEPTED),
-	    "err_str of accepted");
+	is_string(
+	    "already-member", err_str(ERR_ALREADY_MEMBER), "err_str name");
+	is_string("invitation-already-accepted",
+	    err_str(ERR_INVITATION_ACCEPTED), "err_str of accepted");
 	is_string("internal", err_str(ERR__MAX), "err_str out of range");
 	for (int e = 0; e < ERR__MAX; e++)
-		if (strcmp(err_str((enum err)e), "internal") == 0 && e != ERR_INTERNAL)
+		if (strcmp(err_str((enum err)e), "internal") == 0 &&
+		    e != ERR_INTERNAL)
 			ok(0, "error %d has a name", e);
 	ok(1, "every error code has a name");
 	arena_free(a);
