@@ -299,6 +299,27 @@ sub stop_fcgi {
 	return $self->{exit}{'roster-fcgi'};
 }
 
+# Starts roster-fcgi again after stop_fcgi, with the stack's environment
+# as it is now (see set_env), and waits until /healthz answers 200.
+sub start_fcgi {
+	my ($self) = @_;
+	return if $self->{pids}{'roster-fcgi'};
+	$self->_spawn('roster-fcgi', [ "$BUILDDIR/roster-fcgi" ]);
+	$self->_wait_healthy(30) or die "roster-fcgi did not come back\n";
+	return 1;
+}
+
+# Changes the environment the stack's programs are started with from now
+# on (undef removes a variable): for a restart with other settings.
+sub set_env {
+	my ($self, %kv) = @_;
+	for my $k (keys %kv) {
+		if (defined $kv{$k}) { $self->{env}{$k} = $kv{$k} }
+		else { delete $self->{env}{$k} }
+	}
+	return;
+}
+
 # Pid of the roster-fcgi supervisor.
 sub fcgi_pid { $_[0]{pids}{'roster-fcgi'} }
 
