@@ -89,6 +89,12 @@ my $down;
 ok eventually(10, sub { ($down = $ua->get('/healthz'))->{status} == 503 }),
     '/healthz answers 503 while the database is down';
 security_headers($down, 'the 503');
+my $page = $ua->get('/confirm?token=' . ('A' x 43));
+is $page->{status}, 503, 'a page that reads the database answers 503 while it is down';
+is $ua->page($page), 'unavailable', '  with the unavailable page';
+ok $page->{headers}{'retry-after'}, '  and Retry-After';
+$page = $ua->post('/login', { email => 'a@example.com', password => 'x' x 12 });
+is $page->{status}, 503, 'a POST answers 503 too, and the worker survives';
 $s->start_db;
 ok eventually(15, sub { $ua->get('/healthz')->{status} == 200 }),
     'and 200 again once it is back';
