@@ -389,7 +389,9 @@ password_hash(struct arena *a, const char *password, char **out)
 bool
 password_verify(const char *hash, const char *password)
 {
-	bool unknown = hash == NULL;
+	/* A hash that is no argon2id hash ("!": no password set yet) costs
+	 * the same as a real one, so timing tells no such account apart. */
+	bool unknown = hash == NULL || strncmp(hash, "$argon2id$", 10) != 0;
 	size_t n;
 
 	if (password == NULL ||

@@ -102,9 +102,10 @@ void crypto_wipe(void *p, size_t n);
  */
 int password_hash(struct arena *a, const char *password, char **out);
 
-/* Returns true when password matches the encoded hash. A NULL hash runs a
- * verification against a fixed dummy hash and returns false, so unknown
- * users cost the same time as known ones. */
+/* Returns true when password matches the encoded hash. A NULL hash, or
+ * one that is no argon2id hash (an account without a password yet), runs
+ * a verification against a fixed dummy hash and returns false, so such
+ * accounts and unknown users cost the same time as known ones. */
 bool password_verify(const char *hash, const char *password);
 
 /*

@@ -389,22 +389,30 @@ admin_tx(struct db *db, void *arg)
 
 	*s->link = NULL;
 	e = db_user_by_email(db, s->a, s->email, &u, NULL);
+	/* "!" is no argon2id hash: nobody can sign in until the set-password
+	 * link is used, and using it proves the mailbox. */
 	if (e == ERR_NOT_FOUND) {
-		/* "!" is no argon2id hash: nobody can sign in until the
-		 * set-password link is used. */
 		u.display_name = s->email;
 		e = db_user_insert(
-		    db, s->a, s->email, s->email, "!", true, NULL, &u.id);
-		if (e != ERR_OK)
-			return e;
-		token = new_link_token(s->a, hash);
-		if ((e = db_token_insert(db, s->a, u.id, "reset_password", hash,
-			 SETUP_TTL)) != ERR_OK)
-			return e;
-		*s->link = arena_printf(s->a, "%s/password/reset?token=%s",
-		    s->d->conf->base_url, token);
-	} else if (e != ERR_OK)
+		    db, s->a, s->email, s->email, "!", false, NULL, &u.id);
+	} else if (e == ERR_OK && !u.email_confirmed) {
+		/* Nobody has proven this mailbox: the account may belong to
+		 * whoever signed up with the address first. It is not promoted
+		 * as it stands; its password and sessions go, and the
+		 * set-password link decides who holds it. */
+		if ((e = db_user_set_password(db, u.id, "!")) == ERR_OK)
+			e = db_session_delete_user(db, u.id);
+	} else if (e == ERR_OK)
+		goto promote;
+	if (e != ERR_OK)
 		return e;
+	token = new_link_token(s->a, hash);
+	if ((e = db_token_insert(db, s->a, u.id, "reset_password", hash,
+		 SETUP_TTL)) != ERR_OK)
+		return e;
+	*s->link = arena_printf(
+	    s->a, "%s/password/reset?token=%s", s->d->conf->base_url, token);
+promote:
 	if ((e = db_user_set_admin(db, u.id)) != ERR_OK)
 		return e;
 	return db_audit_insert(db, s->a, NULL, NULL,

@@ -82,7 +82,10 @@ enum err account_reset(
     struct domain *d, struct arena *a, const char *token, const char *password);
 
 /* Creates (with an unusable password and a set-password link written to
- * *link) or promotes a platform admin. *link is NULL for an existing user. */
+ * *link) or promotes a platform admin. An existing account whose address
+ * is unconfirmed loses its password and sessions and gets a set-password
+ * link too, since whoever signed up first may not own the mailbox. *link
+ * is NULL for a confirmed existing user. */
 enum err account_bootstrap_admin(
     struct domain *d, struct arena *a, const char *email, char **link);
 

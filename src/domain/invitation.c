@@ -472,7 +472,8 @@ signup_tx(struct db *db, void *arg)
 }
 
 enum err
-invitation_accept_signup(struct domain *d, struct arena *a, const char *token,
+invitation_accept_signup(struct domain *d, struct arena *a,
+    const struct user *current, const char *token,
     const char *posted_email, const char *name, const char *password,
     struct user *u, uint8_t session[CRYPTO_TOKEN_LEN], struct invitation *out)
 {
@@ -490,6 +491,8 @@ invitation_accept_signup(struct domain *d, struct arena *a, const char *token,
 	 * that does not work. */
 	if ((e = invitation_resolve(d, a, token, out)) != ERR_OK)
 		return e;
+	if (current != NULL && strcmp(current->email, out->email) != 0)
+		return ERR_INVITATION_MISMATCH;
 	if (posted_email != NULL && *posted_email != '\0' &&
 	    (domain_email(a, posted_email, &norm) != ERR_OK ||
 		strcmp(norm, out->email) != 0))

@@ -67,12 +67,15 @@ enum err invitation_accept(struct domain *d, struct arena *a,
 /*
  * Creates the account of the invited address and accepts, in one
  * transaction, then opens a session. posted_email, when non-empty, must be
- * the invitation's address (ERR_EMAIL_MISMATCH). Errors: the state errors,
- * ERR_INVITATION_INVALID, ERR_EMAIL_MISMATCH, ERR_INVALID_NAME,
- * ERR_INVALID_PASSWORD, ERR_EMAIL_TAKEN, ERR_SIGNUP_CLOSED (a full cap).
+ * the invitation's address (ERR_EMAIL_MISMATCH). A visitor already signed
+ * in (current, else NULL) as another address gets ERR_INVITATION_MISMATCH
+ * and nothing is written. Errors: the state errors,
+ * ERR_INVITATION_INVALID, ERR_INVITATION_MISMATCH, ERR_EMAIL_MISMATCH,
+ * ERR_INVALID_NAME, ERR_INVALID_PASSWORD, ERR_EMAIL_TAKEN,
+ * ERR_SIGNUP_CLOSED (a full cap).
  */
 enum err invitation_accept_signup(struct domain *d, struct arena *a,
-    const char *token, const char *posted_email, const char *name,
+    const struct user *current, const char *token, const char *posted_email, const char *name,
     const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN],
     struct invitation *out);
 

@@ -53,8 +53,8 @@ cmd_bootstrap_admin(struct domain *d, struct arena *a, const char *email)
 		return 1;
 	}
 	if (link != NULL)
-		printf("created platform admin %s\nset a password within 24 "
-		       "hours at:\n%s\n",
+		printf("platform admin %s: set a password within 24 hours "
+		       "at:\n%s\n",
 		    email, link);
 	else
 		printf("promoted %s to platform admin\n", email);

@@ -79,9 +79,6 @@ web_login(struct ctx *c)
 		web_fail(c, e, "login");
 		return;
 	}
-	/* A session the visitor held before is replaced, not promoted. */
-	if (c->user != NULL)
-		(void)account_logout(c->d, c->a, c->session);
 	web_session_start(c, &u, session);
 	crypto_wipe(session, sizeof(session));
 	web_redirect_flash(c, next, "signed-in");

@@ -126,7 +126,7 @@ web_invitation_signup(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "display_name", web_field(c, "display_name"));
-	e = invitation_accept_signup(c->d, c->a, token, web_field(c, "email"),
+	e = invitation_accept_signup(c->d, c->a, c->user, token, web_field(c, "email"),
 	    web_field(c, "display_name"), web_field(c, "password"), &u, session,
 	    &inv);
 	if (e != ERR_OK) {

@@ -135,6 +135,10 @@ web_session_start(struct ctx *c, const struct user *u,
 {
 	struct user *copy = arena_memdup(c->a, u, sizeof(*u));
 
+	/* A session the visitor held before is ended, not kept or promoted. */
+	if (c->user != NULL)
+		(void)account_logout(c->d, c->a, c->session);
+
 	/* Session cookies last the browser session; the server enforces the
 	 * idle and absolute limits. */
 	http_set_cookie(c->res, cookie_name(c, "roster_session"),

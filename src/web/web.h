@@ -90,7 +90,8 @@ enum err web_session_load(struct ctx *c);
 bool web_csrf_ok(struct ctx *c);
 
 /* Sets the cookie for a new session (rotating: the pre-session cookie is
- * dropped) and makes c's CSRF token the session's. */
+ * dropped, and a session the visitor held before is ended) and makes c's
+ * CSRF token the session's. */
 void web_session_start(struct ctx *c, const struct user *u,
     const uint8_t session[CRYPTO_TOKEN_LEN]);
 

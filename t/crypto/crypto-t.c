@@ -433,6 +433,11 @@ test_password(void)
 	dummy = now_sec() - t0;
 	diag("verify %.1f ms, dummy verify %.1f ms", real * 1e3, dummy * 1e3);
 	ok(dummy > real / 4, "NULL hash costs a real verification");
+	t0 = now_sec();
+	ok(!password_verify("!", "wrong password here"), "the unusable hash \"!\" is false");
+	dummy = now_sec() - t0;
+	ok(dummy > real / 4, "an unusable hash costs a real verification (%.1f ms)",
+	    dummy * 1e3);
 }
 
 static void

@@ -1,0 +1,86 @@
+#!/usr/bin/env perl
+# rosterctl (SPEC §1): bootstrap-admin creates a platform admin with a
+# single-use set-password link, promotes a confirmed account as it is, and
+# never promotes an unconfirmed account as it stands (whoever signed up
+# first may not own the mailbox): its password and sessions go and the
+# link decides. purge-expired deletes expired rows and reports counts.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use Roster::Test;
+use Roster::Invite;
+
+my $s = Roster::Test->start;
+my $PW = Roster::Invite::PASSWORD;
+
+# A new address: an account with no usable password and a link.
+my $r = $s->rosterctl('bootstrap-admin', 'Root@Example.com');
+is $r->{status}, 0, 'bootstrap-admin of a new address succeeds';
+my ($link) = $r->{out} =~ m{(http://\S+/password/reset\?token=\S+)};
+ok $link, 'it prints a set-password link';
+is $s->sql_one(q{SELECT is_platform_admin FROM users WHERE email = 'root@example.com'}), 't',
+    'the account is a platform admin';
+is $s->sql_one(q{SELECT email_confirmed_at IS NULL FROM users WHERE email = 'root@example.com'}), 't',
+    'its address is not confirmed until the link is used';
+my $ua = $s->ua;
+is $ua->login('root@example.com', 'anything at all')->{status}, 401,
+    'nobody can sign in before the password is set';
+(my $path = $link) =~ s{^http://[^/]+}{};
+my $res = $ua->get($path);
+is $ua->page($res), 'password-reset', 'the link opens the set-password page';
+my ($token) = $path =~ /token=([^&]+)/;
+$res = $ua->post_form('/password/reset', { token => $token, password => $PW });
+is $res->{status}, 303, 'the password is set';
+is $ua->login('root@example.com', $PW)->{status}, 303, 'the admin signs in';
+is $s->sql_one(q{SELECT email_confirmed_at IS NOT NULL FROM users WHERE email = 'root@example.com'}),
+    't', 'using the link confirmed the address';
+$res = $ua->get('/');
+like $res->{content}, qr{href="/admin"}, 'the header shows the admin link';
+$res = $ua->post_form('/password/reset', { token => $token, password => $PW });
+is $ua->page($res), 'token-invalid', 'the link works once';
+
+# A confirmed account is promoted as it is.
+my $conf = person($s, 'cat@example.com', 'Cat', confirm => 1);
+$r = $s->rosterctl('bootstrap-admin', 'cat@example.com');
+is $r->{status}, 0, 'bootstrap-admin of a confirmed account succeeds';
+unlike $r->{out}, qr/token=/, 'without a link';
+is $s->sql_one(q{SELECT is_platform_admin FROM users WHERE email = 'cat@example.com'}), 't',
+    'the account is a platform admin';
+is $conf->get('/')->{status}, 200, 'and its session goes on';
+
+# An unconfirmed account: not promoted as it stands.
+my $squatter = person($s, 'boss@example.com', 'Not The Boss');
+$r = $s->rosterctl('bootstrap-admin', 'boss@example.com');
+is $r->{status}, 0, 'bootstrap-admin of an unconfirmed account succeeds';
+($link) = $r->{out} =~ m{(http://\S+/password/reset\?token=\S+)};
+ok $link, 'it prints a set-password link';
+is $squatter->get('/')->{status}, 303, "the earlier holder's session is over";
+is $s->ua->login('boss@example.com', $PW)->{status}, 401,
+    "the earlier holder's password no longer works";
+is $s->sql_one(q{SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id
+    WHERE u.email = 'boss@example.com'}), 0, 'no session of that account remains';
+
+# Bad input.
+$r = $s->rosterctl('bootstrap-admin', 'not an address');
+isnt $r->{status}, 0, 'an invalid address is refused';
+like $r->{err}, qr/invalid-email/, '  saying why';
+$r = $s->rosterctl('no-such-command');
+is $r->{status}, 2, 'an unknown command exits 2 with the usage';
+
+# purge-expired.
+$s->psql(q{INSERT INTO sessions (token_hash, user_id, expires_at)
+    SELECT decode(repeat('ab', 32), 'hex'), id, now() - interval '2 days' FROM users LIMIT 1});
+$s->psql(q{INSERT INTO organizations (slug, name) VALUES ('purge-org', 'P')});
+$s->psql(q{INSERT INTO join_requests (organization_id, email, status, confirm_hash, confirm_expires_at)
+    SELECT id, 'old@example.com', 'pending_confirmation', decode(repeat('cd', 32), 'hex'),
+    now() - interval '1 hour' FROM organizations WHERE slug = 'purge-org'});
+$r = $s->rosterctl('purge-expired');
+is $r->{status}, 0, 'purge-expired succeeds';
+like $r->{out}, qr/expired join requests deleted: 1/, 'it deleted the expired join request';
+like $r->{out}, qr/expired sessions deleted: 1/, 'and the long-expired session';
+is $s->sql_one(q{SELECT count(*) FROM join_requests}), 0, 'no join request is left';
+
+done_testing;
