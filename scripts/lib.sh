@@ -153,6 +153,22 @@ roster_stop_pidfile() {
 
 # Starts a long-running program in its own session, stdin from /dev/null,
 # stdout and stderr appended to a log, and writes its pid file.
+# Blanks the values of token= and invite= (also percent-encoded, as inside
+# next=) in log lines passing through: links carry their tokens in query
+# strings, and nginx's error messages quote the request line.
+roster_redact() {
+	sed -u -E 's/((token|invite)(=|%3[dD]))[A-Za-z0-9_-]+/\1[redacted]/g'
+}
+
+# roster_spawn, with the command's output passed through roster_redact.
+# Usage: roster_spawn_redacted LOG PIDFILE COMMAND...
+roster_spawn_redacted() {
+	local log=$1 pidf=$2
+	shift 2
+	setsid "$@" </dev/null > >(roster_redact >>"$log") 2>&1 &
+	printf '%s\n' "$!" >"$pidf"
+}
+
 # Usage: roster_spawn LOG PIDFILE COMMAND...
 roster_spawn() {
 	local log=$1 pidf=$2
@@ -353,7 +369,7 @@ roster_nginx_cmd() {
 	local state=$1
 	# shellcheck disable=SC2034 # used by the caller
 	ROSTER_NGINX_CMD=(nginx -p "$state/nginx/" -c "$state/nginx/nginx.conf"
-		-e "$state/log/nginx-error.log")
+		-e stderr)
 }
 
 # Stops everything a stack under STATE runs, in order: nginx, the FastCGI

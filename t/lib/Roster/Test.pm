@@ -165,7 +165,7 @@ sub _start {
 sub _nginx_cmd {
 	my ($self) = @_;
 	my $s = $self->{state};
-	return ('nginx', '-p', "$s/nginx/", '-c', "$s/nginx/nginx.conf", '-e', "$s/log/nginx-error.log");
+	return ('nginx', '-p', "$s/nginx/", '-c', "$s/nginx/nginx.conf", '-e', 'stderr');
 }
 
 sub _render_nginx {
@@ -231,6 +231,32 @@ sub _server_env {
 	return $self->_child_env(ASAN_OPTIONS => join(':', grep { length } $asan, 'detect_leaks=0'));
 }
 
+# Points STDOUT at a pipe whose reader (a detached process that ends when
+# the writer does) blanks token values, as scripts/lib.sh roster_redact
+# does for nginx, whose error messages quote the request line.
+sub _redacting_output {
+	my ($log) = @_;
+	pipe(my $r, my $w) or die "pipe: $!\n";
+	my $pid = fork // die "fork: $!\n";
+	if (!$pid) {
+		# A grandchild does the work, so that nginx never reaps it.
+		POSIX::_exit(0) if fork // POSIX::_exit(1);
+		close $w;
+		open my $out, '>>', $log or POSIX::_exit(1);
+		$out->autoflush(1);
+		while (my $line = <$r>) {
+			$line =~ s/((?:token|invite)(?:=|%3[dD]))[A-Za-z0-9_-]+/$1\[redacted\]/g;
+			print {$out} $line;
+		}
+		POSIX::_exit(0);
+	}
+	waitpid $pid, 0;
+	close $r;
+	open STDOUT, '>&', $w or die "dup: $!\n";
+	close $w;
+	return;
+}
+
 sub _spawn {
 	my ($self, $name, $cmd) = @_;
 	my $log = "$self->{state}/log/$name.log";
@@ -239,7 +265,11 @@ sub _spawn {
 	if (!$pid) {
 		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP PIPE);
 		open STDIN, '<', '/dev/null';
-		open STDOUT, '>>', $log;
+		if ($name eq 'nginx') {
+			_redacting_output($log);
+		} else {
+			open STDOUT, '>>', $log;
+		}
 		open STDERR, '>&', \*STDOUT;
 		%ENV = %env;
 		{ no warnings 'exec'; exec { $cmd->[0] } @$cmd; }
