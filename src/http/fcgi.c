@@ -77,22 +77,6 @@ method_parse(const char *s)
 	return METHOD__MAX;
 }
 
-/* True when ct's media type, before any ';' parameters, is urlencoded. */
-static bool
-is_urlencoded(const char *ct)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	size_t n = sizeof(want) - 1;
-
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	if (strncasecmp(ct, want, n) != 0)
-		return false;
-	for (ct += n; *ct == ' ' || *ct == '\t'; ct++)
-		continue;
-	return *ct == '\0' || *ct == ';';
-}
-
 /*
  * Reads the body announced by CONTENT_LENGTH into *body (NUL-terminated
  * arena memory) and its length into *len. Returns ERR_TOO_LARGE without
@@ -178,7 +162,7 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	if (http_parse_urlencoded(
 		a, req->query, strlen(req->query), &req->args) != ERR_OK)
 		return ERR_MALFORMED;
-	if (req->method == METHOD_POST && is_urlencoded(req->content_type) &&
+	if (req->method == METHOD_POST && http_is_form(req->content_type) &&
 	    http_parse_urlencoded(a, body, blen, &req->form) != ERR_OK)
 		return ERR_MALFORMED;
 	return ERR_OK;

@@ -56,6 +56,10 @@ enum err http_parse_urlencoded(
 void http_parse_cookies(
     struct arena *a, const char *header, struct params *out);
 
+/* True when a Content-Type names an urlencoded form (any case, with or
+ * without parameters after ';'). */
+bool http_is_form(const char *content_type);
+
 /* Returns the value for name (exact, case-sensitive), or NULL when absent
  * or when p is NULL. */
 const char *http_param(const struct params *p, const char *name);

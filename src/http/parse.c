@@ -8,6 +8,7 @@
 #include "http/http.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "util/arena.h"
 #include "util/str.h"
@@ -186,4 +187,19 @@ http_param(const struct params *p, const char *name)
 		if (strcmp(p->v[i].name, name) == 0)
 			return p->v[i].value;
 	return NULL;
+}
+
+bool
+http_is_form(const char *ct)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(want) - 1;
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, n) != 0)
+		return false;
+	for (ct += n; *ct == ' ' || *ct == '\t'; ct++)
+		continue;
+	return *ct == '\0' || *ct == ';';
 }

@@ -116,15 +116,6 @@ origin_ok(const struct ctx *c)
 	return strcmp(o, base) == 0;
 }
 
-static bool
-form_content_type(const char *ct)
-{
-	size_t n = strlen("application/x-www-form-urlencoded");
-
-	return strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0 &&
-	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 /* Sends an anonymous visitor to sign in, remembering where they were. */
 static void
 to_login(struct ctx *c)
@@ -202,7 +193,7 @@ dispatch(struct ctx *c, enum err parse_error)
 			web_fail(c, ERR_CSRF, NULL);
 			return;
 		}
-		if (!form_content_type(c->req->content_type)) {
+		if (!http_is_form(c->req->content_type)) {
 			web_fail(c, ERR_MALFORMED, "unsupported-media-type");
 			c->res->status = 415;
 			return;

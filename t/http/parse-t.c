@@ -247,6 +247,23 @@ test_param(void)
 	ok(http_param(NULL, "a") == NULL, "NULL list gives NULL");
 }
 
+static void
+test_is_form(void)
+{
+	ok(http_is_form("application/x-www-form-urlencoded"), "form type");
+	ok(http_is_form("Application/X-WWW-Form-URLEncoded; charset=UTF-8"),
+	    "form type in any case, with a parameter");
+	ok(http_is_form("  application/x-www-form-urlencoded ;x=y"),
+	    "form type with spaces");
+	ok(!http_is_form("application/x-www-form-urlencoded x"),
+	    "trailing junk is another type");
+	ok(!http_is_form("application/x-www-form-urlencodedx"),
+	    "a longer name is another type");
+	ok(!http_is_form("multipart/form-data; boundary=x"), "multipart is not");
+	ok(!http_is_form("text/plain"), "text/plain is not");
+	ok(!http_is_form(""), "empty is not");
+}
+
 int
 main(void)
 {
@@ -257,6 +274,7 @@ main(void)
 	test_nul_and_bounds();
 	test_cookies();
 	test_param();
+	test_is_form();
 	arena_free(A);
 	return done_testing();
 }
