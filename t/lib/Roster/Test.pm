@@ -241,7 +241,10 @@ sub _redacting_output {
 	if (!$pid) {
 		# A grandchild does the work, so that nginx never reaps it.
 		POSIX::_exit(0) if fork // POSIX::_exit(1);
-		close $w;
+		# Holding no other descriptor (the guardian's pipe above all),
+		# it keeps nothing alive but itself.
+		my $keep = fileno $r;
+		for my $fd (3 .. 1023) { POSIX::close($fd) unless $fd == $keep }
 		open my $out, '>>', $log or POSIX::_exit(1);
 		$out->autoflush(1);
 		while (my $line = <$r>) {
@@ -839,6 +842,17 @@ END {
 # removes the state directory.
 sub _start_guardian {
 	my ($self) = @_;
+	my ($state, $pgbin) = ($self->{state}, $self->{pgbin} // _pg_bin());
+	@$self{qw(guard_w guard_pid)} = guardian(sub { _guardian_cleanup($state, $pgbin) });
+}
+
+# Starts a process that waits, detached and silent, for the calling
+# process to end (the end of a pipe only the caller holds) and then runs
+# $cleanup. Returns the pipe's write end (keep it open while the
+# resources live; closing it runs the cleanup at once) and the pid (a
+# TERM makes it exit without cleaning up).
+sub guardian {
+	my ($cleanup) = @_;
 	pipe(my $r, my $w) or die "pipe: $!\n";
 	my $pid = fork // die "fork: $!\n";
 	if (!$pid) {
@@ -854,12 +868,11 @@ sub _start_guardian {
 		my $buf;
 		1 while !defined sysread($r, $buf, 1) && $!{EINTR};
 		$SIG{TERM} = 'IGNORE';
-		_guardian_cleanup($self->{state}, $self->{pgbin} // _pg_bin());
+		$cleanup->();
 		POSIX::_exit(0);
 	}
 	close $r;
-	$self->{guard_w} = $w;
-	$self->{guard_pid} = $pid;
+	return ($w, $pid);
 }
 
 sub _guardian_cleanup {

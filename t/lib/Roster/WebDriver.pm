@@ -33,6 +33,7 @@ use IO::Socket::INET;
 use JSON::PP;
 use MIME::Base64 qw(decode_base64);
 use POSIX ();
+use Roster::Test ();
 use Time::HiRes qw(sleep time);
 
 our $CHROMEDRIVER = $ENV{ROSTER_CHROMEDRIVER} // '/usr/bin/chromedriver';
@@ -388,29 +389,11 @@ sub _kill_group {
 # for a test killed before its END blocks ran.
 sub _start_guardian {
 	my ($self) = @_;
-	$self->{pgid} = $self->{pid};
-	pipe(my $r, my $w) or die "pipe: $!\n";
-	my $pid = fork // die "fork: $!\n";
-	if (!$pid) {
-		close $w;
-		$SIG{$_} = 'IGNORE' for qw(INT HUP PIPE);
-		$SIG{TERM} = sub { POSIX::_exit(0) };
-		setpgrp(0, 0);
-		open STDIN, '<', '/dev/null';
-		open STDOUT, '>', '/dev/null';
-		open STDERR, '>', '/dev/null';
-		my $keep = fileno $r;
-		for my $fd (3 .. 1023) { POSIX::close($fd) unless $fd == $keep }
-		my $buf;
-		1 while !defined sysread($r, $buf, 1) && $!{EINTR};
-		$SIG{TERM} = 'IGNORE';
-		_kill_group($self->{pgid});
-		remove_tree($self->{dir}) unless $ENV{ROSTER_TEST_KEEP};
-		POSIX::_exit(0);
-	}
-	close $r;
-	$self->{guard_w} = $w;
-	$self->{guard_pid} = $pid;
+	my ($pgid, $dir) = ($self->{pgid} = $self->{pid}, $self->{dir});
+	@$self{qw(guard_w guard_pid)} = Roster::Test::guardian(sub {
+		_kill_group($pgid);
+		remove_tree($dir) unless $ENV{ROSTER_TEST_KEEP};
+	});
 }
 
 sub _free_port {
