@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/outbox.h"
 #include "util/err.h"
 
 struct arena;
@@ -144,18 +145,6 @@ enum mail_result mail_transport_send(const struct mail_transport *t,
     struct arena *a, const char *id, const char *rcpt, const char *msg,
     size_t len, const char **why);
 
-/* One outbox row claimed by the mailer. All strings are arena memory. */
-struct mail_outbox_row {
-	char *id;
-	char *kind;
-	char *recipient;
-	uint8_t *box; /* nonce || ciphertext */
-	size_t boxlen;
-	int attempts; /* failed attempts so far */
-	bool stale; /* its invitation was revoked, accepted, declined or expired
-		     */
-};
-
 /*
  * Claims up to max queued rows that are due, oldest first, skipping rows
  * another mailer holds (FOR UPDATE SKIP LOCKED), and leases them by moving
@@ -165,7 +154,7 @@ struct mail_outbox_row {
  * error.
  */
 enum err mail_outbox_claim(struct db *db, struct arena *a, int max,
-    struct mail_outbox_row **rows, int *n);
+    struct outbox_row **rows, int *n);
 
 /*
  * Records the outcome of a delivery of r: MAIL_SENT marks the row sent,
@@ -178,12 +167,12 @@ enum err mail_outbox_claim(struct db *db, struct arena *a, int max,
  * together. Returns ERR_OK or the database error.
  */
 enum err mail_outbox_finish(struct db *db, struct arena *a,
-    const struct mail_outbox_row *r, enum mail_result res, const char *why);
+    const struct outbox_row *r, enum mail_result res, const char *why);
 
 /* Ends the lease on a claimed row that was not attempted, so it is due
  * again at once. Returns ERR_OK or the database error. */
 enum err mail_outbox_release(
-    struct db *db, struct arena *a, const struct mail_outbox_row *r);
+    struct db *db, struct arena *a, const struct outbox_row *r);
 
 /*
  * Handles one claimed row: skips it when stale, decrypts it (a body that
@@ -195,6 +184,6 @@ enum err mail_outbox_release(
  */
 enum err mail_outbox_process(struct db *db, struct arena *a,
     const struct keys *k, const struct mail_transport *t,
-    const struct mail_outbox_row *r, enum mail_result *res);
+    const struct outbox_row *r, enum mail_result *res);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "crypto/crypto.h"
 #include "db/db.h"
+#include "db/outbox.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -42,7 +43,6 @@ mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
     const char *kind, const struct mail_msg *m, const char *from,
     const char *invitation_id, char **outbox_id)
 {
-	struct db_rows *rows;
 	struct buf msg;
 	uint8_t *box;
 	size_t boxlen;
@@ -61,100 +61,20 @@ mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
 	box_seal(a, k, msg.data, msg.len, &box, &boxlen);
 	crypto_wipe(msg.data, msg.len);
 
-	e = db_q(db, a, &rows,
-	    "INSERT INTO outbox (kind, recipient, body, invitation_id) "
-	    "VALUES ($1, $2, decode($3, 'hex'), $4::bigint) RETURNING id",
-	    kind, m->to, hex_encode(a, box, boxlen), invitation_id, DB_END);
-	if (e != ERR_OK)
-		return e;
-	/* Delivered to listeners when the caller's transaction commits. */
-	e = db_q(db, a, NULL, "SELECT pg_notify('roster_outbox', '')", DB_END);
-	if (e != ERR_OK)
-		return e;
-	if (outbox_id != NULL)
-		*outbox_id = arena_strdup(a, db_val(rows, 0, 0));
-	return ERR_OK;
-}
-
-/* Decodes the hex text of encode(body, 'hex'). Returns 0 or -1. */
-static int
-hex_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
-{
-	size_t n = strlen(s);
-	uint8_t *p;
-
-	if (n % 2 != 0)
-		return -1;
-	p = arena_alloc(a, n / 2 + 1);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		p[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*out = p;
-	*outlen = n / 2;
-	return 0;
+	return db_outbox_insert(db, a, kind, m->to, box, boxlen, invitation_id,
+	    outbox_id);
 }
 
 enum err
 mail_outbox_claim(struct db *db, struct arena *a, int max,
-    struct mail_outbox_row **rows, int *n)
+    struct outbox_row **rows, int *n)
 {
-	struct db_rows *res;
-	struct mail_outbox_row *r;
-	enum err e;
-
-	e = db_q(db, a, &res,
-	    "WITH due AS ("
-	    "  SELECT id FROM outbox"
-	    "  WHERE status = 'queued' AND next_attempt_at <= now()"
-	    "  ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"
-	    " leased AS ("
-	    "  UPDATE outbox o"
-	    "  SET next_attempt_at = now() + make_interval(secs => $2::int)"
-	    "  FROM due WHERE o.id = due.id"
-	    "  RETURNING o.id, o.kind, o.recipient::text AS recipient,"
-	    "   encode(o.body, 'hex') AS body, o.attempts, o.invitation_id)"
-	    " SELECT l.id, l.kind, l.recipient, l.body, l.attempts,"
-	    "  EXISTS (SELECT 1 FROM invitations i WHERE i.id = l.invitation_id"
-	    "   AND (i.revoked_at IS NOT NULL OR i.accepted_at IS NOT NULL"
-	    "    OR i.declined_at IS NOT NULL OR i.expires_at <= now()))"
-	    " FROM leased l ORDER BY l.id",
-	    arena_printf(a, "%d", max),
-	    arena_printf(a, "%d", MAIL_LEASE_SECONDS), DB_END);
-	if (e != ERR_OK)
-		return e;
-	r = arena_calloc(a, (size_t)res->nrows + 1, sizeof(*r));
-	for (int i = 0; i < res->nrows; i++) {
-		long long attempts;
-		const char *body = db_val(res, i, 3);
-
-		r[i].id = arena_strdup(a, db_val(res, i, 0));
-		r[i].kind = arena_strdup(a, db_val(res, i, 1));
-		r[i].recipient = arena_strdup(a, db_val(res, i, 2));
-		if (str_tonum(db_val(res, i, 4), 0, INT_MAX, &attempts, NULL) ==
-		    -1)
-			attempts = 0;
-		r[i].attempts = (int)attempts;
-		/* A body that does not decode is left empty and fails to
-		 * open, which fails the row as undecryptable. */
-		if (body == NULL ||
-		    hex_decode(a, body, &r[i].box, &r[i].boxlen) == -1) {
-			r[i].box = NULL;
-			r[i].boxlen = 0;
-		}
-		r[i].stale = strcmp(db_val(res, i, 5), "t") == 0;
-	}
-	*rows = r;
-	*n = res->nrows;
-	return ERR_OK;
+	return db_outbox_claim(db, a, max, MAIL_LEASE_SECONDS, rows, n);
 }
 
 /* A retry that would be the last allowed attempt fails instead. */
 static enum mail_result
-effective_result(const struct mail_outbox_row *r, enum mail_result res)
+effective_result(const struct outbox_row *r, enum mail_result res)
 {
 	if (res == MAIL_RETRY && r->attempts + 1 >= MAIL_MAX_ATTEMPTS)
 		return MAIL_FAILED;
@@ -179,7 +99,7 @@ last_error(struct arena *a, const char *why)
 
 enum err
 mail_outbox_finish(struct db *db, struct arena *a,
-    const struct mail_outbox_row *r, enum mail_result res, const char *why)
+    const struct outbox_row *r, enum mail_result res, const char *why)
 {
 	const char *err;
 
@@ -191,48 +111,22 @@ mail_outbox_finish(struct db *db, struct arena *a,
 	err = last_error(a, why);
 	switch (res) {
 	case MAIL_SENT:
-		return db_q(db, a, NULL,
-		    "WITH u AS (UPDATE outbox SET status = 'sent',"
-		    "  sent_at = now(), body = NULL, last_error = NULL,"
-		    "  attempts = attempts + 1"
-		    "  WHERE id = $1::bigint AND status = 'queued' RETURNING 1)"
-		    " UPDATE mail_counters SET value = value +"
-		    "  (SELECT count(*) FROM u) WHERE name = "
-		    "'emails_sent_total'",
-		    r->id, DB_END);
+		return db_outbox_close(db, a, r->id, OUTBOX_SENT, NULL);
 	case MAIL_RETRY:
-		return db_q(db, a, NULL,
-		    "UPDATE outbox SET attempts = attempts + 1,"
-		    " next_attempt_at = now() + least(power(2, attempts) *"
-		    "  interval '5 seconds', interval '1 hour'),"
-		    " last_error = $2"
-		    " WHERE id = $1::bigint AND status = 'queued'",
-		    r->id, err, DB_END);
-	case MAIL_FAILED:
+		return db_outbox_retry(db, a, r->id, err);
 	case MAIL_SKIPPED:
+		return db_outbox_close(db, a, r->id, OUTBOX_SKIPPED, err);
+	case MAIL_FAILED:
 	default:
-		return db_q(db, a, NULL,
-		    "WITH u AS (UPDATE outbox SET status = 'failed',"
-		    "  body = NULL, last_error = $2,"
-		    "  attempts = attempts + $3::int"
-		    "  WHERE id = $1::bigint AND status = 'queued' RETURNING 1)"
-		    " UPDATE mail_counters SET value = value +"
-		    "  (SELECT count(*) FROM u) WHERE name = $4",
-		    r->id, err, res == MAIL_SKIPPED ? "0" : "1",
-		    res == MAIL_SKIPPED ? "emails_skipped_total"
-					: "emails_failed_total",
-		    DB_END);
+		return db_outbox_close(db, a, r->id, OUTBOX_FAILED, err);
 	}
 }
 
 enum err
 mail_outbox_release(
-    struct db *db, struct arena *a, const struct mail_outbox_row *r)
+    struct db *db, struct arena *a, const struct outbox_row *r)
 {
-	return db_q(db, a, NULL,
-	    "UPDATE outbox SET next_attempt_at = now()"
-	    " WHERE id = $1::bigint AND status = 'queued'",
-	    r->id, DB_END);
+	return db_outbox_release(db, a, r->id);
 }
 
 /* The Message-ID of a composed message, for the log ("-" if none). */
@@ -251,7 +145,7 @@ message_id(struct arena *a, const char *msg)
 
 enum err
 mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
-    const struct mail_transport *t, const struct mail_outbox_row *r,
+    const struct mail_transport *t, const struct outbox_row *r,
     enum mail_result *res)
 {
 	const char *why = NULL, *mid = "-";

@@ -82,7 +82,7 @@ static int
 mailer_batch(struct db *db, struct arena *batch, struct arena *row,
     const struct keys *k, const struct mail_transport *t)
 {
-	struct mail_outbox_row *rows;
+	struct outbox_row *rows;
 	enum mail_result res;
 	time_t start = mailer_now();
 	int n, i;

@@ -349,10 +349,10 @@ enqueue(const char *to, const char *invitation_id)
 }
 
 /* Claims and returns the row with the given id (NULL if not claimed). */
-static struct mail_outbox_row *
+static struct outbox_row *
 claim_id(const char *id)
 {
-	struct mail_outbox_row *rows;
+	struct outbox_row *rows;
 	int n;
 
 	if (mail_outbox_claim(DB, A, 100, &rows, &n) != ERR_OK)
@@ -366,7 +366,7 @@ claim_id(const char *id)
 static void
 test_claim(void)
 {
-	struct mail_outbox_row *rows;
+	struct outbox_row *rows;
 	char *a, *b, *c;
 	int n;
 
@@ -417,7 +417,7 @@ test_claim(void)
 static void
 test_skip_locked(const char *url)
 {
-	struct mail_outbox_row *rows;
+	struct outbox_row *rows;
 	PGconn *other = PQconnectdb(url);
 	PGresult *res;
 	char *a, *b;
@@ -448,7 +448,7 @@ static void
 test_deliveries(void)
 {
 	struct mail_transport t = { .from = FROM };
-	struct mail_outbox_row *r;
+	struct outbox_row *r;
 	struct keys other;
 	enum mail_result res;
 	long long sent, failed, skipped;

@@ -1,0 +1,150 @@
+/*
+ * SQL for the email outbox and the mailer's counters.
+ */
+#include "db/outbox.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/arena.h"
+#include "util/str.h"
+
+enum err
+db_outbox_insert(struct db *db, struct arena *a, const char *kind,
+    const char *recipient, const uint8_t *box, size_t boxlen,
+    const char *invitation_id, char **id)
+{
+	struct db_rows *rows;
+	enum err e;
+
+	e = db_q(db, a, &rows,
+	    "INSERT INTO outbox (kind, recipient, body, invitation_id) "
+	    "VALUES ($1, $2, $3, $4::bigint) RETURNING id",
+	    kind, recipient, db_bytea(a, box, boxlen), invitation_id, DB_END);
+	if (e != ERR_OK)
+		return e;
+	/* Delivered to listeners when the caller's transaction commits. */
+	e = db_q(db, a, NULL, "SELECT pg_notify('roster_outbox', '')", DB_END);
+	if (e == ERR_OK && id != NULL)
+		*id = arena_strdup(a, db_val(rows, 0, 0));
+	return e;
+}
+
+/* Decodes the hex text of encode(body, 'hex'). Returns 0 or -1. */
+static int
+hex_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
+{
+	size_t n = strlen(s);
+	uint8_t *p;
+
+	if (n % 2 != 0)
+		return -1;
+	p = arena_alloc(a, n / 2 + 1);
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		p[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*out = p;
+	*outlen = n / 2;
+	return 0;
+}
+
+enum err
+db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
+    struct outbox_row **rows, int *n)
+{
+	struct db_rows *res;
+	struct outbox_row *r;
+	enum err e;
+
+	e = db_q(db, a, &res,
+	    "WITH due AS ("
+	    "  SELECT id FROM outbox"
+	    "  WHERE status = 'queued' AND next_attempt_at <= now()"
+	    "  ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"
+	    " leased AS ("
+	    "  UPDATE outbox o"
+	    "  SET next_attempt_at = now() + make_interval(secs => $2::int)"
+	    "  FROM due WHERE o.id = due.id"
+	    "  RETURNING o.id, o.kind, o.recipient::text AS recipient,"
+	    "   encode(o.body, 'hex') AS body, o.attempts, o.invitation_id)"
+	    " SELECT l.id, l.kind, l.recipient, l.body, l.attempts,"
+	    "  EXISTS (SELECT 1 FROM invitations i WHERE i.id = l.invitation_id"
+	    "   AND (i.revoked_at IS NOT NULL OR i.accepted_at IS NOT NULL"
+	    "    OR i.declined_at IS NOT NULL OR i.expires_at <= now()))"
+	    " FROM leased l ORDER BY l.id",
+	    arena_printf(a, "%d", max), arena_printf(a, "%d", lease), DB_END);
+	if (e != ERR_OK)
+		return e;
+	r = arena_calloc(a, (size_t)res->nrows + 1, sizeof(*r));
+	for (int i = 0; i < res->nrows; i++) {
+		long long attempts;
+		const char *body = db_val(res, i, 3);
+
+		r[i].id = arena_strdup(a, db_val(res, i, 0));
+		r[i].kind = arena_strdup(a, db_val(res, i, 1));
+		r[i].recipient = arena_strdup(a, db_val(res, i, 2));
+		if (str_tonum(db_val(res, i, 4), 0, INT_MAX, &attempts, NULL) ==
+		    -1)
+			attempts = 0;
+		r[i].attempts = (int)attempts;
+		/* A body that does not decode is left empty and fails to
+		 * open, which fails the row as undecryptable. */
+		if (body == NULL ||
+		    hex_decode(a, body, &r[i].box, &r[i].boxlen) == -1) {
+			r[i].box = NULL;
+			r[i].boxlen = 0;
+		}
+		r[i].stale = strcmp(db_val(res, i, 5), "t") == 0;
+	}
+	*rows = r;
+	*n = res->nrows;
+	return ERR_OK;
+}
+
+enum err
+db_outbox_close(struct db *db, struct arena *a, const char *id,
+    enum outbox_end end, const char *why)
+{
+	static const char *const counters[] = {
+		[OUTBOX_SENT] = "emails_sent_total",
+		[OUTBOX_FAILED] = "emails_failed_total",
+		[OUTBOX_SKIPPED] = "emails_skipped_total",
+	};
+
+	return db_q(db, a, NULL,
+	    "WITH u AS (UPDATE outbox SET status = $2,"
+	    "  sent_at = CASE WHEN $2 = 'sent' THEN now() END,"
+	    "  body = NULL, last_error = $3,"
+	    "  attempts = attempts + $4::int"
+	    "  WHERE id = $1::bigint AND status = 'queued' RETURNING 1)"
+	    " UPDATE mail_counters SET value = value +"
+	    "  (SELECT count(*) FROM u) WHERE name = $5",
+	    id, end == OUTBOX_SENT ? "sent" : "failed", why,
+	    end == OUTBOX_SKIPPED ? "0" : "1", counters[end], DB_END);
+}
+
+enum err
+db_outbox_retry(struct db *db, struct arena *a, const char *id, const char *why)
+{
+	return db_q(db, a, NULL,
+	    "UPDATE outbox SET attempts = attempts + 1,"
+	    " next_attempt_at = now() + least(power(2, attempts) *"
+	    "  interval '5 seconds', interval '1 hour'),"
+	    " last_error = $2"
+	    " WHERE id = $1::bigint AND status = 'queued'",
+	    id, why, DB_END);
+}
+
+enum err
+db_outbox_release(struct db *db, struct arena *a, const char *id)
+{
+	return db_q(db, a, NULL,
+	    "UPDATE outbox SET next_attempt_at = now()"
+	    " WHERE id = $1::bigint AND status = 'queued'",
+	    id, DB_END);
+}
