@@ -1,7 +1,7 @@
 /*
  * Request dispatch: the route table and the front-line checks every
  * request passes, in order: method, route, parse errors, database,
- * session, POST origin and CSRF, sign-in. Only then does a handler run.
+ * session, sign-in, POST origin and CSRF. Only then does a handler run.
  */
 #include "web/web.h"
 
@@ -186,6 +186,12 @@ dispatch(struct ctx *c, enum err parse_error)
 		web_fail(c, ERR_DATABASE, NULL);
 		return;
 	}
+	/* A page that needs a session sends anonymous visitors to sign in
+	 * before anything else is judged (a redirect writes nothing). */
+	if ((h->flags & R_AUTH) && c->user == NULL) {
+		to_login(c);
+		return;
+	}
 	if (c->req->method == METHOD_POST) {
 		if ((c->req->sec_fetch_site != NULL &&
 			strcmp(c->req->sec_fetch_site, "cross-site") == 0) ||
@@ -202,10 +208,6 @@ dispatch(struct ctx *c, enum err parse_error)
 			web_fail(c, ERR_CSRF, NULL);
 			return;
 		}
-	}
-	if ((h->flags & R_AUTH) && c->user == NULL) {
-		to_login(c);
-		return;
 	}
 	h->fn(c);
 }

@@ -210,6 +210,14 @@ $res = $anon->post_form('/orgs', { name => 'Anon', slug => 'anon' });
 is $res->{status}, 303, 'an anonymous POST /orgs is sent to sign in';
 is $anon->location($res), '/login?next=%2Forgs', '  to /login?next=%2Forgs';
 is orgs(), $before, '  and creates nothing';
+for my $path ('/orgs/acme/invitations', '/orgs/no-such-org/invitations') {
+	my $bare = $s->ua;
+	my $invs = $s->sql_one('SELECT count(*) FROM invitations');
+	$res = $bare->post($path, { email => 'x@example.com', role => 'member' });
+	is $res->{status}, 303, "an anonymous POST $path without a form token is sent to sign in";
+	like $bare->location($res) // '', qr{^/login\?next=}, '  to /login';
+	is $s->sql_one('SELECT count(*) FROM invitations'), $invs, '  and writes nothing';
+}
 
 # ---- dashboard ---------------------------------------------------------------------------------------
 $res = $ann->get('/');
