@@ -17,12 +17,6 @@ static const char *const signup_modes[SIGNUP__MAX] = {
 	[SIGNUP_CAPPED] = "capped",
 };
 
-const char *
-conf_signup_mode_str(enum signup_mode m)
-{
-	return (unsigned)m < SIGNUP__MAX ? signup_modes[m] : "open";
-}
-
 static const char *
 env_or(const char *name, const char *def)
 {

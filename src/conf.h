@@ -46,7 +46,5 @@ struct conf {
  */
 int conf_load(struct conf *c, bool need_secret);
 
-/* Name of a signup mode ("open"). */
-const char *conf_signup_mode_str(enum signup_mode m);
 
 #endif

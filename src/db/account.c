@@ -74,22 +74,6 @@ db_user_by_email(struct db *db, struct arena *a, const char *email,
 }
 
 enum err
-db_user_by_id(struct db *db, struct arena *a, const char *id, struct user *u)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r, "SELECT " USER_COLS " FROM users u WHERE u.id = $1",
-	    id, DB_END);
-	if (e != ERR_OK)
-		return e;
-	if (r->nrows == 0)
-		return ERR_NOT_FOUND;
-	user_from_row(r, 0, 0, u);
-	return ERR_OK;
-}
-
-enum err
 db_user_confirm(struct db *db, const char *id)
 {
 	return db_q(db, NULL, NULL,

@@ -25,9 +25,6 @@ enum err db_user_insert(struct db *db, struct arena *a, const char *email,
 enum err db_user_by_email(struct db *db, struct arena *a, const char *email,
     struct user *u, const char **pw_hash);
 
-/* Finds a user by id; ERR_NOT_FOUND when none. */
-enum err db_user_by_id(
-    struct db *db, struct arena *a, const char *id, struct user *u);
 
 /* Marks the email confirmed (keeps an earlier time). */
 enum err db_user_confirm(struct db *db, const char *id);

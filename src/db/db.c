@@ -21,7 +21,6 @@
 struct db {
 	PGconn *conn;
 	char *conninfo;
-	bool in_tx;
 	bool broken;     /* a statement saw the connection fail */
 	char listen[64]; /* channel to LISTEN on after connecting, or "" */
 	/* Statements prepared on this connection: the SQL text of "r<i>".
@@ -335,12 +334,6 @@ db_constraint(const struct db *db)
 	return db->constraint;
 }
 
-const char *
-db_sqlstate(const struct db *db)
-{
-	return db->sqlstate;
-}
-
 static enum err
 db_simple(struct db *db, const char *sql)
 {
@@ -413,12 +406,6 @@ db_wait(struct db *db, int timeout_ms)
 	return got;
 }
 
-bool
-db_in_tx(const struct db *db)
-{
-	return db->in_tx;
-}
-
 /*
  * A serialization failure or deadlock is retried, and so is a unique
  * violation that fn passed up unmapped: under concurrency it is the same
@@ -447,7 +434,6 @@ db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
 			metrics_add(C_TX_RETRIES, 1);
 		if ((e = db_simple(db, "BEGIN")) != ERR_OK)
 			return e == ERR_RETRY_EXHAUSTED ? ERR_DATABASE : e;
-		db->in_tx = true;
 		e = fn(db, arg);
 		if (e == ERR_OK)
 			e = db_simple(db, "COMMIT");
@@ -456,7 +442,6 @@ db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
 		 * ROLLBACK outside one is harmless. */
 		if (e != ERR_OK && !db->broken)
 			(void)db_simple(db, "ROLLBACK");
-		db->in_tx = false;
 		if (!retry)
 			return e;
 	}

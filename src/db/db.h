@@ -71,8 +71,6 @@ const char *db_val(const struct db_rows *rows, int r, int c);
 /* The constraint named by the last ERR_CONFLICT/ERR_INVALID ("" if none). */
 const char *db_constraint(const struct db *db);
 
-/* The SQLSTATE of the last failed statement ("" if none). */
-const char *db_sqlstate(const struct db *db);
 
 /*
  * Runs fn inside BEGIN ... COMMIT. fn returns ERR_OK to commit or any
@@ -110,7 +108,5 @@ enum err db_listen(struct db *db, const char *channel);
  */
 int db_wait(struct db *db, int timeout_ms);
 
-/* True while a transaction opened by db_tx is running. */
-bool db_in_tx(const struct db *db);
 
 #endif
