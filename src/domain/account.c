@@ -90,6 +90,13 @@ queue_link(struct domain *d, struct arena *a, const struct user *u,
 }
 
 enum err
+account_signup_open(const struct domain *d)
+{
+	return d->conf->signup_mode == SIGNUP_INVITE_ONLY ? ERR_SIGNUP_CLOSED
+							  : ERR_OK;
+}
+
+enum err
 account_room(struct domain *d, struct arena *a)
 {
 	long long users;
@@ -116,11 +123,8 @@ static enum err
 signup_tx(struct db *db, void *arg)
 {
 	struct signup_args *s = arg;
-	const struct conf *c = s->d->conf;
 	enum err e;
 
-	if (c->signup_mode == SIGNUP_INVITE_ONLY)
-		return ERR_SIGNUP_CLOSED;
 	if ((e = account_room(s->d, s->a)) != ERR_OK)
 		return e;
 	memset(s->u, 0, sizeof(*s->u));
@@ -153,8 +157,8 @@ account_signup(struct domain *d, struct arena *a, const char *email,
 		return e;
 	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
 		return e;
-	if (d->conf->signup_mode == SIGNUP_INVITE_ONLY)
-		return ERR_SIGNUP_CLOSED;
+	if ((e = account_signup_open(d)) != ERR_OK)
+		return e;
 	/* Hash before the transaction: it is slow and needs no lock. */
 	if (password_hash(a, password, &hash) == -1)
 		return ERR_INTERNAL;
@@ -407,8 +411,8 @@ admin_tx(struct db *db, void *arg)
 	if (e != ERR_OK)
 		return e;
 	token = new_link_token(s->a, hash);
-	if ((e = db_token_insert(db, s->a, u.id, "reset_password", hash,
-		 SETUP_TTL)) != ERR_OK)
+	if ((e = db_token_insert(
+		 db, s->a, u.id, "reset_password", hash, SETUP_TTL)) != ERR_OK)
 		return e;
 	*s->link = arena_printf(
 	    s->a, "%s/password/reset?token=%s", s->d->conf->base_url, token);

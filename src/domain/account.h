@@ -19,6 +19,10 @@
  * ERR_INVALID_PASSWORD. */
 enum err account_password_ok(const char *pw);
 
+/* Whether anyone may sign up without an invitation: ERR_SIGNUP_CLOSED in
+ * invite_only mode (the cap of capped mode is judged by account_room). */
+enum err account_signup_open(const struct domain *d);
+
 /*
  * Inside an open transaction: in capped mode takes the lock that every
  * account creation takes and answers ERR_SIGNUP_CLOSED when the cap is

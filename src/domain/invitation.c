@@ -78,10 +78,15 @@ token_find(struct domain *d, struct arena *a, const char *token, bool lock,
 }
 
 enum err
-invitation_resolve(struct domain *d, struct arena *a, const char *token,
-    struct invitation *out)
+invitation_resolve(struct domain *d, struct arena *a,
+    const struct user *current, const char *token, struct invitation *out)
 {
-	return token_find(d, a, token, false, out);
+	enum err e = token_find(d, a, token, false, out);
+
+	if (e == ERR_OK && current != NULL &&
+	    strcmp(current->email, out->email) != 0)
+		return ERR_INVITATION_MISMATCH;
+	return e;
 }
 
 /* Whether actor may grant role: owners and platform admins grant any,
@@ -473,9 +478,9 @@ signup_tx(struct db *db, void *arg)
 
 enum err
 invitation_accept_signup(struct domain *d, struct arena *a,
-    const struct user *current, const char *token,
-    const char *posted_email, const char *name, const char *password,
-    struct user *u, uint8_t session[CRYPTO_TOKEN_LEN], struct invitation *out)
+    const struct user *current, const char *token, const char *posted_email,
+    const char *name, const char *password, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN], struct invitation *out)
 {
 	struct signup_args s = { .d = d,
 		.a = a,
@@ -489,10 +494,8 @@ invitation_accept_signup(struct domain *d, struct arena *a,
 	memset(out, 0, sizeof(*out));
 	/* The token's state comes first: nothing else is said about a link
 	 * that does not work. */
-	if ((e = invitation_resolve(d, a, token, out)) != ERR_OK)
+	if ((e = invitation_resolve(d, a, current, token, out)) != ERR_OK)
 		return e;
-	if (current != NULL && strcmp(current->email, out->email) != 0)
-		return ERR_INVITATION_MISMATCH;
 	if (posted_email != NULL && *posted_email != '\0' &&
 	    (domain_email(a, posted_email, &norm) != ERR_OK ||
 		strcmp(norm, out->email) != 0))
@@ -549,8 +552,13 @@ invitation_decline(struct domain *d, struct arena *a, const struct user *u,
 
 enum err
 invitation_list_org(struct domain *d, struct arena *a, const struct org *o,
-    struct invitation **out, int *n)
+    enum role viewer, struct invitation **out, int *n)
 {
+	if (!org_role_manages(viewer)) {
+		*out = NULL;
+		*n = 0;
+		return ERR_OK;
+	}
 	return db_invitations_of_org(d->db, a, o->id, out, n);
 }
 

@@ -22,10 +22,11 @@ enum err invitation_state_err(enum inv_state s);
  * Verifies a link token and finds its invitation without writing. Returns
  * ERR_OK for a pending invitation, the state's error for an ended one
  * (with *out filled), ERR_INVITATION_INVALID for anything wrong with the
- * token, or ERR_DATABASE.
+ * token, ERR_INVITATION_MISMATCH (with *out filled) when current is a
+ * signed-in user of another address, or ERR_DATABASE.
  */
 enum err invitation_resolve(struct domain *d, struct arena *a,
-    const char *token, struct invitation *out);
+    const struct user *current, const char *token, struct invitation *out);
 
 /*
  * Invites email to o with role, by actor whose role in o is actor_role.
@@ -75,9 +76,9 @@ enum err invitation_accept(struct domain *d, struct arena *a,
  * ERR_SIGNUP_CLOSED (a full cap).
  */
 enum err invitation_accept_signup(struct domain *d, struct arena *a,
-    const struct user *current, const char *token, const char *posted_email, const char *name,
-    const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN],
-    struct invitation *out);
+    const struct user *current, const char *token, const char *posted_email,
+    const char *name, const char *password, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN], struct invitation *out);
 
 /* Declines by token (u may be NULL: the link holder) or by id (u's own
  * list). A signed-in user of another address gets
@@ -86,9 +87,10 @@ enum err invitation_decline(struct domain *d, struct arena *a,
     const struct user *u, const char *token, const char *id,
     struct invitation *out);
 
-/* The open invitations of o for its managers. */
+/* The open invitations of o for viewer (the viewer's role): all of them
+ * for owners and admins, none for plain members. */
 enum err invitation_list_org(struct domain *d, struct arena *a,
-    const struct org *o, struct invitation **out, int *n);
+    const struct org *o, enum role viewer, struct invitation **out, int *n);
 
 /* The pending invitations for u's address; none while it is unconfirmed. */
 enum err invitation_list_mine(struct domain *d, struct arena *a,

@@ -121,9 +121,22 @@ org_open(struct domain *d, struct arena *a, const struct user *actor,
 
 enum err
 org_members(struct domain *d, struct arena *a, const struct org *o,
-    struct member **out, int *n)
+    enum role viewer, struct member **out, int *n)
 {
-	return db_org_members(d->db, a, o->id, out, n);
+	struct member *m;
+	int all, k = 0;
+	enum err e;
+
+	if ((e = db_org_members(d->db, a, o->id, &m, &all)) != ERR_OK)
+		return e;
+	/* Pending owner-adds are for managers' eyes only. */
+	for (int i = 0; i < all; i++)
+		if (org_role_manages(viewer) ||
+		    strcmp(m[i].status, "active") == 0)
+			m[k++] = m[i];
+	*out = m;
+	*n = k;
+	return ERR_OK;
 }
 
 enum err

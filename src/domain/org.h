@@ -38,9 +38,10 @@ enum err org_create(struct domain *d, struct arena *a, const struct user *actor,
 enum err org_open(struct domain *d, struct arena *a, const struct user *actor,
     const char *slug, struct org *o, enum role *role);
 
-/* The roster of an organization. */
+/* The roster of an organization as viewer (the viewer's role) may see
+ * it: managers see memberships awaiting consent too. */
 enum err org_members(struct domain *d, struct arena *a, const struct org *o,
-    struct member **out, int *n);
+    enum role viewer, struct member **out, int *n);
 
 /* The organizations the user is an active member of. */
 enum err org_list_mine(struct domain *d, struct arena *a, const struct user *u,

@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "conf.h"
 #include "db/org.h"
 #include "domain/account.h"
 #include "domain/org.h"
@@ -24,9 +23,11 @@ next_path(const char *next)
 void
 web_signup_form(struct ctx *c)
 {
+	enum err e = account_signup_open(c->d);
+
 	tpl_set(c->page, "title", "Sign up");
-	if (c->w->conf->signup_mode == SIGNUP_INVITE_ONLY) {
-		web_fail(c, ERR_SIGNUP_CLOSED, "signup");
+	if (e != ERR_OK) {
+		web_fail(c, e, "signup");
 		return;
 	}
 	web_render(c, 200, "signup");

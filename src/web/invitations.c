@@ -62,11 +62,8 @@ web_invitation_view(struct ctx *c)
 {
 	const char *token = http_param(&c->req->args, "token");
 	struct invitation inv = { 0 };
-	enum err e = invitation_resolve(c->d, c->a, token, &inv);
+	enum err e = invitation_resolve(c->d, c->a, c->user, token, &inv);
 
-	if (e == ERR_OK && c->user != NULL &&
-	    strcmp(c->user->email, inv.email) != 0)
-		e = ERR_INVITATION_MISMATCH;
 	if (e != ERR_OK) {
 		fail(c, e, &inv, token, NULL);
 		/* GET shows the mismatch; only a POST is refused with 403. */
@@ -95,7 +92,7 @@ web_invitation_accept(struct ctx *c)
 	}
 	if (c->user == NULL) {
 		/* Judge the link first; then ask the holder to sign in. */
-		if ((e = invitation_resolve(c->d, c->a, token, &inv)) !=
+		if ((e = invitation_resolve(c->d, c->a, NULL, token, &inv)) !=
 		    ERR_OK) {
 			fail(c, e, &inv, token, NULL);
 			return;
@@ -126,9 +123,9 @@ web_invitation_signup(struct ctx *c)
 	enum err e;
 
 	tpl_set(c->page, "display_name", web_field(c, "display_name"));
-	e = invitation_accept_signup(c->d, c->a, c->user, token, web_field(c, "email"),
-	    web_field(c, "display_name"), web_field(c, "password"), &u, session,
-	    &inv);
+	e = invitation_accept_signup(c->d, c->a, c->user, token,
+	    web_field(c, "email"), web_field(c, "display_name"),
+	    web_field(c, "password"), &u, session, &inv);
 	if (e != ERR_OK) {
 		fail(c, e, &inv, token, "invitation-signup");
 		return;

@@ -54,15 +54,15 @@ web_org_open(struct ctx *c, struct org *o, enum role *role)
 	return 0;
 }
 
-/* Adds the open invitations of o as rows of the roster table. */
+/* Adds the open invitations of o the viewer may see as roster rows. */
 static enum err
-invitation_rows(struct ctx *c, const struct org *o)
+invitation_rows(struct ctx *c, const struct org *o, enum role role)
 {
 	struct invitation *inv;
 	int n;
 	enum err e;
 
-	if ((e = invitation_list_org(c->d, c->a, o, &inv, &n)) != ERR_OK)
+	if ((e = invitation_list_org(c->d, c->a, o, role, &inv, &n)) != ERR_OK)
 		return e;
 	for (int i = 0; i < n; i++) {
 		struct tpl_ctx *row = tpl_add_row(c->page, "rows");
@@ -90,19 +90,14 @@ web_org_render(
 	enum err e;
 
 	tpl_set(c->page, "title", o->name);
-	if ((e = org_members(c->d, c->a, o, &m, &n)) != ERR_OK) {
+	if ((e = org_members(c->d, c->a, o, role, &m, &n)) != ERR_OK) {
 		web_fail(c, e, NULL);
 		return;
 	}
 	tpl_set_list(c->page, "rows");
 	for (int i = 0; i < n; i++) {
-		struct tpl_ctx *row;
+		struct tpl_ctx *row = tpl_add_row(c->page, "rows");
 
-		/* Pending owner-adds are for managers' eyes only. */
-		if (strcmp(m[i].status, "active") != 0 &&
-		    !org_role_manages(role))
-			continue;
-		row = tpl_add_row(c->page, "rows");
 		tpl_set_bool(row, "member", true);
 		tpl_set(row, "member_id", m[i].id);
 		tpl_set(row, "user_id", m[i].user_id);
@@ -114,7 +109,7 @@ web_org_render(
 						       : "awaiting-consent");
 		tpl_set(row, "since", m[i].since);
 	}
-	if (org_role_manages(role) && (e = invitation_rows(c, o)) != ERR_OK) {
+	if ((e = invitation_rows(c, o, role)) != ERR_OK) {
 		web_fail(c, e, NULL);
 		return;
 	}
