@@ -239,29 +239,6 @@ db_rate_add(struct db *db, struct arena *a, const char *bucket)
 }
 
 enum err
-db_purge_sessions(
-    struct db *db, struct arena *a, long long *sessions, long long *events)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
-	    "DELETE FROM sessions WHERE expires_at < now() - "
-	    "interval '1 day'",
-	    DB_END);
-	if (e != ERR_OK)
-		return e;
-	*sessions = r->affected;
-	e = db_q(db, a, &r,
-	    "DELETE FROM rate_events WHERE at < now() - "
-	    "interval '1 day'",
-	    DB_END);
-	if (e == ERR_OK)
-		*events = r->affected;
-	return e;
-}
-
-enum err
 db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
     const char *org_id, const char *action, const char *subject_type,
     const char *subject_id, const char *data_json)

@@ -25,7 +25,6 @@ enum err db_user_insert(struct db *db, struct arena *a, const char *email,
 enum err db_user_by_email(struct db *db, struct arena *a, const char *email,
     struct user *u, const char **pw_hash);
 
-
 /* Marks the email confirmed (keeps an earlier time). */
 enum err db_user_confirm(struct db *db, const char *id);
 
@@ -77,10 +76,6 @@ enum err db_rate_count(struct db *db, struct arena *a, const char *bucket,
 
 /* Records one event of bucket now. */
 enum err db_rate_add(struct db *db, struct arena *a, const char *bucket);
-
-/* Deletes expired sessions and old rate events; writes the counts. */
-enum err db_purge_sessions(
-    struct db *db, struct arena *a, long long *sessions, long long *events);
 
 /* Records an audit event; org_id and subject_id may be NULL, data_json
  * NULL means "{}". */

@@ -71,7 +71,6 @@ const char *db_val(const struct db_rows *rows, int r, int c);
 /* The constraint named by the last ERR_CONFLICT/ERR_INVALID ("" if none). */
 const char *db_constraint(const struct db *db);
 
-
 /*
  * Runs fn inside BEGIN ... COMMIT. fn returns ERR_OK to commit or any
  * other code to roll back (that code is returned). A serialization failure
@@ -107,6 +106,5 @@ enum err db_listen(struct db *db, const char *channel);
  * when the connection failed (the next db_ensure reconnects).
  */
 int db_wait(struct db *db, int timeout_ms);
-
 
 #endif

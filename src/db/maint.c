@@ -167,3 +167,26 @@ db_purge_join_requests(struct db *db, struct arena *a, long long *n)
 		*n = r->affected;
 	return e;
 }
+
+enum err
+db_purge_sessions(
+    struct db *db, struct arena *a, long long *sessions, long long *events)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "DELETE FROM sessions WHERE expires_at < now() - "
+	    "interval '1 day'",
+	    DB_END);
+	if (e != ERR_OK)
+		return e;
+	*sessions = r->affected;
+	e = db_q(db, a, &r,
+	    "DELETE FROM rate_events WHERE at < now() - "
+	    "interval '1 day'",
+	    DB_END);
+	if (e == ERR_OK)
+		*events = r->affected;
+	return e;
+}

@@ -23,4 +23,9 @@ enum err db_migrate(
  * writes the count. */
 enum err db_purge_join_requests(struct db *db, struct arena *a, long long *n);
 
+/* Deletes sessions that expired over a day ago and rate-limit events
+ * older than a day; writes the counts. */
+enum err db_purge_sessions(
+    struct db *db, struct arena *a, long long *sessions, long long *events);
+
 #endif
