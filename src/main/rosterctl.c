@@ -7,7 +7,6 @@
 
 #include "conf.h"
 #include "crypto/crypto.h"
-#include "db/account.h"
 #include "db/db.h"
 #include "db/maint.h"
 #include "domain/account.h"
