@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "util/arena.h"
 #include "util/log.h"
-#include "util/metrics.h"
 
 #define DB_TRIES      3
 #define DB_MAX_PARAMS 16

@@ -3,12 +3,18 @@
  */
 #include "db/mailstat.h"
 
+#include <limits.h>
+
 #include "db/db.h"
-#include "util/buf.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/str.h"
 
 enum err
-db_mail_counters(struct db *db, struct arena *a, struct buf *out)
+db_mailstat_list(
+    struct db *db, struct arena *a, struct mail_counter **out, int *n)
 {
+	struct mail_counter *mc;
 	struct db_rows *r;
 	enum err e;
 
@@ -18,8 +24,17 @@ db_mail_counters(struct db *db, struct arena *a, struct buf *out)
 	    "SELECT name, value FROM mail_counters ORDER BY name", DB_END);
 	if (e != ERR_OK)
 		return e;
-	for (int i = 0; i < r->nrows; i++)
-		buf_printf(out, "# TYPE roster_%s counter\nroster_%s %s\n",
-		    db_val(r, i, 0), db_val(r, i, 0), db_val(r, i, 1));
+	mc = arena_calloc(a, (size_t)r->nrows + 1, sizeof(*mc));
+	for (int i = 0; i < r->nrows; i++) {
+		mc[i].name = db_val(r, i, 0);
+		if (str_tonum(db_val(r, i, 1), LLONG_MIN, LLONG_MAX,
+			&mc[i].value, NULL) == -1) {
+			log_err(
+			    "mail_counters: %s is not a number", mc[i].name);
+			return ERR_DATABASE;
+		}
+	}
+	*out = mc;
+	*n = r->nrows;
 	return ERR_OK;
 }

@@ -1,5 +1,6 @@
 /*
- * The mailer's delivery counters, kept in the database.
+ * The mailer's delivery counters, kept in the database so that every host
+ * reads the same numbers.
  */
 #ifndef ROSTER_DB_MAILSTAT_H
 #define ROSTER_DB_MAILSTAT_H
@@ -7,12 +8,20 @@
 #include "util/err.h"
 
 struct arena;
-struct buf;
 struct db;
 
-/* Appends the counters of mail_counters (emails_sent_total, ...) to out in
- * Prometheus text format, prefixed roster_. ERR_DATABASE when unreadable
- * (nothing is appended then). */
-enum err db_mail_counters(struct db *db, struct arena *a, struct buf *out);
+/* One row of mail_counters. */
+struct mail_counter {
+	const char *name; /* emails_sent_total, ... */
+	long long value;
+};
+
+/*
+ * Reads every row of mail_counters, ordered by name, into an array in the
+ * arena: *out and *n are written on success only. ERR_OK, or ERR_DATABASE
+ * when the table cannot be read.
+ */
+enum err db_mailstat_list(
+    struct db *db, struct arena *a, struct mail_counter **out, int *n);
 
 #endif

@@ -5,12 +5,12 @@
 
 #include <string.h>
 
+#include "counters.h"
 #include "conf.h"
 #include "db/account.h"
 #include "db/db.h"
 #include "util/arena.h"
 #include "util/log.h"
-#include "util/metrics.h"
 #include "util/str.h"
 
 #define CONFIRM_TTL   (3 * 86400)

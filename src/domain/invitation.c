@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "counters.h"
 #include "conf.h"
 #include "crypto/envelope.h"
 #include "db/account.h"
@@ -13,7 +14,6 @@
 #include "domain/account.h"
 #include "util/arena.h"
 #include "util/log.h"
-#include "util/metrics.h"
 
 enum err
 invitation_state_err(enum inv_state s)

@@ -1,8 +1,8 @@
 /*
  * roster-fcgi: the web workers. Reads the configuration, compiles the
- * templates and maps the shared metrics once, then hands over to the
- * prefork supervisor; each worker opens its own database connection and
- * serves FastCGI requests until told to stop.
+ * templates, maps the shared metrics and names the counters once, then
+ * hands over to the prefork supervisor; each worker opens its own database
+ * connection and serves FastCGI requests until told to stop.
  */
 #include <fcgiapp.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "http/fcgi.h"
@@ -69,6 +70,7 @@ main(int argc, char *argv[])
 	}
 	if (metrics_init() == -1)
 		return 1;
+	counters_init();
 	memset(&sc, 0, sizeof(sc));
 	sc.socket_path = app.conf.socket_path;
 	sc.workers = (int)app.conf.workers;

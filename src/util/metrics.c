@@ -2,9 +2,9 @@
  * Shared-memory metrics. One anonymous MAP_SHARED region, mapped before the
  * supervisor forks, holds every count; workers update it with relaxed
  * atomic adds (no locks, so a worker that dies mid-update blocks nobody)
- * and any worker renders it for GET /metrics. Only plain integers live in
- * the region: route names stay in each process, which is why every
- * process must register the same route table.
+ * and any worker reads it back for GET /metrics. Only plain integers live
+ * in the region: counter and route names stay in each process, which is
+ * why every process must register the same tables.
  */
 #include "util/metrics.h"
 
@@ -12,74 +12,43 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "util/buf.h"
 #include "util/log.h"
 
-/* Status classes 1xx..5xx. */
-#define METRICS_CLASSES 5
-
-/* Histogram upper bounds in microseconds; the last bucket is +Inf. */
-static const struct {
-	uint64_t us;
-	const char *le;
-} metrics_bounds[] = {
-	{ 1000, "0.001" },
-	{ 2500, "0.0025" },
-	{ 5000, "0.005" },
-	{ 10000, "0.01" },
-	{ 25000, "0.025" },
-	{ 50000, "0.05" },
-	{ 100000, "0.1" },
-	{ 250000, "0.25" },
-	{ 500000, "0.5" },
-	{ 1000000, "1" },
-	{ 2500000, "2.5" },
-	{ 5000000, "5" },
+/* Histogram upper bounds in microseconds; the last bucket is unbounded. */
+static const uint64_t metrics_bounds[METRICS_BOUNDS] = {
+	1000,
+	2500,
+	5000,
+	10000,
+	25000,
+	50000,
+	100000,
+	250000,
+	500000,
+	1000000,
+	2500000,
+	5000000,
 };
-#define METRICS_NBOUNDS (sizeof(metrics_bounds) / sizeof(metrics_bounds[0]))
 
 /* Latencies above this (about 11.6 days) are recorded as this. */
 #define METRICS_MAX_US 1e12
 
-static const struct {
-	const char *name;
-	const char *help;
-} metrics_counters[C__MAX] = {
-	[C_INVITATIONS_CREATED] = { "invitations_created",
-	    "Invitations created." },
-	[C_INVITATIONS_ACCEPTED] = { "invitations_accepted",
-	    "Invitations accepted." },
-	[C_INVITATIONS_REVOKED] = { "invitations_revoked",
-	    "Invitations revoked." },
-	[C_INVITATIONS_DECLINED] = { "invitations_declined",
-	    "Invitations declined." },
-	[C_INVITATIONS_RATE_LIMITED] = { "invitations_rate_limited",
-	    "Invitation attempts refused by a rate limit." },
-	[C_RATE_LIMITER_FAILURES] = { "rate_limiter_failures",
-	    "Rate limiter checks that could not be made." },
-	[C_EMAILS_QUEUED] = { "emails_queued", "Emails put in the outbox." },
-	[C_LOGIN_FAILURES] = { "login_failures", "Failed sign-in attempts." },
-	[C_DB_RECONNECTS] = { "db_reconnects",
-	    "Database connections re-established." },
-	[C_TX_RETRIES] = { "tx_retries",
-	    "Transactions retried after a serialization failure or deadlock." },
-};
-
 struct metrics_region {
-	uint64_t counters[C__MAX];
+	uint64_t counters[METRICS_COUNTERS_MAX];
 	/* [route][class]; slot METRICS_ROUTES_MAX counts unmatched. */
 	uint64_t requests[METRICS_ROUTES_MAX + 1][METRICS_CLASSES];
 	/*
-	 * Per-bucket (not cumulative) counts, the last being +Inf; render
-	 * adds them up, and their total is the count, so _count always
-	 * equals the +Inf bucket.
+	 * Per-bucket (not cumulative) counts, the last being unbounded;
+	 * metrics_read adds them up, so their total is the request count.
 	 */
-	uint64_t buckets[METRICS_NBOUNDS + 1];
+	uint64_t buckets[METRICS_BOUNDS + 1];
 	uint64_t sum_us;
 };
 
 static struct metrics_region *metrics_shm;
 static const struct metrics_region metrics_zero;
+static const struct metrics_counter *metrics_table;
+static int metrics_ncounters;
 static const char *const *metrics_names;
 static int metrics_nroutes; /* routes with a slot of their own */
 static const char *metrics_unmatched = "unmatched";
@@ -102,11 +71,25 @@ metrics_init(void)
 }
 
 void
-metrics_add(enum counter c, uint64_t n)
+metrics_counters(const struct metrics_counter *table, int n)
 {
-	if (metrics_shm == NULL || (unsigned)c >= C__MAX)
+	if (table == NULL || n < 0)
+		n = 0;
+	if (n > METRICS_COUNTERS_MAX) {
+		log_warn("metrics: %d counters, only %d are counted", n,
+		    METRICS_COUNTERS_MAX);
+		n = METRICS_COUNTERS_MAX;
+	}
+	metrics_table = table;
+	metrics_ncounters = n;
+}
+
+void
+metrics_add(int index, uint64_t n)
+{
+	if (metrics_shm == NULL || index < 0 || index >= metrics_ncounters)
 		return;
-	__atomic_fetch_add(&metrics_shm->counters[c], n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&metrics_shm->counters[index], n, __ATOMIC_RELAXED);
 }
 
 void
@@ -143,8 +126,8 @@ metrics_request(int route, int status, double seconds)
 		seconds = METRICS_MAX_US / 1e6;
 	us = (uint64_t)(seconds * 1e6 + 0.5);
 
-	for (b = 0; b < METRICS_NBOUNDS; b++)
-		if (us <= metrics_bounds[b].us)
+	for (b = 0; b < METRICS_BOUNDS; b++)
+		if (us <= metrics_bounds[b])
 			break;
 	__atomic_fetch_add(
 	    &metrics_shm->requests[route][cls], 1, __ATOMIC_RELAXED);
@@ -158,87 +141,35 @@ metrics_load(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-/* Appends s as a label value: backslash, quote and newline escaped. */
-static void
-metrics_label(struct buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\')
-			buf_puts(out, "\\\\");
-		else if (*s == '"')
-			buf_puts(out, "\\\"");
-		else if (*s == '\n')
-			buf_puts(out, "\\n");
-		else
-			buf_putc(out, *s);
-	}
-}
-
-static void
-metrics_render_requests(struct buf *out, const struct metrics_region *r)
-{
-	uint64_t n;
-	int i, c;
-
-	buf_puts(out,
-	    "# HELP roster_http_requests_total HTTP requests by "
-	    "route and status class.\n"
-	    "# TYPE roster_http_requests_total counter\n");
-	for (i = 0; i <= METRICS_ROUTES_MAX; i++) {
-		if (i >= metrics_nroutes && i < METRICS_ROUTES_MAX)
-			continue;
-		for (c = 0; c < METRICS_CLASSES; c++) {
-			if ((n = metrics_load(&r->requests[i][c])) == 0)
-				continue;
-			buf_puts(out, "roster_http_requests_total{route=\"");
-			metrics_label(out,
-			    i < METRICS_ROUTES_MAX ? metrics_names[i]
-						   : metrics_unmatched);
-			buf_printf(out, "\",code=\"%dxx\"} %llu\n", c + 1,
-			    (unsigned long long)n);
-		}
-	}
-}
-
-static void
-metrics_render_latency(struct buf *out, const struct metrics_region *r)
-{
-	const char *name = "roster_http_request_duration_seconds";
-	uint64_t total = 0, sum;
-	size_t b;
-
-	buf_printf(out,
-	    "# HELP %s Time to answer an HTTP request.\n"
-	    "# TYPE %s histogram\n",
-	    name, name);
-	for (b = 0; b <= METRICS_NBOUNDS; b++) {
-		total += metrics_load(&r->buckets[b]);
-		buf_printf(out, "%s_bucket{le=\"%s\"} %llu\n", name,
-		    b < METRICS_NBOUNDS ? metrics_bounds[b].le : "+Inf",
-		    (unsigned long long)total);
-	}
-	sum = metrics_load(&r->sum_us);
-	buf_printf(out, "%s_sum %llu.%06llu\n", name,
-	    (unsigned long long)(sum / 1000000),
-	    (unsigned long long)(sum % 1000000));
-	buf_printf(out, "%s_count %llu\n", name, (unsigned long long)total);
-}
-
 void
-metrics_render(struct buf *out)
+metrics_read(struct metrics_snapshot *s)
 {
 	const struct metrics_region *r;
-	int c;
+	uint64_t total = 0;
+	int i, c, b;
 
 	r = metrics_shm != NULL ? metrics_shm : &metrics_zero;
-	for (c = 0; c < C__MAX; c++)
-		buf_printf(out,
-		    "# HELP roster_%s_total %s\n"
-		    "# TYPE roster_%s_total counter\n"
-		    "roster_%s_total %llu\n",
-		    metrics_counters[c].name, metrics_counters[c].help,
-		    metrics_counters[c].name, metrics_counters[c].name,
-		    (unsigned long long)metrics_load(&r->counters[c]));
-	metrics_render_requests(out, r);
-	metrics_render_latency(out, r);
+	memset(s, 0, sizeof(*s));
+	s->ncounters = metrics_ncounters;
+	s->counters = metrics_table;
+	for (i = 0; i < metrics_ncounters; i++)
+		s->counts[i] = metrics_load(&r->counters[i]);
+
+	/* The unmatched slot moves down to sit right after the last route. */
+	s->nroutes = metrics_nroutes;
+	for (i = 0; i <= metrics_nroutes; i++) {
+		const int slot = i < metrics_nroutes ? i : METRICS_ROUTES_MAX;
+
+		s->routes[i] =
+		    i < metrics_nroutes ? metrics_names[i] : metrics_unmatched;
+		for (c = 0; c < METRICS_CLASSES; c++)
+			s->requests[i][c] = metrics_load(&r->requests[slot][c]);
+	}
+
+	memcpy(s->bounds_us, metrics_bounds, sizeof(s->bounds_us));
+	for (b = 0; b <= METRICS_BOUNDS; b++) {
+		total += metrics_load(&r->buckets[b]);
+		s->at_most[b] = total;
+	}
+	s->sum_us = metrics_load(&r->sum_us);
 }

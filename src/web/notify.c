@@ -7,13 +7,13 @@
 
 #include <time.h>
 
+#include "counters.h"
 #include "conf.h"
 #include "mail/mail.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
-#include "util/metrics.h"
 
 static const struct {
 	const char *kind;    /* outbox kind */

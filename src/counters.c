@@ -1,0 +1,33 @@
+/*
+ * Names and help text of the program's counters, indexed by enum counter.
+ */
+#include "counters.h"
+
+_Static_assert(C__MAX <= METRICS_COUNTERS_MAX, "every counter needs a slot");
+
+static const struct metrics_counter counters_table[C__MAX] = {
+	[C_INVITATIONS_CREATED] = { "invitations_created",
+	    "Invitations created." },
+	[C_INVITATIONS_ACCEPTED] = { "invitations_accepted",
+	    "Invitations accepted." },
+	[C_INVITATIONS_REVOKED] = { "invitations_revoked",
+	    "Invitations revoked." },
+	[C_INVITATIONS_DECLINED] = { "invitations_declined",
+	    "Invitations declined." },
+	[C_INVITATIONS_RATE_LIMITED] = { "invitations_rate_limited",
+	    "Invitation attempts refused by a rate limit." },
+	[C_RATE_LIMITER_FAILURES] = { "rate_limiter_failures",
+	    "Rate limiter checks that could not be made." },
+	[C_EMAILS_QUEUED] = { "emails_queued", "Emails put in the outbox." },
+	[C_LOGIN_FAILURES] = { "login_failures", "Failed sign-in attempts." },
+	[C_DB_RECONNECTS] = { "db_reconnects",
+	    "Database connections re-established." },
+	[C_TX_RETRIES] = { "tx_retries",
+	    "Transactions retried after a serialization failure or deadlock." },
+};
+
+void
+counters_init(void)
+{
+	metrics_counters(counters_table, C__MAX);
+}

@@ -1,0 +1,32 @@
+/*
+ * The program's counters: one enum, in the order /metrics lists them, and
+ * the table of their names registered with util/metrics. Every layer that
+ * counts something includes this file and calls metrics_add() with its
+ * index; util/metrics itself knows no counter by name.
+ */
+#ifndef ROSTER_COUNTERS_H
+#define ROSTER_COUNTERS_H
+
+#include "util/metrics.h"
+
+enum counter {
+	C_INVITATIONS_CREATED,
+	C_INVITATIONS_ACCEPTED,
+	C_INVITATIONS_REVOKED,
+	C_INVITATIONS_DECLINED,
+	C_INVITATIONS_RATE_LIMITED,
+	C_RATE_LIMITER_FAILURES,
+	C_EMAILS_QUEUED,
+	C_LOGIN_FAILURES,
+	C_DB_RECONNECTS,
+	C_TX_RETRIES,
+	C__MAX
+};
+
+/*
+ * Registers the table of counter names with metrics_counters(); call at
+ * setup, before forking, in every program that exposes metrics.
+ */
+void counters_init(void);
+
+#endif
