@@ -1,7 +1,8 @@
 -- Roster schema, first version: accounts, sessions, organizations,
--- memberships, invitations, join requests, platform invitations, the
--- email outbox, rate-limit events and the audit trail. Every invariant the
--- database can hold is a constraint here, not only code.
+-- memberships, invitations, the expiring side of join requests, the email
+-- outbox, rate-limit events and the audit trail. Every invariant the
+-- database can hold is a constraint here, not only code. Tables and columns
+-- arrive with the code that uses them.
 
 CREATE EXTENSION IF NOT EXISTS citext;
 
@@ -58,15 +59,11 @@ CREATE TABLE organizations (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     slug          text NOT NULL,
     name          text NOT NULL,
-    join_enabled  boolean NOT NULL DEFAULT false,
-    join_fields   text[] NOT NULL DEFAULT '{}',
     created_by    bigint REFERENCES users(id) ON DELETE SET NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT organizations_slug_key UNIQUE (slug),
     CONSTRAINT organizations_slug_shape CHECK (slug ~ '^[a-z0-9-]{2,40}$'),
-    CONSTRAINT organizations_name_length CHECK (length(name) BETWEEN 1 AND 100),
-    CONSTRAINT organizations_join_fields CHECK (
-        join_fields <@ ARRAY['phone', 'city', 'message']::text[])
+    CONSTRAINT organizations_name_length CHECK (length(name) BETWEEN 1 AND 100)
 );
 
 CREATE TABLE memberships (
@@ -128,47 +125,23 @@ CREATE INDEX invitations_email_idx ON invitations (email);
 CREATE INDEX invitations_inviter_time_idx ON invitations (invited_by, created_at);
 CREATE INDEX invitations_org_time_idx ON invitations (organization_id, created_at);
 
+-- Join requests, as far as rosterctl purge-expired needs them: it deletes
+-- those still pending confirmation past their expiry. The rest of the
+-- feature (names, extra fields, decisions) is not built yet.
 CREATE TABLE join_requests (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     organization_id    bigint NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     email              citext NOT NULL,
-    user_id            bigint REFERENCES users(id) ON DELETE CASCADE,
-    first_name         text NOT NULL DEFAULT '',
-    last_name          text NOT NULL DEFAULT '',
-    fields             jsonb NOT NULL DEFAULT '{}',
     status             text NOT NULL,
     confirm_hash       bytea,
     confirm_expires_at timestamptz,
     created_at         timestamptz NOT NULL DEFAULT now(),
-    decided_at         timestamptz,
-    decided_by         bigint REFERENCES users(id) ON DELETE SET NULL,
     CONSTRAINT join_requests_status CHECK (
         status IN ('pending_confirmation', 'submitted', 'approved', 'rejected')),
     CONSTRAINT join_requests_confirm_hash_key UNIQUE (confirm_hash),
     CONSTRAINT join_requests_pending_has_token CHECK (
         status <> 'pending_confirmation'
-        OR (confirm_hash IS NOT NULL AND confirm_expires_at IS NOT NULL)),
-    CONSTRAINT join_requests_names_length CHECK (
-        length(first_name) <= 100 AND length(last_name) <= 100)
-);
--- One open request per signed-in user and organization.
-CREATE UNIQUE INDEX join_requests_open_user_key
-    ON join_requests (organization_id, user_id)
-    WHERE user_id IS NOT NULL AND status IN ('pending_confirmation', 'submitted');
-CREATE INDEX join_requests_org_status_idx ON join_requests (organization_id, status);
-
--- Invitations to the platform itself (signup gate in invite_only mode).
-CREATE TABLE platform_invitations (
-    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    email         citext NOT NULL,
-    hashed_token  bytea NOT NULL,
-    invited_by    bigint REFERENCES users(id) ON DELETE SET NULL,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    expires_at    timestamptz NOT NULL,
-    used_at       timestamptz,
-    used_by       bigint REFERENCES users(id) ON DELETE SET NULL,
-    CONSTRAINT platform_invitations_hashed_token_key UNIQUE (hashed_token),
-    CONSTRAINT platform_invitations_hashed_token_length CHECK (length(hashed_token) = 32)
+        OR (confirm_hash IS NOT NULL AND confirm_expires_at IS NOT NULL))
 );
 
 -- Outgoing email. The composed message is encrypted (secretbox) and the
@@ -204,7 +177,8 @@ CREATE TABLE mail_counters (
 INSERT INTO mail_counters (name) VALUES
     ('emails_sent_total'), ('emails_failed_total'), ('emails_skipped_total');
 
--- Events counted by the sliding-window rate limits (logins, join requests).
+-- Events counted by the sliding-window rate limits (sign-in failures,
+-- password-reset emails).
 CREATE TABLE rate_events (
     bucket  text NOT NULL,
     at      timestamptz NOT NULL DEFAULT now()

@@ -8,12 +8,10 @@
 #include "db/db.h"
 #include "util/arena.h"
 
-#define ORG_COLS                                                               \
-	"o.id, o.slug, o.name, o.join_enabled, "                               \
-	"array_to_string(o.join_fields, ',')"
+#define ORG_COLS "o.id, o.slug, o.name"
 #define MEMBER_COLS                                                            \
 	"m.id, m.user_id, u.email, u.display_name, m.role, "                   \
-	"m.status, m.source, to_char(m.created_at AT TIME ZONE 'UTC', "        \
+	"m.status, to_char(m.created_at AT TIME ZONE 'UTC', "                  \
 	"'YYYY-MM-DD')"
 
 static void
@@ -22,8 +20,6 @@ org_from_row(const struct db_rows *r, int row, int col, struct org *o)
 	o->id = db_val(r, row, col);
 	o->slug = db_val(r, row, col + 1);
 	o->name = db_val(r, row, col + 2);
-	o->join_enabled = strcmp(db_val(r, row, col + 3), "t") == 0;
-	o->join_fields = db_val(r, row, col + 4);
 }
 
 static void
@@ -35,8 +31,7 @@ member_from_row(const struct db_rows *r, int row, struct member *m)
 	m->display_name = db_val(r, row, 3);
 	m->role = db_val(r, row, 4);
 	m->status = db_val(r, row, 5);
-	m->source = db_val(r, row, 6);
-	m->since = db_val(r, row, 7);
+	m->since = db_val(r, row, 6);
 }
 
 enum err
@@ -179,7 +174,7 @@ db_user_orgs(struct db *db, struct arena *a, const char *user_id,
 	*out = arena_calloc(a, (size_t)r->nrows + 1, sizeof(**out));
 	for (int i = 0; i < r->nrows; i++) {
 		org_from_row(r, i, 0, &(*out)[i].org);
-		(*out)[i].role = db_val(r, i, 5);
+		(*out)[i].role = db_val(r, i, 3);
 	}
 	*n = r->nrows;
 	return ERR_OK;

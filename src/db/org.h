@@ -6,8 +6,6 @@
 #ifndef ROSTER_DB_ORG_H
 #define ROSTER_DB_ORG_H
 
-#include <stdbool.h>
-
 #include "util/err.h"
 
 struct arena;
@@ -17,8 +15,6 @@ struct org {
 	const char *id;
 	const char *slug;
 	const char *name;
-	bool join_enabled;
-	const char *join_fields; /* comma-separated */
 };
 
 struct member {
@@ -28,7 +24,6 @@ struct member {
 	const char *display_name;
 	const char *role;
 	const char *status; /* active, pending */
-	const char *source;
 	const char *since; /* date the membership began, YYYY-MM-DD */
 };
 

@@ -96,7 +96,6 @@ org_create(struct domain *d, struct arena *a, const struct user *actor,
 		return e;
 	out->name = trimmed;
 	out->slug = arena_strdup(a, slug);
-	out->join_fields = "";
 	return db_tx(d->db, create_tx, &c);
 }
 

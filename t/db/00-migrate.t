@@ -14,7 +14,7 @@ use Roster::Test;
 my $s = Roster::Test->start(db_only => 1);
 
 my @tables = qw(users sessions account_tokens organizations memberships invitations
-    join_requests platform_invitations outbox mail_counters rate_events audit_events);
+    join_requests outbox mail_counters rate_events audit_events);
 for my $t (@tables) {
 	is $s->sql_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = ?", $t), 1,
 	    "table $t exists";

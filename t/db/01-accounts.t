@@ -1,6 +1,6 @@
 #!/usr/bin/env perl
 # Database constraints of accounts: users (citext email, shape, display
-# name), sessions, account tokens, platform invitations.
+# name), sessions, account tokens.
 
 use strict;
 use warnings;
@@ -73,16 +73,6 @@ $s->sql_fails("INSERT INTO account_tokens (token_hash, user_id, purpose, expires
 $s->sql_fails("INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at)
     VALUES ('\\x00'::bytea, $ann, 'confirm_email', now())", '23514', 'account_tokens_token_hash_length',
     'a token hash that is not 32 bytes');
-
-# platform invitations
-$s->sql_ok("INSERT INTO platform_invitations (email, hashed_token, invited_by, expires_at)
-    VALUES ('fred\@example.com', sha256('p1'::bytea), $ann, now() + interval '7 days')", 'a platform invitation');
-$s->sql_fails("INSERT INTO platform_invitations (email, hashed_token, expires_at)
-    VALUES ('gina\@example.com', sha256('p1'::bytea), now())", '23505', 'platform_invitations_hashed_token_key',
-    'the same platform invitation hash twice');
-$s->sql_fails("INSERT INTO platform_invitations (email, hashed_token, expires_at)
-    VALUES ('gina\@example.com', '\\x01'::bytea, now())", '23514', 'platform_invitations_hashed_token_length',
-    'a platform invitation hash that is not 32 bytes');
 
 # deleting a user removes their sessions and tokens, keeps whom they invited
 $s->sql_ok("DELETE FROM users WHERE id = $ann", 'a user can be deleted');

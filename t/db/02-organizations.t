@@ -1,6 +1,6 @@
 #!/usr/bin/env perl
 # Database constraints of organizations and memberships: slug shape and
-# uniqueness, join fields, roles, statuses, sources, one membership per
+# uniqueness, roles, statuses, sources, one membership per
 # organization and user, pending only for an owner-add.
 
 use strict;
@@ -33,12 +33,6 @@ $s->sql_fails(org_sql("acme\n"), '23514', 'organizations_slug_shape', 'a newline
 $s->sql_fails(org_sql(''), '23514', 'organizations_slug_shape', 'an empty slug');
 $s->sql_fails("INSERT INTO organizations (slug, name) VALUES ('named', '')", '23514',
     'organizations_name_length', 'an empty name');
-$s->sql_ok("INSERT INTO organizations (slug, name, join_fields) VALUES ('joinable', 'J', '{phone,city,message}')",
-    'the known join fields');
-$s->sql_fails("INSERT INTO organizations (slug, name, join_fields) VALUES ('nosy', 'N', '{phone,ssn}')",
-    '23514', 'organizations_join_fields', 'an unknown join field');
-is $s->sql_one("SELECT join_enabled FROM organizations WHERE slug = 'acme'"), 'f',
-    'the public join form is off by default';
 
 my $org = $s->sql_one("SELECT id FROM organizations WHERE slug = 'acme'");
 my $org2 = $s->sql_one("SELECT id FROM organizations WHERE slug = 'a1-b2'");
