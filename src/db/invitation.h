@@ -60,8 +60,8 @@ enum err db_invitation_insert(struct db *db, struct arena *a,
     const uint8_t hash[32], int64_t expires, const char *invited_by,
     const char **id);
 
-/* Ends an open row as revoked (replaced_by may be NULL). ERR_NOT_PENDING
- * when it is no longer open. */
+/* Ends open row id as revoked. ERR_NOT_PENDING when it is no longer
+ * open. A replacement is recorded separately, by db_invitation_replaced. */
 enum err db_invitation_revoke(struct db *db, struct arena *a, const char *id);
 
 /* Records which row replaced a revoked one. */

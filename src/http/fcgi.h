@@ -42,11 +42,13 @@ typedef void (*fcgi_handler)(
  * responses are sent without their body. One line per request is logged:
  * method, path (never the query string), status, milliseconds.
  *
- * The caller's stop signal handler must be installed without SA_RESTART
- * (with it, accept(2) restarts in the kernel and the worker only notices
- * the stop after one more request), and should call FCGX_ShutdownPending()
- * besides setting *stop; see fcgi.c for libfcgi's behaviour. Other
- * signals that interrupt accept are retried.
+ * The caller's stop signal handler sets *stop, should call
+ * FCGX_ShutdownPending(), and must close the process's copy of listen_fd:
+ * an accept(2) entered after the signal, or restarted by the kernel (the
+ * supervisor installs the handler with SA_RESTART, so that a request being
+ * read or written is not cut short by EINTR), then fails at once with
+ * EBADF and the loop returns 0. See src/sup/sup.c and fcgi.c for libfcgi's
+ * behaviour. Other signals that interrupt accept are retried.
  */
 int fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler, void *ctx,
     volatile sig_atomic_t *stop);
