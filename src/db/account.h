@@ -10,10 +10,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "domain/domain.h"
+#include "util/err.h"
 
 struct arena;
 struct db;
+
+/* A signed-in or looked-up user. */
+struct user {
+	const char *id;
+	const char *email;
+	const char *display_name;
+	bool email_confirmed;
+	bool platform_admin;
+};
 
 /* Inserts a user; ERR_CONFLICT when the email is taken (citext, so in any
  * case). Writes the new id to *id. */

@@ -264,25 +264,79 @@ db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
 	return e;
 }
 
-enum err
-db_q(struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...)
+/* Collects the DB_END-terminated parameters of ap; returns their count. */
+static int
+collect(va_list ap, const char *params[DB_MAX_PARAMS])
 {
-	const char *params[DB_MAX_PARAMS];
 	const char *p;
-	va_list ap;
 	int n = 0;
 
-	va_start(ap, sql);
 	while ((p = va_arg(ap, const char *)) != DB_END) {
 		if (n == DB_MAX_PARAMS) {
-			va_end(ap);
 			log_err("db: too many parameters");
 			abort();
 		}
 		params[n++] = p;
 	}
+	return n;
+}
+
+enum err
+db_q(struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...)
+{
+	const char *params[DB_MAX_PARAMS];
+	va_list ap;
+	int n;
+
+	va_start(ap, sql);
+	n = collect(ap, params);
 	va_end(ap);
 	return db_exec(db, a, out, sql, n, params);
+}
+
+enum err
+db_one(struct db *db, struct arena *a, db_fill_fn fill, void *out,
+    const char *sql, ...)
+{
+	const char *params[DB_MAX_PARAMS];
+	struct db_rows *r;
+	va_list ap;
+	enum err e;
+	int n;
+
+	va_start(ap, sql);
+	n = collect(ap, params);
+	va_end(ap);
+	if ((e = db_exec(db, a, &r, sql, n, params)) != ERR_OK)
+		return e;
+	if (r->nrows == 0)
+		return ERR_NOT_FOUND;
+	fill(r, 0, out);
+	return ERR_OK;
+}
+
+enum err
+db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size,
+    void *out, int *nrows, const char *sql, ...)
+{
+	const char *params[DB_MAX_PARAMS];
+	struct db_rows *r;
+	unsigned char *rows;
+	va_list ap;
+	enum err e;
+	int n;
+
+	va_start(ap, sql);
+	n = collect(ap, params);
+	va_end(ap);
+	if ((e = db_exec(db, a, &r, sql, n, params)) != ERR_OK)
+		return e;
+	rows = arena_calloc(a, (size_t)r->nrows + 1, size);
+	for (int i = 0; i < r->nrows; i++)
+		fill(r, i, rows + (size_t)i * size);
+	memcpy(out, &rows, sizeof(rows));
+	*nrows = r->nrows;
+	return ERR_OK;
 }
 
 enum err

@@ -58,6 +58,25 @@ enum err db_exec(struct db *db, struct arena *a, struct db_rows **out,
 enum err db_q(
     struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...);
 
+/* Copies row of r into the struct at out. */
+typedef void (*db_fill_fn)(const struct db_rows *r, int row, void *out);
+
+/*
+ * Runs sql with parameters given inline (DB_END-terminated, as db_q) and
+ * fills the struct at out from the first row with fill. ERR_NOT_FOUND
+ * when there is no row; otherwise db_exec's errors.
+ */
+enum err db_one(struct db *db, struct arena *a, db_fill_fn fill, void *out,
+    const char *sql, ...);
+
+/*
+ * Runs sql like db_one and stores in the pointer variable at out an arena
+ * array of every row (structs of size bytes, each filled by fill, with a
+ * zeroed one after the last), and the number of rows in *n.
+ */
+enum err db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size,
+    void *out, int *n, const char *sql, ...);
+
 /* Runs a script of several statements with no parameters (migrations
  * only). ERR_OK or ERR_DATABASE (logged). */
 enum err db_exec_script(struct db *db, const char *sql);

@@ -18,10 +18,10 @@
 	"extract(epoch FROM i.expires_at)::bigint, "                           \
 	"coalesce((SELECT status FROM outbox x WHERE x.invitation_id = i.id "  \
 	"  ORDER BY x.id DESC LIMIT 1), 'queued'), "                           \
-	"CASE WHEN i.accepted_at IS NOT NULL THEN 2 "                          \
-	"  WHEN i.revoked_at IS NOT NULL THEN 3 "                              \
-	"  WHEN i.declined_at IS NOT NULL THEN 4 "                             \
-	"  WHEN i.expires_at <= now() THEN 1 ELSE 0 END"
+	"CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
+	"  WHEN i.revoked_at IS NOT NULL THEN 'revoked' "                      \
+	"  WHEN i.declined_at IS NOT NULL THEN 'declined' "                    \
+	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
 #define INV_FROM                                                               \
 	" FROM invitations i JOIN organizations o ON o.id = "                  \
 	"i.organization_id "                                                   \
@@ -31,66 +31,33 @@
 	"NULL"
 
 static void
-inv_from_row(const struct db_rows *r, int row, struct invitation *v)
+inv_from_row(const struct db_rows *r, int row, void *out)
 {
+	struct invitation *v = out;
+
 	v->id = db_val(r, row, 0);
 	v->org_id = db_val(r, row, 1);
 	v->org_slug = db_val(r, row, 2);
 	v->org_name = db_val(r, row, 3);
 	v->email = db_val(r, row, 4);
-	v->role = db_val(r, row, 5);
+	v->role = db_enum_role(db_val(r, row, 5));
 	v->invited_by = db_val(r, row, 6);
 	v->inviter_name = db_val(r, row, 7);
 	v->expires_at = db_val(r, row, 8);
 	v->expires = atoll(db_val(r, row, 9));
 	v->delivery = db_val(r, row, 10);
-	v->state = (enum inv_state)atoi(db_val(r, row, 11));
-}
-
-static enum err
-inv_one(struct db *db, struct arena *a, struct invitation *out, const char *sql,
-    const char *p1, const char *p2)
-{
-	struct db_rows *r;
-	enum err e;
-
-	/* p2 NULL: the statement takes one parameter. */
-	e = p2 ? db_q(db, a, &r, sql, p1, p2, DB_END)
-	       : db_q(db, a, &r, sql, p1, DB_END);
-	if (e != ERR_OK)
-		return e;
-	if (r->nrows == 0)
-		return ERR_NOT_FOUND;
-	inv_from_row(r, 0, out);
-	return ERR_OK;
-}
-
-static enum err
-inv_list(struct db *db, struct arena *a, struct invitation **out, int *n,
-    const char *sql, const char *p1)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r, sql, p1, DB_END);
-	if (e != ERR_OK)
-		return e;
-	*out = arena_calloc(a, (size_t)r->nrows + 1, sizeof(**out));
-	for (int i = 0; i < r->nrows; i++)
-		inv_from_row(r, i, &(*out)[i]);
-	*n = r->nrows;
-	return ERR_OK;
+	v->state = db_enum_state(db_val(r, row, 11));
 }
 
 enum err
 db_invitation_by_hash(struct db *db, struct arena *a, const uint8_t hash[32],
     bool lock, struct invitation *out)
 {
-	return inv_one(db, a, out,
+	return db_one(db, a, inv_from_row, out,
 	    lock ? "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1 "
 		   "FOR UPDATE OF i"
 		 : "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1",
-	    db_bytea(a, hash, 32), NULL);
+	    db_bytea(a, hash, 32), DB_END);
 }
 
 enum err
@@ -102,33 +69,33 @@ db_invitation_by_id(struct db *db, struct arena *a, const char *org_id,
 	    strspn(id, "0123456789") != strlen(id) || strlen(id) > 18)
 		return ERR_NOT_FOUND;
 	if (org_id == NULL)
-		return inv_one(db, a, out,
+		return db_one(db, a, inv_from_row, out,
 		    lock ? "SELECT " INV_COLS INV_FROM
 			   "WHERE i.id = $1 FOR UPDATE OF i"
 			 : "SELECT " INV_COLS INV_FROM "WHERE i.id = $1",
-		    id, NULL);
-	return inv_one(db, a, out,
+		    id, DB_END);
+	return db_one(db, a, inv_from_row, out,
 	    lock ? "SELECT " INV_COLS INV_FROM
 		   "WHERE i.id = $1 AND i.organization_id = $2 "
 		   "FOR UPDATE OF i"
 		 : "SELECT " INV_COLS INV_FROM
 		   "WHERE i.id = $1 AND i.organization_id = $2",
-	    id, org_id);
+	    id, org_id, DB_END);
 }
 
 enum err
 db_invitation_open_for(struct db *db, struct arena *a, const char *org_id,
     const char *email, struct invitation *out)
 {
-	return inv_one(db, a, out,
+	return db_one(db, a, inv_from_row, out,
 	    "SELECT " INV_COLS INV_FROM "WHERE i.organization_id = $1 "
 	    "AND i.email = $2 AND " OPEN_ROW " FOR UPDATE OF i",
-	    org_id, email);
+	    org_id, email, DB_END);
 }
 
 enum err
 db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
-    const char *email, const char *role, const uint8_t hash[32],
+    const char *email, enum role role, const uint8_t hash[32],
     int64_t expires, const char *invited_by, const char **id)
 {
 	struct db_rows *r;
@@ -139,7 +106,7 @@ db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
 	    "role, hashed_token, expires_at, invited_by) VALUES ($1, $2, $3, "
 	    "$4, "
 	    "to_timestamp($5), $6) RETURNING id",
-	    org_id, email, role, db_bytea(a, hash, 32),
+	    org_id, email, db_enum_role_str(role), db_bytea(a, hash, 32),
 	    arena_printf(a, "%lld", (long long)expires), invited_by, DB_END);
 	if (e == ERR_OK)
 		*id = db_val(r, 0, 0);
@@ -203,22 +170,22 @@ enum err
 db_invitations_of_org(struct db *db, struct arena *a, const char *org_id,
     struct invitation **out, int *n)
 {
-	return inv_list(db, a, out, n,
+	return db_list(db, a, inv_from_row, sizeof(**out), out, n,
 	    "SELECT " INV_COLS INV_FROM
 	    "WHERE i.organization_id = $1 AND " OPEN_ROW
 	    " ORDER BY i.created_at DESC, i.id DESC",
-	    org_id);
+	    org_id, DB_END);
 }
 
 enum err
 db_invitations_for_email(struct db *db, struct arena *a, const char *email,
     struct invitation **out, int *n)
 {
-	return inv_list(db, a, out, n,
+	return db_list(db, a, inv_from_row, sizeof(**out), out, n,
 	    "SELECT " INV_COLS INV_FROM "WHERE i.email = $1 AND " OPEN_ROW
 	    " AND i.expires_at > now() "
 	    "ORDER BY i.created_at DESC, i.id DESC",
-	    email);
+	    email, DB_END);
 }
 
 enum err
@@ -250,8 +217,8 @@ db_email_is_member(struct db *db, struct arena *a, const char *org_id,
 	e = db_q(db, a, &r,
 	    "SELECT 1 FROM memberships m JOIN users u "
 	    "ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2 "
-	    "AND m.status = 'active'",
-	    org_id, email, DB_END);
+	    "AND m.status = $3",
+	    org_id, email, db_enum_status_str(MEMBER_ACTIVE), DB_END);
 	if (e == ERR_OK)
 		*member = r->nrows > 0;
 	return e;

@@ -9,19 +9,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db/db_enum.h"
 #include "util/err.h"
 
 struct arena;
 struct db;
 
-enum inv_state {
-	INV_PENDING, /* open and not past its expiry */
-	INV_EXPIRED, /* open but past its expiry */
-	INV_ACCEPTED,
-	INV_REVOKED,
-	INV_DECLINED,
-	INV__MAX
-};
 
 struct invitation {
 	const char *id;
@@ -29,7 +22,7 @@ struct invitation {
 	const char *org_slug;
 	const char *org_name;
 	const char *email;
-	const char *role;
+	enum role role;
 	const char *invited_by;   /* user id or NULL */
 	const char *inviter_name; /* "" when the inviter is gone */
 	const char *expires_at;   /* YYYY-MM-DD HH:MM UTC */
@@ -56,7 +49,7 @@ enum err db_invitation_open_for(struct db *db, struct arena *a,
 
 /* Inserts an open invitation expiring at the unix time expires. */
 enum err db_invitation_insert(struct db *db, struct arena *a,
-    const char *org_id, const char *email, const char *role,
+    const char *org_id, const char *email, enum role role,
     const uint8_t hash[32], int64_t expires, const char *invited_by,
     const char **id);
 

@@ -6,6 +6,7 @@
 #ifndef ROSTER_DB_ORG_H
 #define ROSTER_DB_ORG_H
 
+#include "db/db_enum.h"
 #include "util/err.h"
 
 struct arena;
@@ -22,15 +23,15 @@ struct member {
 	const char *user_id;
 	const char *email;
 	const char *display_name;
-	const char *role;
-	const char *status; /* active, pending */
-	const char *since; /* date the membership began, YYYY-MM-DD */
+	enum role role;
+	enum member_status status;
+	const char *since;  /* date the membership began, YYYY-MM-DD */
 };
 
 /* One of a user's organizations, for the dashboard. */
 struct my_org {
 	struct org org;
-	const char *role;
+	enum role role;
 };
 
 struct audit_row {
@@ -57,14 +58,14 @@ enum err db_membership_of(struct db *db, struct arena *a, const char *org_id,
 /* Inserts a membership; ERR_ALREADY_MEMBER when one exists. status
  * "active" sets its activation time. */
 enum err db_membership_insert(struct db *db, struct arena *a,
-    const char *org_id, const char *user_id, const char *role,
-    const char *status, const char *source, const char *added_by,
-    const char **id);
+    const char *org_id, const char *user_id, enum role role,
+    enum member_status status, enum member_source source,
+    const char *added_by, const char **id);
 
 /* Makes a pending membership active with role, as made by source.
  * ERR_NOT_PENDING when it is not pending. */
 enum err db_membership_activate(struct db *db, struct arena *a, const char *id,
-    const char *role, const char *source);
+    enum role role, enum member_source source);
 
 /* The organization's memberships, owners first, then by email. */
 enum err db_org_members(struct db *db, struct arena *a, const char *org_id,

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db/account.h"
+#include "db/db_enum.h"
 #include "util/err.h"
 
 struct arena;
@@ -32,7 +34,7 @@ struct notice {
 	const char *name;          /* recipient's display name, if known */
 	const char *org_name;      /* invitations */
 	const char *inviter;       /* invitations: inviter's display name */
-	const char *role;          /* invitations */
+	enum role role;            /* invitations */
 	int64_t expires;           /* unix seconds */
 	const char *invitation_id; /* invitations: the row the email is for */
 };
@@ -51,26 +53,5 @@ struct domain {
 	void *notify_ctx;
 };
 
-/* A signed-in or looked-up user. */
-struct user {
-	const char *id;
-	const char *email;
-	const char *display_name;
-	bool email_confirmed;
-	bool platform_admin;
-};
-
-/*
- * Normalises an email address: trims, lower-cases and validates it (ASCII
- * only, at most 254 bytes, one '@', a plausible local part and domain, no
- * control characters or spaces). Writes the canonical form to *out.
- * Returns ERR_OK or ERR_INVALID_EMAIL.
- */
-enum err domain_email(struct arena *a, const char *in, char **out);
-
-/* Validates a display name or organization name: trimmed, 1..100
- * characters of valid UTF-8 without control characters. Writes the
- * trimmed copy to *out. ERR_OK or ERR_INVALID_NAME. */
-enum err domain_name(struct arena *a, const char *in, char **out);
 
 #endif

@@ -9,9 +9,12 @@
 #include "counters.h"
 #include "conf.h"
 #include "crypto/envelope.h"
+#include "crypto/password.h"
+#include "crypto/token.h"
 #include "db/account.h"
 #include "db/db.h"
 #include "domain/account.h"
+#include "domain/validate.h"
 #include "util/arena.h"
 #include "util/log.h"
 
@@ -45,7 +48,7 @@ token_open(struct domain *d, struct arena *a, const char *token,
 	if (token == NULL ||
 	    envelope_open(a, &d->conf->keys, token, &env) == -1)
 		return -1;
-	crypto_sha256(hash, env.token, CRYPTO_TOKEN_LEN);
+	token_hash(hash, env.token);
 	crypto_wipe(env.token, sizeof(env.token));
 	*email = env.email;
 	return 0;
@@ -162,7 +165,7 @@ struct send_args {
 	const struct org *o;
 	enum role actor_role;
 	const char *email;
-	const char *role;
+	enum role role;
 	const char *resend_id; /* resend: the row to replace */
 };
 
@@ -175,7 +178,7 @@ send_tx(struct db *db, void *arg)
 	struct domain *d = s->d;
 	struct invitation old;
 	struct notice n = { .kind = NOTICE_INVITATION };
-	uint8_t *raw, hash[32];
+	uint8_t raw[CRYPTO_TOKEN_LEN], hash[32];
 	const char *id, *old_id = NULL;
 	int64_t expires = (int64_t)time(NULL) + d->conf->invite_ttl;
 	bool member;
@@ -193,8 +196,7 @@ send_tx(struct db *db, void *arg)
 		s->email = old.email;
 		s->role = old.role;
 	}
-	if ((e = may_grant(s->actor, s->actor_role, org_role(s->role))) !=
-	    ERR_OK)
+	if ((e = may_grant(s->actor, s->actor_role, s->role)) != ERR_OK)
 		return e;
 	if ((e = db_email_is_member(db, s->a, s->o->id, s->email, &member)) !=
 	    ERR_OK)
@@ -210,8 +212,7 @@ send_tx(struct db *db, void *arg)
 			return e;
 	} else if (e != ERR_NOT_FOUND)
 		return e;
-	raw = crypto_token(s->a);
-	crypto_sha256(hash, raw, CRYPTO_TOKEN_LEN);
+	token_new(raw, hash);
 	if ((e = db_invitation_insert(db, s->a, s->o->id, s->email, s->role,
 		 hash, expires, s->actor->id, &id)) != ERR_OK)
 		return e;
@@ -233,7 +234,8 @@ send_tx(struct db *db, void *arg)
 	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
 	    s->resend_id ? "invitation.resent" : "invitation.created",
 	    "invitation", id,
-	    arena_printf(s->a, "{\"role\": \"%s\"%s%s}", s->role,
+	    arena_printf(s->a, "{\"role\": \"%s\"%s%s}",
+		db_enum_role_str(s->role),
 		old_id ? ", \"replaces\": " : "", old_id ? old_id : ""));
 }
 
@@ -262,12 +264,11 @@ invitation_create(struct domain *d, struct arena *a, const struct user *actor,
 
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
-	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+	if ((e = validate_email(a, email, &norm)) != ERR_OK)
 		return e;
-	if (org_role(role) == ROLE__MAX)
+	if ((s.role = db_enum_role(role)) == ROLE__MAX)
 		return ERR_INVALID_ROLE;
 	s.email = norm;
-	s.role = org_role_str(org_role(role));
 	return send(&s);
 }
 
@@ -341,13 +342,13 @@ join(struct db *db, struct arena *a, const struct invitation *inv,
 	e = db_membership_of(db, a, inv->org_id, user_id, &m);
 	if (e == ERR_NOT_FOUND)
 		e = db_membership_insert(db, a, inv->org_id, user_id, inv->role,
-		    "active", "invitation", inv->invited_by, &mid);
-	else if (e == ERR_OK && strcmp(m.status, "pending") == 0) {
+		    MEMBER_ACTIVE, SOURCE_INVITATION, inv->invited_by, &mid);
+	else if (e == ERR_OK && m.status == MEMBER_PENDING) {
 		/* An owner-add still waiting for consent: this acceptance is
 		 * the consent, and the invitation's role wins. */
 		mid = m.id;
 		e = db_membership_activate(
-		    db, a, m.id, inv->role, "invitation");
+		    db, a, m.id, inv->role, SOURCE_INVITATION);
 	} else if (e == ERR_OK)
 		*already = true;
 	if (e != ERR_OK)
@@ -365,9 +366,10 @@ join(struct db *db, struct arena *a, const struct invitation *inv,
 	return db_audit_insert(db, a, user_id, inv->org_id,
 	    "membership.created", "membership", mid,
 	    arena_printf(a,
-		"{\"role\": \"%s\", \"source\": "
-		"\"invitation\", \"user_id\": %s, \"invitation_id\": %s}",
-		inv->role, user_id, inv->id));
+		"{\"role\": \"%s\", \"source\": \"%s\", \"user_id\": %s, "
+		"\"invitation_id\": %s}",
+		db_enum_role_str(inv->role),
+		db_enum_source_str(SOURCE_INVITATION), user_id, inv->id));
 }
 
 struct accept_args {
@@ -497,10 +499,10 @@ invitation_accept_signup(struct domain *d, struct arena *a,
 	if ((e = invitation_resolve(d, a, current, token, out)) != ERR_OK)
 		return e;
 	if (posted_email != NULL && *posted_email != '\0' &&
-	    (domain_email(a, posted_email, &norm) != ERR_OK ||
+	    (validate_email(a, posted_email, &norm) != ERR_OK ||
 		strcmp(norm, out->email) != 0))
 		return ERR_EMAIL_MISMATCH;
-	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
+	if ((e = validate_name(a, name, &trimmed)) != ERR_OK)
 		return e;
 	if ((e = account_password_ok(password)) != ERR_OK)
 		return e;

@@ -7,28 +7,8 @@
 
 #include "db/account.h"
 #include "db/db.h"
+#include "domain/validate.h"
 #include "util/arena.h"
-
-static const char *const role_names[ROLE__MAX] = {
-	[ROLE_OWNER] = "owner",
-	[ROLE_ADMIN] = "admin",
-	[ROLE_MEMBER] = "member",
-};
-
-enum role
-org_role(const char *s)
-{
-	for (int r = 0; s != NULL && r < ROLE__MAX; r++)
-		if (strcmp(s, role_names[r]) == 0)
-			return (enum role)r;
-	return ROLE__MAX;
-}
-
-const char *
-org_role_str(enum role r)
-{
-	return (unsigned)r < ROLE__MAX ? role_names[r] : "none";
-}
 
 bool
 org_role_manages(enum role r)
@@ -66,8 +46,9 @@ create_tx(struct db *db, void *arg)
 	if ((e = db_org_insert(db, c->a, c->o->slug, c->o->name, c->actor->id,
 		 &c->o->id)) != ERR_OK)
 		return e;
-	if ((e = db_membership_insert(db, c->a, c->o->id, c->actor->id, "owner",
-		 "active", "creator", c->actor->id, &mid)) != ERR_OK)
+	if ((e = db_membership_insert(db, c->a, c->o->id, c->actor->id,
+		 ROLE_OWNER, MEMBER_ACTIVE, SOURCE_CREATOR, c->actor->id, &mid)) !=
+	    ERR_OK)
 		return e;
 	if ((e = db_audit_insert(db, c->a, c->actor->id, c->o->id,
 		 "organization.created", "organization", c->o->id, NULL)) !=
@@ -76,8 +57,8 @@ create_tx(struct db *db, void *arg)
 	return db_audit_insert(db, c->a, c->actor->id, c->o->id,
 	    "membership.created", "membership", mid,
 	    arena_printf(c->a,
-		"{\"role\": \"owner\", \"source\": \"creator\", "
-		"\"user_id\": %s}",
+		"{\"role\": \"%s\", \"source\": \"%s\", \"user_id\": %s}",
+		db_enum_role_str(ROLE_OWNER), db_enum_source_str(SOURCE_CREATOR),
 		c->actor->id));
 }
 
@@ -90,7 +71,7 @@ org_create(struct domain *d, struct arena *a, const struct user *actor,
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
+	if ((e = validate_name(a, name, &trimmed)) != ERR_OK)
 		return e;
 	if ((e = org_slug_ok(slug)) != ERR_OK)
 		return e;
@@ -112,9 +93,9 @@ org_open(struct domain *d, struct arena *a, const struct user *actor,
 		return e;
 	if ((e = db_membership_of(d->db, a, o->id, actor->id, &m)) != ERR_OK)
 		return e;
-	if (strcmp(m.status, "active") != 0)
+	if (m.status != MEMBER_ACTIVE)
 		return ERR_NOT_FOUND;
-	*role = org_role(m.role);
+	*role = m.role;
 	return ERR_OK;
 }
 
@@ -130,8 +111,7 @@ org_members(struct domain *d, struct arena *a, const struct org *o,
 		return e;
 	/* Pending owner-adds are for managers' eyes only. */
 	for (int i = 0; i < all; i++)
-		if (org_role_manages(viewer) ||
-		    strcmp(m[i].status, "active") == 0)
+		if (org_role_manages(viewer) || m[i].status == MEMBER_ACTIVE)
 			m[k++] = m[i];
 	*out = m;
 	*n = k;

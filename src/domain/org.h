@@ -8,14 +8,6 @@
 #include "db/org.h"
 #include "domain/domain.h"
 
-enum role { ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER, ROLE__MAX };
-
-/* Parses "owner", "admin", "member"; ROLE__MAX for anything else. */
-enum role org_role(const char *s);
-
-/* Name of a role. */
-const char *org_role_str(enum role r);
-
 /* True when the role may manage members (owner, admin). */
 bool org_role_manages(enum role r);
 

@@ -68,6 +68,10 @@ main(int argc, char *argv[])
 		log_err("cannot load templates from %s", dir);
 		return 1;
 	}
+	if (!web_page_check(app.tpl)) {
+		log_err("templates in %s lack pages the program serves", dir);
+		return 1;
+	}
 	if (metrics_init() == -1)
 		return 1;
 	counters_init();

@@ -12,6 +12,8 @@ static const char *const err_names[ERR__MAX] = {
 	[ERR_CONFLICT] = "conflict",
 	[ERR_INVALID] = "invalid",
 	[ERR_MALFORMED] = "malformed",
+	[ERR_BAD_METHOD] = "method-not-allowed",
+	[ERR_MEDIA_TYPE] = "unsupported-media-type",
 	[ERR_TOO_LARGE] = "too-large",
 	[ERR_DATABASE] = "database-unavailable",
 	[ERR_RETRY_EXHAUSTED] = "retry-exhausted",
@@ -44,8 +46,6 @@ static const char *const err_names[ERR__MAX] = {
 	[ERR_INVITATION_DECLINED] = "invitation-declined",
 	[ERR_INVITATION_ACCEPTED] = "invitation-already-accepted",
 	[ERR_INVITATION_MISMATCH] = "invitation-mismatch",
-	[ERR_JOIN_DISABLED] = "join-disabled",
-	[ERR_JOIN_EXPIRED] = "join-expired",
 };
 
 const char *

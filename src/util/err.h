@@ -15,6 +15,8 @@ enum err {
 	ERR_CONFLICT,            /* conflict */
 	ERR_INVALID,             /* invalid */
 	ERR_MALFORMED,           /* malformed request */
+	ERR_BAD_METHOD,          /* method-not-allowed (405) */
+	ERR_MEDIA_TYPE,          /* unsupported-media-type (415) */
 	ERR_TOO_LARGE,           /* body over the limit */
 	ERR_DATABASE,            /* database failure or unavailable */
 	ERR_RETRY_EXHAUSTED,     /* serialization failures after 3 tries */
@@ -47,8 +49,6 @@ enum err {
 	ERR_INVITATION_DECLINED, /* invitation-declined */
 	ERR_INVITATION_ACCEPTED, /* invitation-already-accepted */
 	ERR_INVITATION_MISMATCH, /* invitation-mismatch */
-	ERR_JOIN_DISABLED,       /* join-disabled */
-	ERR_JOIN_EXPIRED,        /* join-expired */
 	ERR__MAX
 };
 

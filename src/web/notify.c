@@ -65,7 +65,7 @@ web_notify(void *wp, struct db *db, struct arena *a, const struct notice *n)
 	tpl_set(data, "name", n->name);
 	tpl_set(data, "org_name", n->org_name);
 	tpl_set(data, "inviter", n->inviter);
-	tpl_set(data, "role", n->role);
+	tpl_set(data, "role", db_enum_role_str(n->role));
 	tpl_set(data, "expires", expires);
 	tpl_set(data, "base_url", w->conf->base_url);
 	m.subject = arena_printf(a, "%s%s", kinds[n->kind].subject,

@@ -29,35 +29,35 @@ struct handler {
 
 /* First match wins: literal routes precede patterns that could take them. */
 static const struct handler handlers[] = {
-	{ { METHOD_GET, "/healthz" }, web_healthz, R_BARE },
-	{ { METHOD_GET, "/metrics" }, web_metrics, R_BARE },
-	{ { METHOD_GET, "/" }, web_dashboard, R_AUTH },
-	{ { METHOD_GET, "/signup" }, web_signup_form, 0 },
-	{ { METHOD_POST, "/signup" }, web_signup, 0 },
-	{ { METHOD_GET, "/login" }, web_login_form, 0 },
-	{ { METHOD_POST, "/login" }, web_login, 0 },
-	{ { METHOD_POST, "/logout" }, web_logout, 0 },
-	{ { METHOD_GET, "/confirm" }, web_confirm_form, 0 },
-	{ { METHOD_POST, "/confirm" }, web_confirm, 0 },
-	{ { METHOD_GET, "/password/forgot" }, web_forgot_form, 0 },
-	{ { METHOD_POST, "/password/forgot" }, web_forgot, 0 },
-	{ { METHOD_GET, "/password/reset" }, web_reset_form, 0 },
-	{ { METHOD_POST, "/password/reset" }, web_reset, 0 },
+	{ { METHOD_GET, "/healthz" }, web_ops_healthz, R_BARE },
+	{ { METHOD_GET, "/metrics" }, web_ops_metrics, R_BARE },
+	{ { METHOD_GET, "/" }, web_account_dashboard, R_AUTH },
+	{ { METHOD_GET, "/signup" }, web_account_signup_form, 0 },
+	{ { METHOD_POST, "/signup" }, web_account_signup, 0 },
+	{ { METHOD_GET, "/login" }, web_account_login_form, 0 },
+	{ { METHOD_POST, "/login" }, web_account_login, 0 },
+	{ { METHOD_POST, "/logout" }, web_account_logout, 0 },
+	{ { METHOD_GET, "/confirm" }, web_account_confirm_form, 0 },
+	{ { METHOD_POST, "/confirm" }, web_account_confirm, 0 },
+	{ { METHOD_GET, "/password/forgot" }, web_account_forgot_form, 0 },
+	{ { METHOD_POST, "/password/forgot" }, web_account_forgot, 0 },
+	{ { METHOD_GET, "/password/reset" }, web_account_reset_form, 0 },
+	{ { METHOD_POST, "/password/reset" }, web_account_reset, 0 },
 	{ { METHOD_GET, "/orgs/new" }, web_org_new, R_AUTH },
 	{ { METHOD_POST, "/orgs" }, web_org_create, R_AUTH },
 	{ { METHOD_GET, "/orgs/:slug" }, web_org_show, R_AUTH },
 	{ { METHOD_GET, "/orgs/:slug/audit" }, web_org_audit, R_AUTH },
-	{ { METHOD_POST, "/orgs/:slug/invitations" }, web_org_invite, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/invitations" }, web_invitation_create, R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/invitations/:id/revoke" },
-	    web_org_invitation_revoke, R_AUTH },
+	    web_invitation_revoke, R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/invitations/:id/resend" },
-	    web_org_invitation_resend, R_AUTH },
+	    web_invitation_resend, R_AUTH },
 	{ { METHOD_GET, "/invitations/accept" }, web_invitation_view, 0 },
 	{ { METHOD_POST, "/invitations/accept" }, web_invitation_accept, 0 },
 	{ { METHOD_POST, "/invitations/accept/signup" }, web_invitation_signup,
 	    0 },
 	{ { METHOD_POST, "/invitations/decline" }, web_invitation_decline, 0 },
-	{ { METHOD_GET, "/me/invitations" }, web_my_invitations, R_AUTH },
+	{ { METHOD_GET, "/me/invitations" }, web_invitation_mine, R_AUTH },
 };
 #define NHANDLERS ((int)(sizeof(handlers) / sizeof(handlers[0])))
 
@@ -73,30 +73,6 @@ web_routes_init(void)
 	}
 	route_names[NHANDLERS] = "unmatched";
 	metrics_routes(route_names, NHANDLERS);
-}
-
-const char *
-web_field(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->form, name);
-
-	return v ? v : "";
-}
-
-const char *
-web_field_set(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->form, name);
-
-	return (v != NULL && *v != '\0') ? v : NULL;
-}
-
-const char *
-web_arg(const struct ctx *c, const char *name)
-{
-	const char *v = http_param(&c->req->args, name);
-
-	return v ? v : "";
 }
 
 /* The origin (scheme://host[:port]) of the configured base URL. */
@@ -155,35 +131,35 @@ dispatch(struct ctx *c, enum err parse_error)
 
 	c->req->route = NHANDLERS;
 	if (c->req->method == METHOD__MAX) {
-		web_fail(c, ERR_MALFORMED, "method-not-allowed");
-		c->res->status = 405;
 		http_header(c->res, "Allow", "GET, HEAD, POST");
+		web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
 		return;
 	}
 	m = route_find(routes, NHANDLERS, c->req, &i);
 	if (m == ROUTE_NOT_FOUND) {
-		web_fail(c, ERR_NOT_FOUND, NULL);
+		web_page_fail(c, ERR_NOT_FOUND, PAGE__MAX);
 		return;
 	}
 	if (m == ROUTE_BAD_METHOD) {
-		web_fail(c, ERR_MALFORMED, "method-not-allowed");
-		c->res->status = 405;
 		http_header(c->res, "Allow", allowed(c));
+		web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
 		return;
 	}
 	c->req->route = i;
 	h = &handlers[i];
 	if (parse_error != ERR_OK) {
-		web_fail(c, parse_error, NULL);
+		web_page_fail(c, parse_error, PAGE__MAX);
 		return;
 	}
+	web_field_parse(
+	    c, c->req->method == METHOD_POST ? &c->req->form : &c->req->args);
 	if (h->flags & R_BARE) {
 		h->fn(c);
 		return;
 	}
 	if (db_ensure(c->d->db) != ERR_OK ||
 	    (e = web_session_load(c)) == ERR_DATABASE) {
-		web_fail(c, ERR_DATABASE, NULL);
+		web_page_fail(c, ERR_DATABASE, PAGE__MAX);
 		return;
 	}
 	/* A page that needs a session sends anonymous visitors to sign in
@@ -196,16 +172,15 @@ dispatch(struct ctx *c, enum err parse_error)
 		if ((c->req->sec_fetch_site != NULL &&
 			strcmp(c->req->sec_fetch_site, "cross-site") == 0) ||
 		    !origin_ok(c)) {
-			web_fail(c, ERR_CSRF, NULL);
+			web_page_fail(c, ERR_CSRF, PAGE__MAX);
 			return;
 		}
 		if (!http_is_form(c->req->content_type)) {
-			web_fail(c, ERR_MALFORMED, "unsupported-media-type");
-			c->res->status = 415;
+			web_page_fail(c, ERR_MEDIA_TYPE, PAGE__MAX);
 			return;
 		}
-		if (!web_csrf_ok(c)) {
-			web_fail(c, ERR_CSRF, NULL);
+		if (!web_session_csrf_ok(c)) {
+			web_page_fail(c, ERR_CSRF, PAGE__MAX);
 			return;
 		}
 	}

@@ -1,7 +1,14 @@
 /*
- * The web layer: handlers that validate a form, call the domain and render
- * a page. One struct web per worker holds what lives across requests; one
- * struct ctx per request holds what the handlers share.
+ * The web layer: handlers that take declared fields, call the domain and
+ * render a declared page. One struct web per worker holds what lives
+ * across requests; one struct ctx per request holds what the handlers
+ * share.
+ *
+ * Every handler below answers in one of three ways: a page rendered with
+ * web_page(), an error page through web_page_fail() (its status, page and
+ * data-error code come from one table in web_page.c), or a 303 through
+ * web_page_redirect() with a flash code. Nothing is written to the wire
+ * before the handler returns.
  */
 #ifndef ROSTER_WEB_WEB_H
 #define ROSTER_WEB_WEB_H
@@ -16,6 +23,81 @@
 struct conf;
 struct tpl_ctx;
 struct tpl_set;
+
+/*
+ * The form and query fields the application reads, declared once in
+ * web_field.c with a validator and a maximum length. A GET's fields come
+ * from the query string, a POST's from the body. A handler reads
+ * c->field[F_X]: NULL when the field was absent or failed its validator.
+ */
+enum field {
+	F_CSRF_TOKEN,
+	F_DISPLAY_NAME,
+	F_EMAIL,
+	F_INVITATION_ID,
+	F_NAME,
+	F_NEXT,
+	F_PASSWORD,
+	F_ROLE,
+	F_SENT,
+	F_SLUG,
+	F_TOKEN,
+	F__MAX
+};
+
+/*
+ * The pages, declared once in web_page.c: the data-page marker, the
+ * template, the title and the status. The pages that show only an error
+ * share error.html; the others have a template of their own.
+ */
+enum page {
+	PAGE_ERROR, /* first: a zeroed row of a table means "error" */
+	PAGE_BAD_REQUEST,
+	PAGE_FORBIDDEN,
+	PAGE_INVITATION_ACCEPTED,
+	PAGE_INVITATION_DECLINED,
+	PAGE_INVITATION_EXPIRED,
+	PAGE_INVITATION_INVALID,
+	PAGE_INVITATION_REVOKED,
+	PAGE_METHOD_NOT_ALLOWED,
+	PAGE_NOT_FOUND,
+	PAGE_TOO_LARGE,
+	PAGE_UNAVAILABLE,
+	PAGE_UNSUPPORTED_MEDIA_TYPE,
+	PAGE_DASHBOARD, /* the pages with a template of their own */
+	PAGE_EMAIL_CONFIRM,
+	PAGE_EMAIL_CONFIRMED,
+	PAGE_INVITATION_ACCEPT,
+	PAGE_INVITATION_MISMATCH,
+	PAGE_INVITATION_SIGNUP,
+	PAGE_LOGIN,
+	PAGE_MY_INVITATIONS,
+	PAGE_ORG_AUDIT,
+	PAGE_ORG_MEMBERS,
+	PAGE_ORG_NEW,
+	PAGE_PASSWORD_FORGOT,
+	PAGE_PASSWORD_RESET,
+	PAGE_SIGNUP,
+	PAGE_TOKEN_INVALID,
+	PAGE__MAX
+};
+
+/* The one-shot messages shown on the page after a redirect (data-flash),
+ * declared once in web_flash.c. */
+enum flash {
+	FLASH_ALREADY_MEMBER,
+	FLASH_INVITATION_ACCEPTED,
+	FLASH_INVITATION_DECLINED,
+	FLASH_INVITATION_RESENT,
+	FLASH_INVITATION_REVOKED,
+	FLASH_INVITATION_SENT,
+	FLASH_ORG_CREATED,
+	FLASH_PASSWORD_RESET,
+	FLASH_SIGNED_IN,
+	FLASH_SIGNED_OUT,
+	FLASH_SIGNED_UP,
+	FLASH__MAX
+};
 
 struct web {
 	const struct conf *conf;
@@ -32,54 +114,80 @@ struct ctx {
 	struct user *user;                 /* NULL when anonymous */
 	uint8_t session[CRYPTO_TOKEN_LEN]; /* raw session token, when user */
 	const char *csrf;                  /* the CSRF token forms must carry */
-	struct tpl_ctx *page; /* data for the page being rendered */
+	struct tpl_ctx *page;              /* data for the page being rendered */
+	const char *field[F__MAX];         /* declared fields that passed */
 };
+
+/* --- web.c: dispatch --- */
 
 /* Fills the route tables and names the routes for the metrics. Runs once
  * in each worker's setup; the tables are constant afterwards. */
 void web_routes_init(void);
 
-/* Handles one request (the fcgi_handler of the workers). ctx is the
- * worker's struct web. */
+/*
+ * Handles one request (the fcgi_handler of the workers; w is the
+ * worker's struct web). Runs the front-line checks in order — method
+ * (405), route (404), parse errors (400, 413), database (503), session,
+ * sign-in (303 to /login), then for a POST origin (403), content type
+ * (415) and CSRF token (403) — then the route's handler.
+ */
 void web_handle(
     void *w, struct request *req, enum err parse_error, struct response *res);
 
-/* The domain notifier that renders and queues emails; ctx is a struct web. */
+/* The domain notifier that renders and queues emails; w is a struct web. */
 enum err web_notify(
     void *w, struct db *db, struct arena *a, const struct notice *n);
 
-/* --- app.c --- */
+/* --- web_field.c: declared input --- */
 
-/* A posted field, or "" when absent. */
-const char *web_field(const struct ctx *c, const char *name);
+/* Fills c->field from params (the query of a GET, the body of a POST):
+ * each declared field that is present, no longer than its maximum and
+ * accepted by its validator; every other entry NULL. Unknown names are
+ * ignored. */
+void web_field_parse(struct ctx *c, const struct params *params);
 
-/* A posted field, or NULL when absent or empty. */
-const char *web_field_set(const struct ctx *c, const char *name);
+/* c->field[f], or "" when it is NULL. */
+const char *web_field(const struct ctx *c, enum field f);
 
-/* A query-string argument, or "" when absent. */
-const char *web_arg(const struct ctx *c, const char *name);
+/* --- web_page.c: pages and the error table --- */
 
-/* --- render.c --- */
+/* True when every page's template is in t; logs each one missing. The
+ * program refuses to start otherwise. */
+bool web_page_check(const struct tpl_set *t);
 
-/* Renders template "<name>.html" inside the layout as page name with the
- * given status. Handlers fill c->page first. */
-void web_render(struct ctx *c, int status, const char *name);
+/* Renders page p inside the layout with the page's status. Handlers fill
+ * c->page first; a page whose title depends on the data (an
+ * organization's name) has none in the table, and its handler sets it. */
+void web_page(struct ctx *c, enum page p);
 
-/* Renders the error page for e: the status and data-error code come from
- * one table; the page is "error" unless page is given (a form to re-show
- * with the error marked). */
-void web_fail(struct ctx *c, enum err e, const char *page);
+/*
+ * Renders the failure e: its status, its data-error code and sentence
+ * come from the error table. The page is p (a form to show again with the
+ * error marked) or, for PAGE__MAX, the error's own page.
+ */
+void web_page_fail(struct ctx *c, enum err e, enum page p);
 
-/* 303 to location with a flash code shown on the next page. */
-void web_redirect_flash(struct ctx *c, const char *location, const char *flash);
-
-/* The sentence shown for a flash code; NULL for an unknown code. */
-const char *web_flash_text(const char *code);
+/* A 303 to location (a local path) with flash shown on the next page;
+ * FLASH__MAX for none. */
+void web_page_redirect(struct ctx *c, const char *location, enum flash flash);
 
 /* The HTTP status for an error code. */
-int web_status(enum err e);
+int web_page_status(enum err e);
 
-/* --- session.c --- */
+/* --- web_flash.c: the one-shot flash cookie --- */
+
+/* The data-flash code and sentence of f. */
+const char *web_flash_code(enum flash f);
+const char *web_flash_text(enum flash f);
+
+/* Sets the flash cookie to f. */
+void web_flash_set(struct ctx *c, enum flash f);
+
+/* Reads and clears the flash cookie: FLASH__MAX when there is none or
+ * it names no flash. */
+enum flash web_flash_take(struct ctx *c);
+
+/* --- web_session.c --- */
 
 /* Resolves the session cookie to c->user (or leaves it NULL) and computes
  * c->csrf, issuing a pre-session cookie to anonymous visitors who have
@@ -87,7 +195,7 @@ int web_status(enum err e);
 enum err web_session_load(struct ctx *c);
 
 /* True when the posted csrf_token matches c->csrf (constant time). */
-bool web_csrf_ok(struct ctx *c);
+bool web_session_csrf_ok(const struct ctx *c);
 
 /* Sets the cookie for a new session (rotating: the pre-session cookie is
  * dropped, and a session the visitor held before is ended) and makes c's
@@ -98,11 +206,14 @@ void web_session_start(struct ctx *c, const struct user *u,
 /* Clears the session cookie. */
 void web_session_clear(struct ctx *c);
 
-/* Sets or reads-and-clears the one-shot flash cookie. */
-void web_flash_set(struct ctx *c, const char *code);
-const char *web_flash_take(struct ctx *c);
+/* Sets cookie base (prefixed __Host- when cookies are Secure) to value
+ * for max_age seconds (-1: the browser session; 0: delete), or reads it
+ * (NULL when absent). */
+void web_session_cookie_set(
+    struct ctx *c, const char *base, const char *value, long max_age);
+const char *web_session_cookie(const struct ctx *c, const char *base);
 
-/* --- orgs.c, invitations.c --- */
+/* --- web_org.c: the organization pages' shared pieces --- */
 
 /* Opens the organization named by the route for the signed-in user and
  * puts its name and the user's role on the page. Renders the 404 and
@@ -114,37 +225,146 @@ int web_org_open(struct ctx *c, struct org *o, enum role *role);
 void web_org_render(
     struct ctx *c, const struct org *o, enum role role, enum err error);
 
+/*
+ * Runs one manager action on the organization of the route: opens it
+ * (404 for a non-member), calls act with the actor's role, then redirects
+ * to the roster with flash, or renders the roster again with act's error
+ * (its status and data-error code). Every member-management form posts
+ * through it.
+ */
+void web_org_manage(struct ctx *c, enum flash flash,
+    enum err (*act)(struct ctx *, const struct org *, enum role));
+
+/* --- web_invitation.c --- */
+
 /* Puts the signed-in user's pending invitations on the page as the list
  * "invitations". Renders the failure and returns -1 when they cannot be
  * read. */
-int web_my_invitation_rows(struct ctx *c);
+int web_invitation_mine_rows(struct ctx *c);
 
-/* --- handlers --- */
-void web_healthz(struct ctx *c);
-void web_metrics(struct ctx *c);
-void web_signup_form(struct ctx *c);
-void web_signup(struct ctx *c);
-void web_login_form(struct ctx *c);
-void web_login(struct ctx *c);
-void web_logout(struct ctx *c);
-void web_confirm_form(struct ctx *c);
-void web_confirm(struct ctx *c);
-void web_forgot_form(struct ctx *c);
-void web_forgot(struct ctx *c);
-void web_reset_form(struct ctx *c);
-void web_reset(struct ctx *c);
-void web_dashboard(struct ctx *c);
+/*
+ * Handlers. Each is called by web_handle after the front-line checks; the
+ * routes are in web.c. "Fails" lists the data-error codes a handler can
+ * raise beyond the front line's (not-found 404, database-unavailable and
+ * retry-exhausted 503, which any handler that reads the database can
+ * answer).
+ */
+
+/* GET /healthz: 200 "ok", or 503 when the database does not answer. */
+void web_ops_healthz(struct ctx *c);
+
+/* GET /metrics: the Prometheus text exposition, 200. */
+void web_ops_metrics(struct ctx *c);
+
+/* GET /signup: page signup, 200. Fails: signup-closed 403 (page signup). */
+void web_account_signup_form(struct ctx *c);
+
+/* POST /signup (email, display_name, password): starts a session, 303 to
+ * / with flash signed-up. Fails on page signup: invalid-email,
+ * invalid-name, invalid-password 422, email-taken 409, signup-closed
+ * 403. */
+void web_account_signup(struct ctx *c);
+
+/* GET /login (next): page login, 200. */
+void web_account_login_form(struct ctx *c);
+
+/* POST /login (email, password, next): starts a session, 303 to next (a
+ * local path, else /) with flash signed-in. Fails on page login:
+ * invalid-credentials 401, rate-limited 429. */
+void web_account_login(struct ctx *c);
+
+/* POST /logout: ends the session, 303 to /login with flash signed-out. */
+void web_account_logout(struct ctx *c);
+
+/* GET /confirm (token): page email-confirm with a button, 200; writes
+ * nothing. Fails: token-invalid 404, token-expired 410 (page
+ * token-invalid). */
+void web_account_confirm_form(struct ctx *c);
+
+/* POST /confirm (token): confirms the address once; page email-confirmed,
+ * 200. Fails as the form does. */
+void web_account_confirm(struct ctx *c);
+
+/* GET /password/forgot (sent): page password-forgot, 200. */
+void web_account_forgot_form(struct ctx *c);
+
+/* POST /password/forgot (email): queues a reset email when the address
+ * has an account, 303 to /password/forgot?sent=1 either way. Fails on
+ * page password-forgot: invalid-email 422, rate-limited 429. */
+void web_account_forgot(struct ctx *c);
+
+/* GET /password/reset (token): page password-reset, 200. Fails:
+ * token-invalid 404, token-expired 410. */
+void web_account_reset_form(struct ctx *c);
+
+/* POST /password/reset (token, password): sets the password, ends every
+ * session, 303 to /login with flash password-reset. Fails:
+ * invalid-password 422 (page password-reset), token-invalid 404,
+ * token-expired 410. */
+void web_account_reset(struct ctx *c);
+
+/* GET / (signed in): page dashboard with the user's organizations and
+ * pending invitations, 200. */
+void web_account_dashboard(struct ctx *c);
+
+/* GET /orgs/new: page org-new, 200. */
 void web_org_new(struct ctx *c);
+
+/* POST /orgs (name, slug): creates the organization with the user as
+ * owner, 303 to /orgs/{slug} with flash org-created. Fails on page
+ * org-new: invalid-name, invalid-slug 422, slug-taken 409. */
 void web_org_create(struct ctx *c);
+
+/* GET /orgs/{slug}: page org-members, 200. Fails: not-found 404 for
+ * non-members. */
 void web_org_show(struct ctx *c);
+
+/* GET /orgs/{slug}/audit: page org-audit, 200. Fails: not-found 404,
+ * forbidden 403 for plain members. */
 void web_org_audit(struct ctx *c);
-void web_org_invite(struct ctx *c);
-void web_org_invitation_revoke(struct ctx *c);
-void web_org_invitation_resend(struct ctx *c);
+
+/* POST /orgs/{slug}/invitations (email, role): invites, 303 to the
+ * roster with flash invitation-sent. Fails on page org-members:
+ * forbidden, role-escalation 403, invalid-email, invalid-role 422,
+ * already-member 409, rate-limited-user, rate-limited-org 429. */
+void web_invitation_create(struct ctx *c);
+
+/* POST /orgs/{slug}/invitations/{id}/revoke: 303 to the roster with flash
+ * invitation-revoked. Fails on page org-members: forbidden 403,
+ * not-found 404, not-pending 409. */
+void web_invitation_revoke(struct ctx *c);
+
+/* POST /orgs/{slug}/invitations/{id}/resend: a new link and expiry, 303
+ * to the roster with flash invitation-resent. Fails as revoke and
+ * create do. */
+void web_invitation_resend(struct ctx *c);
+
+/* GET /invitations/accept (token): page invitation-accept (signed in) or
+ * invitation-signup, 200; invitation-mismatch 200 for a signed-in user of
+ * another address; writes nothing. Fails: invitation-invalid 404,
+ * invitation-expired, -revoked, -declined, -already-accepted 410. */
 void web_invitation_view(struct ctx *c);
+
+/* POST /invitations/accept (token or invitation_id): makes the
+ * membership, 303 to /orgs/{slug} with flash invitation-accepted (or
+ * already-member); an anonymous holder of a good link is sent to sign in.
+ * Fails: the view's codes, invitation-mismatch 403. */
 void web_invitation_accept(struct ctx *c);
+
+/* POST /invitations/accept/signup (token, email, display_name,
+ * password): creates the account, accepts and signs in, 303 to
+ * /orgs/{slug} with flash invitation-accepted. Fails: the view's codes,
+ * invitation-mismatch 403; on page invitation-signup: invalid-name,
+ * invalid-password, email-mismatch 422, email-taken 409, signup-closed
+ * 403. */
 void web_invitation_signup(struct ctx *c);
+
+/* POST /invitations/decline (token or invitation_id): 303 with flash
+ * invitation-declined, to /me/invitations when signed in, else back to
+ * the link. Fails: the view's codes, invitation-mismatch 403. */
 void web_invitation_decline(struct ctx *c);
-void web_my_invitations(struct ctx *c);
+
+/* GET /me/invitations: page my-invitations, 200. */
+void web_invitation_mine(struct ctx *c);
 
 #endif

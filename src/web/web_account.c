@@ -21,184 +21,172 @@ next_path(const char *next)
 }
 
 void
-web_signup_form(struct ctx *c)
+web_account_signup_form(struct ctx *c)
 {
 	enum err e = account_signup_open(c->d);
 
-	tpl_set(c->page, "title", "Sign up");
 	if (e != ERR_OK) {
-		web_fail(c, e, "signup");
+		web_page_fail(c, e, PAGE_SIGNUP);
 		return;
 	}
-	web_render(c, 200, "signup");
+	web_page(c, PAGE_SIGNUP);
 }
 
 void
-web_signup(struct ctx *c)
+web_account_signup(struct ctx *c)
 {
 	uint8_t session[CRYPTO_TOKEN_LEN];
 	struct user u;
 	enum err e;
 
-	tpl_set(c->page, "title", "Sign up");
-	tpl_set(c->page, "email", web_field(c, "email"));
-	tpl_set(c->page, "display_name", web_field(c, "display_name"));
-	e = account_signup(c->d, c->a, web_field(c, "email"),
-	    web_field(c, "password"), web_field(c, "display_name"), &u,
+	tpl_set(c->page, "email", web_field(c, F_EMAIL));
+	tpl_set(c->page, "display_name", web_field(c, F_DISPLAY_NAME));
+	e = account_signup(c->d, c->a, web_field(c, F_EMAIL),
+	    web_field(c, F_PASSWORD), web_field(c, F_DISPLAY_NAME), &u,
 	    session);
 	if (e != ERR_OK) {
-		web_fail(c, e, "signup");
+		web_page_fail(c, e, PAGE_SIGNUP);
 		return;
 	}
 	web_session_start(c, &u, session);
 	crypto_wipe(session, sizeof(session));
-	web_redirect_flash(c, "/", "signed-up");
+	web_page_redirect(c, "/", FLASH_SIGNED_UP);
 }
 
 void
-web_login_form(struct ctx *c)
+web_account_login_form(struct ctx *c)
 {
-	tpl_set(c->page, "title", "Sign in");
-	tpl_set(c->page, "next", next_path(web_arg(c, "next")));
-	web_render(c, 200, "login");
+	tpl_set(c->page, "next", next_path(web_field(c, F_NEXT)));
+	web_page(c, PAGE_LOGIN);
 }
 
 void
-web_login(struct ctx *c)
+web_account_login(struct ctx *c)
 {
 	uint8_t session[CRYPTO_TOKEN_LEN];
-	const char *next = next_path(web_field(c, "next"));
+	const char *next = next_path(web_field(c, F_NEXT));
 	struct user u;
 	enum err e;
 
-	tpl_set(c->page, "title", "Sign in");
-	tpl_set(c->page, "email", web_field(c, "email"));
+	tpl_set(c->page, "email", web_field(c, F_EMAIL));
 	tpl_set(c->page, "next", next);
-	e = account_login(c->d, c->a, web_field(c, "email"),
-	    web_field(c, "password"), &u, session);
+	e = account_login(c->d, c->a, web_field(c, F_EMAIL),
+	    web_field(c, F_PASSWORD), &u, session);
 	if (e != ERR_OK) {
-		web_fail(c, e, "login");
+		web_page_fail(c, e, PAGE_LOGIN);
 		return;
 	}
 	web_session_start(c, &u, session);
 	crypto_wipe(session, sizeof(session));
-	web_redirect_flash(c, next, "signed-in");
+	web_page_redirect(c, next, FLASH_SIGNED_IN);
 }
 
 void
-web_logout(struct ctx *c)
+web_account_logout(struct ctx *c)
 {
 	if (c->user != NULL &&
 	    account_logout(c->d, c->a, c->session) != ERR_OK) {
-		web_fail(c, ERR_DATABASE, NULL);
+		web_page_fail(c, ERR_DATABASE, PAGE__MAX);
 		return;
 	}
 	web_session_clear(c);
-	web_redirect_flash(c, "/login", "signed-out");
+	web_page_redirect(c, "/login", FLASH_SIGNED_OUT);
 }
 
 /* Shows the page for a link token, or token-invalid. GET never uses it. */
 static void
 token_form(struct ctx *c,
     enum err (*check)(struct domain *, struct arena *, const char *),
-    const char *page, const char *title)
+    enum page page)
 {
-	const char *token = web_arg(c, "token");
+	const char *token = web_field(c, F_TOKEN);
 	enum err e;
 
-	tpl_set(c->page, "title", title);
 	if ((e = check(c->d, c->a, token)) != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	tpl_set(c->page, "token", token);
-	web_render(c, 200, page);
+	web_page(c, page);
 }
 
 void
-web_confirm_form(struct ctx *c)
+web_account_confirm_form(struct ctx *c)
 {
-	token_form(
-	    c, account_confirm_check, "email-confirm", "Confirm your email");
+	token_form(c, account_confirm_check, PAGE_EMAIL_CONFIRM);
 }
 
 void
-web_confirm(struct ctx *c)
+web_account_confirm(struct ctx *c)
 {
 	enum err e;
 
-	tpl_set(c->page, "title", "Email confirmed");
-	if ((e = account_confirm(c->d, c->a, web_field(c, "token"))) !=
+	if ((e = account_confirm(c->d, c->a, web_field(c, F_TOKEN))) !=
 	    ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	if (c->user != NULL)
 		c->user->email_confirmed = true;
-	web_render(c, 200, "email-confirmed");
+	web_page(c, PAGE_EMAIL_CONFIRMED);
 }
 
 void
-web_forgot_form(struct ctx *c)
+web_account_forgot_form(struct ctx *c)
 {
-	tpl_set(c->page, "title", "Forgot password");
-	tpl_set_bool(c->page, "sent", strcmp(web_arg(c, "sent"), "1") == 0);
-	web_render(c, 200, "password-forgot");
+	tpl_set_bool(c->page, "sent", strcmp(web_field(c, F_SENT), "1") == 0);
+	web_page(c, PAGE_PASSWORD_FORGOT);
 }
 
 void
-web_forgot(struct ctx *c)
+web_account_forgot(struct ctx *c)
 {
 	enum err e;
 
-	tpl_set(c->page, "title", "Forgot password");
-	tpl_set(c->page, "email", web_field(c, "email"));
-	if ((e = account_forgot(c->d, c->a, web_field(c, "email"))) != ERR_OK) {
-		web_fail(c, e, "password-forgot");
+	tpl_set(c->page, "email", web_field(c, F_EMAIL));
+	if ((e = account_forgot(c->d, c->a, web_field(c, F_EMAIL))) != ERR_OK) {
+		web_page_fail(c, e, PAGE_PASSWORD_FORGOT);
 		return;
 	}
 	http_redirect(c->res, "/password/forgot?sent=1");
 }
 
 void
-web_reset_form(struct ctx *c)
+web_account_reset_form(struct ctx *c)
 {
-	token_form(
-	    c, account_reset_check, "password-reset", "Choose a new password");
+	token_form(c, account_reset_check, PAGE_PASSWORD_RESET);
 }
 
 void
-web_reset(struct ctx *c)
+web_account_reset(struct ctx *c)
 {
 	enum err e;
 
-	tpl_set(c->page, "title", "Choose a new password");
-	tpl_set(c->page, "token", web_field(c, "token"));
+	tpl_set(c->page, "token", web_field(c, F_TOKEN));
 	e = account_reset(
-	    c->d, c->a, web_field(c, "token"), web_field(c, "password"));
+	    c->d, c->a, web_field(c, F_TOKEN), web_field(c, F_PASSWORD));
 	if (e == ERR_INVALID_PASSWORD) {
-		web_fail(c, e, "password-reset");
+		web_page_fail(c, e, PAGE_PASSWORD_RESET);
 		return;
 	}
 	if (e != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	/* Every session of the account ended, this one included. */
 	web_session_clear(c);
-	web_redirect_flash(c, "/login", "password-reset");
+	web_page_redirect(c, "/login", FLASH_PASSWORD_RESET);
 }
 
 void
-web_dashboard(struct ctx *c)
+web_account_dashboard(struct ctx *c)
 {
 	struct my_org *orgs;
 	int n;
 	enum err e;
 
-	tpl_set(c->page, "title", "Dashboard");
 	if ((e = org_list_mine(c->d, c->a, c->user, &orgs, &n)) != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	tpl_set_list(c->page, "orgs");
@@ -208,10 +196,10 @@ web_dashboard(struct ctx *c)
 
 		tpl_set(row, "slug", orgs[i].org.slug);
 		tpl_set(row, "name", orgs[i].org.name);
-		tpl_set(row, "role", orgs[i].role);
+		tpl_set(row, "role", db_enum_role_str(orgs[i].role));
 	}
 	tpl_set_bool(c->page, "unconfirmed", !c->user->email_confirmed);
-	if (web_my_invitation_rows(c) == -1)
+	if (web_invitation_mine_rows(c) == -1)
 		return;
-	web_render(c, 200, "dashboard");
+	web_page(c, PAGE_DASHBOARD);
 }

@@ -10,11 +10,21 @@
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
+/* The row status SPEC names for each membership status and for each
+ * state of an open invitation. */
+static const char *const member_row_status[MEMBER__MAX] = {
+	[MEMBER_ACTIVE] = "active",
+	[MEMBER_PENDING] = "awaiting-consent",
+};
+static const char *const invitation_row_status[INV__MAX] = {
+	[INV_PENDING] = "invited",
+	[INV_EXPIRED] = "expired",
+};
+
 void
 web_org_new(struct ctx *c)
 {
-	tpl_set(c->page, "title", "New organization");
-	web_render(c, 200, "org-new");
+	web_page(c, PAGE_ORG_NEW);
 }
 
 void
@@ -23,17 +33,15 @@ web_org_create(struct ctx *c)
 	struct org o;
 	enum err e;
 
-	tpl_set(c->page, "title", "New organization");
-	tpl_set(c->page, "name", web_field(c, "name"));
-	tpl_set(c->page, "slug", web_field(c, "slug"));
-	e = org_create(c->d, c->a, c->user, web_field(c, "name"),
-	    web_field(c, "slug"), &o);
+	tpl_set(c->page, "name", web_field(c, F_NAME));
+	tpl_set(c->page, "slug", web_field(c, F_SLUG));
+	e = org_create(c->d, c->a, c->user, web_field(c, F_NAME),
+	    web_field(c, F_SLUG), &o);
 	if (e != ERR_OK) {
-		web_fail(c, e, "org-new");
+		web_page_fail(c, e, PAGE_ORG_NEW);
 		return;
 	}
-	web_redirect_flash(
-	    c, arena_printf(c->a, "/orgs/%s", o.slug), "org-created");
+	web_page_redirect(c, arena_printf(c->a, "/orgs/%s", o.slug), FLASH_ORG_CREATED);
 }
 
 int
@@ -43,12 +51,12 @@ web_org_open(struct ctx *c, struct org *o, enum role *role)
 	    org_open(c->d, c->a, c->user, c->req->route_args[0], o, role);
 
 	if (e != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return -1;
 	}
 	tpl_set(c->page, "org_name", o->name);
 	tpl_set(c->page, "org_slug", o->slug);
-	tpl_set(c->page, "my_role", org_role_str(*role));
+	tpl_set(c->page, "my_role", db_enum_role_str(*role));
 	tpl_set_bool(c->page, "manager", org_role_manages(*role));
 	tpl_set_bool(c->page, "owner", *role == ROLE_OWNER);
 	return 0;
@@ -70,9 +78,8 @@ invitation_rows(struct ctx *c, const struct org *o, enum role role)
 		tpl_set_bool(row, "invitation", true);
 		tpl_set(row, "invitation_id", inv[i].id);
 		tpl_set(row, "email", inv[i].email);
-		tpl_set(row, "role", inv[i].role);
-		tpl_set(row, "status",
-		    inv[i].state == INV_EXPIRED ? "expired" : "invited");
+		tpl_set(row, "role", db_enum_role_str(inv[i].role));
+		tpl_set(row, "status", invitation_row_status[inv[i].state]);
 		tpl_set_bool(row, "expired", inv[i].state == INV_EXPIRED);
 		tpl_set(row, "delivery", inv[i].delivery);
 		tpl_set(row, "inviter", inv[i].inviter_name);
@@ -91,7 +98,7 @@ web_org_render(
 
 	tpl_set(c->page, "title", o->name);
 	if ((e = org_members(c->d, c->a, o, role, &m, &n)) != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	tpl_set_list(c->page, "rows");
@@ -103,20 +110,35 @@ web_org_render(
 		tpl_set(row, "user_id", m[i].user_id);
 		tpl_set(row, "email", m[i].email);
 		tpl_set(row, "name", m[i].display_name);
-		tpl_set(row, "role", m[i].role);
-		tpl_set(row, "status",
-		    strcmp(m[i].status, "active") == 0 ? "active"
-						       : "awaiting-consent");
+		tpl_set(row, "role", db_enum_role_str(m[i].role));
+		tpl_set(row, "status", member_row_status[m[i].status]);
 		tpl_set(row, "since", m[i].since);
 	}
 	if ((e = invitation_rows(c, o, role)) != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	if (error != ERR_OK)
-		web_fail(c, error, "org-members");
+		web_page_fail(c, error, PAGE_ORG_MEMBERS);
 	else
-		web_render(c, 200, "org-members");
+		web_page(c, PAGE_ORG_MEMBERS);
+}
+
+void
+web_org_manage(struct ctx *c, enum flash flash,
+    enum err (*act)(struct ctx *, const struct org *, enum role))
+{
+	struct org o;
+	enum role role;
+	enum err e;
+
+	if (web_org_open(c, &o, &role) == -1)
+		return;
+	if ((e = act(c, &o, role)) != ERR_OK) {
+		web_org_render(c, &o, role, e);
+		return;
+	}
+	web_page_redirect(c, arena_printf(c->a, "/orgs/%s", o.slug), flash);
 }
 
 void
@@ -141,9 +163,8 @@ web_org_audit(struct ctx *c)
 
 	if (web_org_open(c, &o, &role) == -1)
 		return;
-	tpl_set(c->page, "title", "Audit trail");
 	if ((e = org_audit(c->d, c->a, &o, role, &r, &n)) != ERR_OK) {
-		web_fail(c, e, NULL);
+		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
 	tpl_set_list(c->page, "events");
@@ -158,5 +179,5 @@ web_org_audit(struct ctx *c)
 		tpl_set(row, "subject_id", r[i].subject_id);
 		tpl_set(row, "data", r[i].data);
 	}
-	web_render(c, 200, "org-audit");
+	web_page(c, PAGE_ORG_AUDIT);
 }

@@ -1,185 +1,195 @@
 /*
- * Rendering pages into the layout, and the one table that maps error
- * codes to HTTP statuses, pages and sentences.
+ * Pages: the one table of pages (data-page marker, template, title,
+ * status), checked against the templates at start-up; the one table that
+ * maps error codes to statuses, pages and sentences; rendering into the
+ * layout.
  */
 #include "web/web.h"
 
 #include <string.h>
 
-#include "conf.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
 
-struct err_view {
+static const struct {
+	const char *name;     /* the data-page marker */
+	const char *template; /* NULL: error.html */
+	const char *title;    /* NULL: set by the handler */
 	int status;
-	const char *page; /* page shown when the handler names none */
-	const char *text;
+} pages[PAGE__MAX] = {
+	[PAGE_ERROR] = { "error", "error.html", "Error", 500 },
+	[PAGE_BAD_REQUEST] = { "bad-request", NULL, "Bad request", 400 },
+	[PAGE_FORBIDDEN] = { "forbidden", NULL, "Not allowed", 403 },
+	[PAGE_INVITATION_ACCEPTED] = { "invitation-already-accepted", NULL,
+	    "Invitation already accepted", 410 },
+	[PAGE_INVITATION_DECLINED] = { "invitation-declined", NULL,
+	    "Invitation declined", 410 },
+	[PAGE_INVITATION_EXPIRED] = { "invitation-expired", NULL,
+	    "Invitation expired", 410 },
+	[PAGE_INVITATION_INVALID] = { "invitation-invalid", NULL,
+	    "Invitation not valid", 404 },
+	[PAGE_INVITATION_REVOKED] = { "invitation-revoked", NULL,
+	    "Invitation withdrawn", 410 },
+	[PAGE_METHOD_NOT_ALLOWED] = { "method-not-allowed", NULL,
+	    "Method not allowed", 405 },
+	[PAGE_NOT_FOUND] = { "not-found", NULL, "Not found", 404 },
+	[PAGE_TOO_LARGE] = { "too-large", NULL, "Too large", 413 },
+	[PAGE_UNAVAILABLE] = { "unavailable", NULL, "Unavailable", 503 },
+	[PAGE_UNSUPPORTED_MEDIA_TYPE] = { "unsupported-media-type", NULL,
+	    "Unsupported form encoding", 415 },
+	[PAGE_DASHBOARD] = { "dashboard", "dashboard.html", "Dashboard", 200 },
+	[PAGE_EMAIL_CONFIRM] = { "email-confirm", "email-confirm.html",
+	    "Confirm your email", 200 },
+	[PAGE_EMAIL_CONFIRMED] = { "email-confirmed", "email-confirmed.html",
+	    "Email confirmed", 200 },
+	[PAGE_INVITATION_ACCEPT] = { "invitation-accept",
+	    "invitation-accept.html", NULL, 200 },
+	[PAGE_INVITATION_MISMATCH] = { "invitation-mismatch",
+	    "invitation-mismatch.html", "Invitation for another address",
+	    403 },
+	[PAGE_INVITATION_SIGNUP] = { "invitation-signup",
+	    "invitation-signup.html", NULL, 200 },
+	[PAGE_LOGIN] = { "login", "login.html", "Sign in", 200 },
+	[PAGE_MY_INVITATIONS] = { "my-invitations", "my-invitations.html",
+	    "Your invitations", 200 },
+	[PAGE_ORG_AUDIT] = { "org-audit", "org-audit.html", "Audit trail",
+	    200 },
+	[PAGE_ORG_MEMBERS] = { "org-members", "org-members.html", NULL, 200 },
+	[PAGE_ORG_NEW] = { "org-new", "org-new.html", "New organization",
+	    200 },
+	[PAGE_PASSWORD_FORGOT] = { "password-forgot", "password-forgot.html",
+	    "Forgot password", 200 },
+	[PAGE_PASSWORD_RESET] = { "password-reset", "password-reset.html",
+	    "Choose a new password", 200 },
+	[PAGE_SIGNUP] = { "signup", "signup.html", "Sign up", 200 },
+	[PAGE_TOKEN_INVALID] = { "token-invalid", "token-invalid.html",
+	    "Link not valid", 404 },
 };
 
-static const struct err_view err_views[ERR__MAX] = {
-	[ERR_OK] = { 200, "error", "" },
-	[ERR_NOT_FOUND] = { 404, "not-found", "There is nothing here." },
-	[ERR_FORBIDDEN] = { 403, "forbidden",
+/* What an error shows: its status, the page it has when the handler names
+ * none (a zeroed row: PAGE_ERROR), and its sentence. */
+static const struct {
+	int status;
+	enum page page;
+	const char *text;
+} errors[ERR__MAX] = {
+	[ERR_OK] = { 200, PAGE_ERROR, "" },
+	[ERR_NOT_FOUND] = { 404, PAGE_NOT_FOUND, "There is nothing here." },
+	[ERR_FORBIDDEN] = { 403, PAGE_FORBIDDEN,
 	    "You are not allowed to do that." },
-	[ERR_CONFLICT] = { 409, "error",
+	[ERR_CONFLICT] = { 409, PAGE_ERROR,
 	    "That conflicts with the current state." },
-	[ERR_INVALID] = { 422, "error", "Some of the values are not valid." },
-	[ERR_MALFORMED] = { 400, "bad-request", "The request was malformed." },
-	[ERR_TOO_LARGE] = { 413, "too-large", "The request was too large." },
-	[ERR_DATABASE] = { 503, "unavailable",
+	[ERR_INVALID] = { 422, PAGE_ERROR, "Some of the values are not valid." },
+	[ERR_MALFORMED] = { 400, PAGE_BAD_REQUEST, "The request was malformed." },
+	[ERR_BAD_METHOD] = { 405, PAGE_METHOD_NOT_ALLOWED,
+	    "This address does not answer that method." },
+	[ERR_MEDIA_TYPE] = { 415, PAGE_UNSUPPORTED_MEDIA_TYPE,
+	    "Forms must be sent as application/x-www-form-urlencoded." },
+	[ERR_TOO_LARGE] = { 413, PAGE_TOO_LARGE, "The request was too large." },
+	[ERR_DATABASE] = { 503, PAGE_UNAVAILABLE,
 	    "Roster is briefly unavailable. Please try again in a moment." },
-	[ERR_RETRY_EXHAUSTED] = { 503, "unavailable",
+	[ERR_RETRY_EXHAUSTED] = { 503, PAGE_UNAVAILABLE,
 	    "Roster is busy. Please try again in a moment." },
-	[ERR_INTERNAL] = { 500, "error", "Something went wrong on our side." },
-	[ERR_CSRF] = { 403, "forbidden",
+	[ERR_INTERNAL] = { 500, PAGE_ERROR, "Something went wrong on our side." },
+	[ERR_CSRF] = { 403, PAGE_FORBIDDEN,
 	    "This form has expired or did not come from this site. Reload the "
 	    "page and try again." },
-	[ERR_INVALID_EMAIL] = { 422, NULL, "Enter a valid email address." },
-	[ERR_INVALID_PASSWORD] = { 422, NULL,
+	[ERR_INVALID_EMAIL] = { 422, PAGE_ERROR, "Enter a valid email address." },
+	[ERR_INVALID_PASSWORD] = { 422, PAGE_ERROR,
 	    "Passwords must be 10 to 1024 characters long." },
-	[ERR_INVALID_NAME] = { 422, NULL,
+	[ERR_INVALID_NAME] = { 422, PAGE_ERROR,
 	    "Enter a name of 1 to 100 characters." },
-	[ERR_INVALID_SLUG] = { 422, NULL,
+	[ERR_INVALID_SLUG] = { 422, PAGE_ERROR,
 	    "The address may use 2 to 40 lower-case letters, digits and "
 	    "dashes." },
-	[ERR_INVALID_ROLE] = { 422, NULL, "Choose owner, admin or member." },
-	[ERR_INVALID_CREDENTIALS] = { 401, NULL,
+	[ERR_INVALID_ROLE] = { 422, PAGE_ERROR, "Choose owner, admin or member." },
+	[ERR_INVALID_CREDENTIALS] = { 401, PAGE_ERROR,
 	    "That email and password do not match an account." },
-	[ERR_EMAIL_TAKEN] = { 409, NULL,
+	[ERR_EMAIL_TAKEN] = { 409, PAGE_ERROR,
 	    "An account with that email already exists. Sign in instead." },
-	[ERR_EMAIL_MISMATCH] = { 422, NULL,
+	[ERR_EMAIL_MISMATCH] = { 422, PAGE_ERROR,
 	    "The email must be the address the invitation was sent to." },
-	[ERR_SLUG_TAKEN] = { 409, NULL,
+	[ERR_SLUG_TAKEN] = { 409, PAGE_ERROR,
 	    "That address is taken. Choose another." },
-	[ERR_ALREADY_MEMBER] = { 409, NULL,
+	[ERR_ALREADY_MEMBER] = { 409, PAGE_ERROR,
 	    "That person is already a member." },
-	[ERR_ALREADY_PENDING] = { 409, NULL,
+	[ERR_ALREADY_PENDING] = { 409, PAGE_ERROR,
 	    "There is already a pending request." },
-	[ERR_NOT_PENDING] = { 409, NULL, "That is no longer pending." },
-	[ERR_LAST_OWNER] = { 409, NULL,
+	[ERR_NOT_PENDING] = { 409, PAGE_ERROR, "That is no longer pending." },
+	[ERR_LAST_OWNER] = { 409, PAGE_ERROR,
 	    "An organization needs at least one owner." },
-	[ERR_ROLE_ESCALATION] = { 403, NULL,
+	[ERR_ROLE_ESCALATION] = { 403, PAGE_ERROR,
 	    "Only an owner can grant that role or change an owner or admin." },
-	[ERR_NO_SUCH_USER] = { 404, NULL,
+	[ERR_NO_SUCH_USER] = { 404, PAGE_ERROR,
 	    "No confirmed account has that email address." },
-	[ERR_SIGNUP_CLOSED] = { 403, NULL,
+	[ERR_SIGNUP_CLOSED] = { 403, PAGE_ERROR,
 	    "Sign-up is closed. You need an invitation to join." },
-	[ERR_RATE_LIMITED] = { 429, NULL,
+	[ERR_RATE_LIMITED] = { 429, PAGE_ERROR,
 	    "Too many attempts. Please wait a while and try again." },
-	[ERR_RATE_LIMITED_USER] = { 429, NULL,
+	[ERR_RATE_LIMITED_USER] = { 429, PAGE_ERROR,
 	    "You have sent too many invitations this hour." },
-	[ERR_RATE_LIMITED_ORG] = { 429, NULL,
+	[ERR_RATE_LIMITED_ORG] = { 429, PAGE_ERROR,
 	    "This organization has sent too many invitations this hour." },
-	[ERR_TOKEN_INVALID] = { 404, "token-invalid",
+	[ERR_TOKEN_INVALID] = { 404, PAGE_TOKEN_INVALID,
 	    "This link is invalid, expired or already used." },
-	[ERR_TOKEN_EXPIRED] = { 410, "token-invalid",
+	[ERR_TOKEN_EXPIRED] = { 410, PAGE_TOKEN_INVALID,
 	    "This link has expired." },
-	[ERR_INVITATION_INVALID] = { 404, "invitation-invalid",
+	[ERR_INVITATION_INVALID] = { 404, PAGE_INVITATION_INVALID,
 	    "This invitation link is not valid." },
-	[ERR_INVITATION_EXPIRED] = { 410, "invitation-expired",
+	[ERR_INVITATION_EXPIRED] = { 410, PAGE_INVITATION_EXPIRED,
 	    "This invitation has expired." },
-	[ERR_INVITATION_REVOKED] = { 410, "invitation-revoked",
+	[ERR_INVITATION_REVOKED] = { 410, PAGE_INVITATION_REVOKED,
 	    "This invitation was withdrawn." },
-	[ERR_INVITATION_DECLINED] = { 410, "invitation-declined",
+	[ERR_INVITATION_DECLINED] = { 410, PAGE_INVITATION_DECLINED,
 	    "This invitation was declined." },
-	[ERR_INVITATION_ACCEPTED] = { 410, "invitation-already-accepted",
+	[ERR_INVITATION_ACCEPTED] = { 410, PAGE_INVITATION_ACCEPTED,
 	    "This invitation has already been accepted." },
-	[ERR_INVITATION_MISMATCH] = { 403, "invitation-mismatch",
+	[ERR_INVITATION_MISMATCH] = { 403, PAGE_INVITATION_MISMATCH,
 	    "This invitation is for another email address." },
-	[ERR_JOIN_DISABLED] = { 404, "not-found",
-	    "This organization does not take join requests." },
-	[ERR_JOIN_EXPIRED] = { 410, "join-expired",
-	    "This confirmation link has expired." },
 };
 
-/* Sentences for flash codes; a code not listed is not shown. */
-static const struct {
-	const char *code, *text;
-} flashes[] = {
-	{ "signed-up",
-	    "Welcome to Roster. Check your email to confirm your address." },
-	{ "signed-in", "You are signed in." },
-	{ "signed-out", "You are signed out." },
-	{ "org-created", "Your organization is ready." },
-	{ "invitation-sent", "Invitation sent." },
-	{ "invitation-resent", "Invitation sent again." },
-	{ "invitation-revoked", "Invitation revoked." },
-	{ "invitation-accepted",
-	    "Welcome aboard: you joined the organization." },
-	{ "invitation-declined", "Invitation declined." },
-	{ "already-member", "You are already a member." },
-	{ "member-added", "Added: they will join once they accept." },
-	{ "membership-accepted", "You joined the organization." },
-	{ "membership-declined", "Membership declined." },
-	{ "role-changed", "Role changed." },
-	{ "member-removed", "Member removed." },
-	{ "left-org", "You left the organization." },
-	{ "join-requested", "Your request to join was sent." },
-	{ "join-approved", "Request approved." },
-	{ "join-rejected", "Request rejected." },
-	{ "settings-saved", "Settings saved." },
-	{ "password-reset",
-	    "Your password was changed. Sign in with the new one." },
-};
 
-const char *
-web_flash_text(const char *code)
+bool
+web_page_check(const struct tpl_set *t)
 {
-	for (size_t i = 0; i < sizeof(flashes) / sizeof(flashes[0]); i++)
-		if (strcmp(flashes[i].code, code) == 0)
-			return flashes[i].text;
-	return NULL;
-}
+	bool ok = true;
 
-/* The title of a page that shows only an error. */
-static const char *
-page_title(const char *page)
-{
-	static const struct {
-		const char *page, *title;
-	} titles[] = {
-		{ "not-found", "Not found" },
-		{ "forbidden", "Not allowed" },
-		{ "bad-request", "Bad request" },
-		{ "too-large", "Too large" },
-		{ "unavailable", "Unavailable" },
-		{ "method-not-allowed", "Method not allowed" },
-		{ "unsupported-media-type", "Unsupported form encoding" },
-		{ "token-invalid", "Link not valid" },
-		{ "invitation-invalid", "Invitation not valid" },
-		{ "invitation-expired", "Invitation expired" },
-		{ "invitation-revoked", "Invitation withdrawn" },
-		{ "invitation-declined", "Invitation declined" },
-		{ "invitation-already-accepted",
-		    "Invitation already accepted" },
-		{ "join-expired", "Link expired" },
-	};
+	for (int p = 0; p < PAGE__MAX; p++) {
+		const char *file = pages[p].template ? pages[p].template
+						     : pages[PAGE_ERROR].template;
 
-	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
-		if (strcmp(titles[i].page, page) == 0)
-			return titles[i].title;
-	return "Error";
+		if (pages[p].name == NULL || !tpl_has(t, file)) {
+			log_err("web: page %d (%s) has no template %s", p,
+			    pages[p].name ? pages[p].name : "?", file);
+			ok = false;
+		}
+	}
+	return ok;
 }
 
 int
-web_status(enum err e)
+web_page_status(enum err e)
 {
-	return (unsigned)e < ERR__MAX && err_views[e].status
-	    ? err_views[e].status
-	    : 500;
+	return (unsigned)e < ERR__MAX && errors[e].status ? errors[e].status
+							  : 500;
 }
 
-void
-web_render(struct ctx *c, int status, const char *name)
+/* Renders p inside the layout with status, under the page's title when
+ * the table gives one. */
+static void
+render(struct ctx *c, int status, enum page p)
 {
+	const char *file = pages[p].template ? pages[p].template
+					     : pages[PAGE_ERROR].template;
 	struct buf body;
-	const char *flash;
-	const char *file = arena_printf(c->a, "%s.html", name);
+	enum flash f;
 
 	buf_init(&body, c->a);
-	tpl_set(c->page, "page", name);
+	tpl_set(c->page, "page", pages[p].name);
+	if (pages[p].title != NULL)
+		tpl_set(c->page, "title", pages[p].title);
 	tpl_set(c->page, "csrf_token", c->csrf);
 	if (c->user != NULL) {
 		tpl_set_bool(c->page, "signed_in", true);
@@ -188,20 +198,18 @@ web_render(struct ctx *c, int status, const char *name)
 		tpl_set_bool(
 		    c->page, "is_platform_admin", c->user->platform_admin);
 	}
-	if ((flash = web_flash_take(c)) != NULL) {
-		tpl_set(c->page, "flash", flash);
-		tpl_set(c->page, "flash_text", web_flash_text(flash));
+	if ((f = web_flash_take(c)) != FLASH__MAX) {
+		tpl_set(c->page, "flash", web_flash_code(f));
+		tpl_set(c->page, "flash_text", web_flash_text(f));
 	}
-	/* Pages of their own have a template of that name; the many error
-	 * pages share one. */
-	if (!tpl_has(c->w->tpl, file))
-		file = "error.html";
+	/* Every template was found at start-up (web_page_check); a render
+	 * can still fail on a bug, and then the answer is a plain 500. */
 	if (tpl_render(c->w->tpl, file, c->page, &body) == -1) {
-		log_err("web: no template %s", file);
+		log_err("web: cannot render %s", file);
 		buf_clear(&body);
 		status = 500;
-		tpl_set(c->page, "page", "error");
-		tpl_set(c->page, "title", "Error");
+		tpl_set(c->page, "page", pages[PAGE_ERROR].name);
+		tpl_set(c->page, "title", pages[PAGE_ERROR].title);
 	}
 	tpl_set_html(c->page, "content", body.data);
 	buf_clear(&c->res->body);
@@ -211,26 +219,29 @@ web_render(struct ctx *c, int status, const char *name)
 }
 
 void
-web_fail(struct ctx *c, enum err e, const char *page)
+web_page(struct ctx *c, enum page p)
 {
-	const struct err_view *v =
-	    &err_views[(unsigned)e < ERR__MAX ? e : ERR_INTERNAL];
-
-	if (page == NULL) {
-		page = v->page ? v->page : "error";
-		tpl_set(c->page, "title", page_title(page));
-	}
-	tpl_set(c->page, "error", err_str(e));
-	tpl_set(c->page, "error_text", v->text);
-	if (e == ERR_DATABASE || e == ERR_RETRY_EXHAUSTED)
-		c->res->retry_after = 5;
-	web_render(c, web_status(e), page);
+	render(c, pages[p].status, p);
 }
 
 void
-web_redirect_flash(struct ctx *c, const char *location, const char *flash)
+web_page_fail(struct ctx *c, enum err e, enum page p)
 {
-	if (flash != NULL)
+	if ((unsigned)e >= ERR__MAX)
+		e = ERR_INTERNAL;
+	if (p == PAGE__MAX)
+		p = errors[e].page;
+	tpl_set(c->page, "error", err_str(e));
+	tpl_set(c->page, "error_text", errors[e].text);
+	if (e == ERR_DATABASE || e == ERR_RETRY_EXHAUSTED)
+		c->res->retry_after = 5;
+	render(c, web_page_status(e), p);
+}
+
+void
+web_page_redirect(struct ctx *c, const char *location, enum flash flash)
+{
+	if (flash != FLASH__MAX)
 		web_flash_set(c, flash);
 	http_redirect(c->res, location);
 }

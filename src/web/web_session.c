@@ -1,5 +1,6 @@
 /*
- * Session and pre-session cookies, CSRF tokens, the flash cookie.
+ * Session and pre-session cookies, CSRF tokens, and the cookie helpers the
+ * flash messages share.
  *
  * A signed-in visitor carries the raw session token; the database knows
  * only its SHA-256, and the CSRF token is HMAC(csrf key, "s" || that hash).
@@ -13,12 +14,14 @@
 #include <string.h>
 
 #include "conf.h"
+#include "crypto/base64.h"
 #include "domain/account.h"
 #include "util/arena.h"
 #include "util/log.h"
 
-#define PRE_LEN   16
-#define FLASH_MAX 40
+#define PRE_LEN        16
+#define PRE_COOKIE     "roster_pre"
+#define SESSION_COOKIE "roster_session"
 
 static bool
 secure(const struct ctx *c)
@@ -33,6 +36,19 @@ cookie_name(const struct ctx *c, const char *base)
 	return secure(c) ? arena_printf(c->a, "__Host-%s", base) : base;
 }
 
+void
+web_session_cookie_set(
+    struct ctx *c, const char *base, const char *value, long max_age)
+{
+	http_set_cookie(c->res, cookie_name(c, base), value, max_age, secure(c));
+}
+
+const char *
+web_session_cookie(const struct ctx *c, const char *base)
+{
+	return http_param(&c->req->cookies, cookie_name(c, base));
+}
+
 static const char *
 csrf_token(struct ctx *c, char kind, const uint8_t *p, size_t n)
 {
@@ -41,7 +57,7 @@ csrf_token(struct ctx *c, char kind, const uint8_t *p, size_t n)
 	msg[0] = (uint8_t)kind;
 	memcpy(msg + 1, p, n);
 	crypto_hmac(mac, c->w->conf->keys.k[KEY_CSRF], msg, 1 + n);
-	return b64url_encode(c->a, mac, sizeof(mac));
+	return base64_url_encode(c->a, mac, sizeof(mac));
 }
 
 static void
@@ -62,9 +78,9 @@ pre_parse(struct ctx *c, const char *v, uint8_t r[PRE_LEN])
 	size_t n, m;
 
 	if (dot == NULL || dot - v > 64 ||
-	    b64url_decode(c->a, arena_strndup(c->a, v, (size_t)(dot - v)), &raw,
-		&n) == -1 ||
-	    n != PRE_LEN || b64url_decode(c->a, dot + 1, &mac, &m) == -1 ||
+	    base64_url_decode(c->a, arena_strndup(c->a, v, (size_t)(dot - v)),
+		&raw, &n) == -1 ||
+	    n != PRE_LEN || base64_url_decode(c->a, dot + 1, &mac, &m) == -1 ||
 	    m != 32)
 		return false;
 	crypto_hmac(want, c->w->conf->keys.k[KEY_PRESESSION], raw, n);
@@ -82,23 +98,23 @@ pre_issue(struct ctx *c, uint8_t r[PRE_LEN])
 
 	crypto_random(r, PRE_LEN);
 	crypto_hmac(mac, c->w->conf->keys.k[KEY_PRESESSION], r, PRE_LEN);
-	v = arena_printf(c->a, "%s.%s", b64url_encode(c->a, r, PRE_LEN),
-	    b64url_encode(c->a, mac, 32));
-	http_set_cookie(c->res, cookie_name(c, "roster_pre"), v, -1, secure(c));
+	v = arena_printf(c->a, "%s.%s", base64_url_encode(c->a, r, PRE_LEN),
+	    base64_url_encode(c->a, mac, 32));
+	web_session_cookie_set(c, PRE_COOKIE, v, -1);
 }
 
 enum err
 web_session_load(struct ctx *c)
 {
-	const char *v =
-	    http_param(&c->req->cookies, cookie_name(c, "roster_session"));
+	const char *v = web_session_cookie(c, SESSION_COOKIE);
 	uint8_t *raw, r[PRE_LEN];
 	size_t n;
 	struct user *u;
 	enum err e;
 
 	if (v != NULL && strlen(v) <= 64 &&
-	    b64url_decode(c->a, v, &raw, &n) == 0 && n == CRYPTO_TOKEN_LEN) {
+	    base64_url_decode(c->a, v, &raw, &n) == 0 &&
+	    n == CRYPTO_TOKEN_LEN) {
 		u = arena_alloc(c->a, sizeof(*u));
 		memcpy(c->session, raw, CRYPTO_TOKEN_LEN);
 		e = account_session(c->d, c->a, c->session, u);
@@ -110,10 +126,9 @@ web_session_load(struct ctx *c)
 		if (e != ERR_NOT_FOUND)
 			return e;
 		/* An unknown or expired session: forget the cookie. */
-		http_set_cookie(
-		    c->res, cookie_name(c, "roster_session"), "", 0, secure(c));
+		web_session_cookie_set(c, SESSION_COOKIE, "", 0);
 	}
-	v = http_param(&c->req->cookies, cookie_name(c, "roster_pre"));
+	v = web_session_cookie(c, PRE_COOKIE);
 	if (!pre_parse(c, v, r))
 		pre_issue(c, r);
 	c->csrf = csrf_token(c, 'p', r, PRE_LEN);
@@ -121,9 +136,9 @@ web_session_load(struct ctx *c)
 }
 
 bool
-web_csrf_ok(struct ctx *c)
+web_session_csrf_ok(const struct ctx *c)
 {
-	const char *t = http_param(&c->req->form, "csrf_token");
+	const char *t = c->field[F_CSRF_TOKEN];
 
 	return t != NULL && c->csrf != NULL && strlen(t) == strlen(c->csrf) &&
 	    crypto_equal(t, c->csrf, strlen(t));
@@ -141,9 +156,9 @@ web_session_start(struct ctx *c, const struct user *u,
 
 	/* Session cookies last the browser session; the server enforces the
 	 * idle and absolute limits. */
-	http_set_cookie(c->res, cookie_name(c, "roster_session"),
-	    b64url_encode(c->a, session, CRYPTO_TOKEN_LEN), -1, secure(c));
-	http_set_cookie(c->res, cookie_name(c, "roster_pre"), "", 0, secure(c));
+	web_session_cookie_set(c, SESSION_COOKIE,
+	    base64_url_encode(c->a, session, CRYPTO_TOKEN_LEN), -1);
+	web_session_cookie_set(c, PRE_COOKIE, "", 0);
 	memcpy(c->session, session, CRYPTO_TOKEN_LEN);
 	c->user = copy;
 	session_csrf(c);
@@ -152,27 +167,6 @@ web_session_start(struct ctx *c, const struct user *u,
 void
 web_session_clear(struct ctx *c)
 {
-	http_set_cookie(
-	    c->res, cookie_name(c, "roster_session"), "", 0, secure(c));
+	web_session_cookie_set(c, SESSION_COOKIE, "", 0);
 	c->user = NULL;
-}
-
-void
-web_flash_set(struct ctx *c, const char *code)
-{
-	http_set_cookie(
-	    c->res, cookie_name(c, "roster_flash"), code, 60, secure(c));
-}
-
-const char *
-web_flash_take(struct ctx *c)
-{
-	const char *v =
-	    http_param(&c->req->cookies, cookie_name(c, "roster_flash"));
-
-	if (v == NULL || strlen(v) > FLASH_MAX || web_flash_text(v) == NULL)
-		return NULL;
-	http_set_cookie(
-	    c->res, cookie_name(c, "roster_flash"), "", 0, secure(c));
-	return v;
 }

@@ -1,0 +1,91 @@
+/*
+ * Tables between the enums of db_enum.h and the text the database stores.
+ */
+#include "db/db_enum.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const roles[ROLE__MAX] = {
+	[ROLE_OWNER] = "owner",
+	[ROLE_ADMIN] = "admin",
+	[ROLE_MEMBER] = "member",
+};
+
+static const char *const statuses[MEMBER__MAX] = {
+	[MEMBER_ACTIVE] = "active",
+	[MEMBER_PENDING] = "pending",
+};
+
+static const char *const sources[SOURCE__MAX] = {
+	[SOURCE_CREATOR] = "creator",
+	[SOURCE_INVITATION] = "invitation",
+};
+
+static const char *const states[INV__MAX] = {
+	[INV_PENDING] = "pending",
+	[INV_EXPIRED] = "expired",
+	[INV_ACCEPTED] = "accepted",
+	[INV_REVOKED] = "revoked",
+	[INV_DECLINED] = "declined",
+};
+
+/* The index of s in names[0..n), or n. */
+static int
+find(const char *const *names, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return n;
+}
+
+const char *
+db_enum_role_str(enum role r)
+{
+	return (unsigned)r < ROLE__MAX ? roles[r] : NULL;
+}
+
+const char *
+db_enum_status_str(enum member_status s)
+{
+	return (unsigned)s < MEMBER__MAX ? statuses[s] : NULL;
+}
+
+const char *
+db_enum_source_str(enum member_source s)
+{
+	return (unsigned)s < SOURCE__MAX ? sources[s] : NULL;
+}
+
+const char *
+db_enum_state_str(enum inv_state s)
+{
+	return (unsigned)s < INV__MAX ? states[s] : NULL;
+}
+
+enum role
+db_enum_role(const char *s)
+{
+	return (enum role)find(roles, ROLE__MAX, s);
+}
+
+enum member_status
+db_enum_status(const char *s)
+{
+	return (enum member_status)find(statuses, MEMBER__MAX, s);
+}
+
+enum member_source
+db_enum_source(const char *s)
+{
+	return (enum member_source)find(sources, SOURCE__MAX, s);
+}
+
+enum inv_state
+db_enum_state(const char *s)
+{
+	return (enum inv_state)find(states, INV__MAX, s);
+}

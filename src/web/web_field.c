@@ -1,0 +1,78 @@
+/*
+ * Declared input, in the manner of kcgi: every form or query field the
+ * application reads is a row of one table (name, validator, maximum
+ * length), indexed by enum field. The dispatcher fills c->field once per
+ * request; handlers never look a field up by name. The validators here
+ * are syntactic only: the domain judges meaning (an email's shape, a
+ * password's length) and answers with its own error codes, so a value
+ * that fails here reaches the domain as "" and gets the same answer.
+ */
+#include "web/web.h"
+
+#include <string.h>
+
+/* Any text the parser accepted (valid UTF-8 without NUL). */
+static bool
+any(const char *v)
+{
+	(void)v;
+	return true;
+}
+
+/* A link or CSRF token: base64url, with the envelope's dots. */
+static bool
+token(const char *v)
+{
+	return *v != '\0' &&
+	    strspn(v,
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789-_.") == strlen(v);
+}
+
+/* A row id: 1 to 19 decimal digits. */
+static bool
+row_id(const char *v)
+{
+	return *v != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
+static const struct {
+	const char *name;
+	bool (*valid)(const char *);
+	size_t max; /* bytes */
+} fields[F__MAX] = {
+	[F_CSRF_TOKEN] = { "csrf_token", token, 128 },
+	[F_DISPLAY_NAME] = { "display_name", any, 1024 },
+	[F_EMAIL] = { "email", any, 1024 },
+	[F_INVITATION_ID] = { "invitation_id", row_id, 19 },
+	[F_NAME] = { "name", any, 1024 },
+	[F_NEXT] = { "next", any, 2048 },
+	[F_PASSWORD] = { "password", any, 4096 },
+	[F_ROLE] = { "role", any, 32 },
+	[F_SENT] = { "sent", any, 1 },
+	[F_SLUG] = { "slug", any, 256 },
+	[F_TOKEN] = { "token", token, 1024 },
+};
+
+void
+web_field_parse(struct ctx *c, const struct params *params)
+{
+	for (size_t i = 0; i < params->n; i++) {
+		const struct param *p = &params->v[i];
+
+		for (int f = 0; f < F__MAX; f++) {
+			if (strcmp(fields[f].name, p->name) != 0)
+				continue;
+			if (strlen(p->value) <= fields[f].max &&
+			    fields[f].valid(p->value))
+				c->field[f] = p->value;
+			break;
+		}
+	}
+}
+
+const char *
+web_field(const struct ctx *c, enum field f)
+{
+	return c->field[f] != NULL ? c->field[f] : "";
+}
