@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "crypto/crypto.h"
+#include "crypto/keys.h"
 
 enum signup_mode {
 	SIGNUP_OPEN,

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "crypto/base64.h"
+#include "crypto/keys.h"
 #include "util/arena.h"
 
 #define ENV_HEAD    (1 + 8 + 1) /* version, expiry, email length */
@@ -46,7 +48,7 @@ envelope_seal(struct arena *a, const struct keys *k,
 	memcpy(buf + ENV_HEAD + elen, token, CRYPTO_TOKEN_LEN);
 	n = ENV_HEAD + elen + CRYPTO_TOKEN_LEN;
 	crypto_hmac(buf + n, k->k[KEY_ENVELOPE], buf, n);
-	s = b64url_encode(a, buf, n + ENV_MAC_LEN);
+	s = base64_url_encode(a, buf, n + ENV_MAC_LEN);
 	crypto_wipe(buf, sizeof(buf));
 	return s;
 }
@@ -71,7 +73,7 @@ envelope_open(
 	/* Bound the work an arbitrary string can cause before decoding. */
 	if (s == NULL || strnlen(s, ENV_MAX_CHARS + 1) > ENV_MAX_CHARS)
 		return -1;
-	if (b64url_decode(a, s, &b, &n) == -1 || n < ENV_LEN(1))
+	if (base64_url_decode(a, s, &b, &n) == -1 || n < ENV_LEN(1))
 		return -1;
 	elen = b[9];
 	if (elen < 1 || elen > ENVELOPE_EMAIL_MAX || n != ENV_LEN(elen))

@@ -19,6 +19,9 @@
 
 #include "crypto/crypto.h"
 
+struct arena;
+struct keys;
+
 #define ENVELOPE_VERSION   1
 #define ENVELOPE_EMAIL_MAX 254 /* bytes of the bound email */
 

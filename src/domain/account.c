@@ -7,8 +7,11 @@
 
 #include "counters.h"
 #include "conf.h"
+#include "crypto/password.h"
+#include "crypto/token.h"
 #include "db/account.h"
 #include "db/db.h"
+#include "domain/validate.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -30,40 +33,13 @@ account_password_ok(const char *pw)
 	return ERR_OK;
 }
 
-int
-account_token_hash(struct arena *a, const char *token, uint8_t hash[32])
-{
-	uint8_t *raw;
-	size_t n;
-
-	if (token == NULL || strlen(token) > 64 ||
-	    b64url_decode(a, token, &raw, &n) == -1 || n != CRYPTO_TOKEN_LEN)
-		return -1;
-	crypto_sha256(hash, raw, n);
-	return 0;
-}
-
-/* Makes a fresh link token: its base64url form for the link and its hash
- * for the database. */
-static char *
-new_link_token(struct arena *a, uint8_t hash[32])
-{
-	uint8_t *raw = crypto_token(a);
-	char *s = b64url_encode(a, raw, CRYPTO_TOKEN_LEN);
-
-	crypto_sha256(hash, raw, CRYPTO_TOKEN_LEN);
-	crypto_wipe(raw, CRYPTO_TOKEN_LEN);
-	return s;
-}
-
 static enum err
 session_insert(struct domain *d, struct arena *a, const char *user_id,
     uint8_t session[CRYPTO_TOKEN_LEN])
 {
 	uint8_t hash[32];
 
-	crypto_random(session, CRYPTO_TOKEN_LEN);
-	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
+	token_new(session, hash);
 	return db_session_insert(
 	    d->db, a, hash, user_id, d->conf->session_absolute);
 }
@@ -77,7 +53,7 @@ queue_link(struct domain *d, struct arena *a, const struct user *u,
 		.kind = kind, .to = u->email, .name = u->display_name
 	};
 	uint8_t hash[32];
-	char *token = new_link_token(a, hash);
+	char *token = token_link_new(a, hash);
 	enum err e;
 
 	if ((e = db_token_insert(d->db, a, u->id, purpose, hash, ttl)) !=
@@ -151,11 +127,11 @@ account_signup(struct domain *d, struct arena *a, const char *email,
 	char *norm, *trimmed, *hash;
 	enum err e;
 
-	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+	if ((e = validate_email(a, email, &norm)) != ERR_OK)
 		return e;
 	if ((e = account_password_ok(password)) != ERR_OK)
 		return e;
-	if ((e = domain_name(a, name, &trimmed)) != ERR_OK)
+	if ((e = validate_name(a, name, &trimmed)) != ERR_OK)
 		return e;
 	if ((e = account_signup_open(d)) != ERR_OK)
 		return e;
@@ -179,7 +155,7 @@ account_login(struct domain *d, struct arena *a, const char *email,
 	enum err e;
 
 	/* A malformed address or password is just another failed login. */
-	if (domain_email(a, email, &norm) != ERR_OK || password == NULL ||
+	if (validate_email(a, email, &norm) != ERR_OK || password == NULL ||
 	    strlen(password) > PASSWORD_MAX) {
 		(void)password_verify(NULL, "");
 		return ERR_INVALID_CREDENTIALS;
@@ -215,7 +191,7 @@ account_session(struct domain *d, struct arena *a,
 {
 	uint8_t hash[32];
 
-	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
+	token_hash(hash, session);
 	return db_session_lookup(d->db, a, hash, d->conf->session_idle, u);
 }
 
@@ -225,7 +201,7 @@ account_logout(
 {
 	uint8_t hash[32];
 
-	crypto_sha256(hash, session, CRYPTO_TOKEN_LEN);
+	token_hash(hash, session);
 	return db_session_delete(d->db, a, hash);
 }
 
@@ -237,7 +213,7 @@ token_check(
 	const char *user_id;
 	enum err e;
 
-	if (account_token_hash(a, token, hash) == -1)
+	if (token_link_hash(a, token, hash) == -1)
 		return ERR_TOKEN_INVALID;
 	e = db_token_find(d->db, a, purpose, hash, &user_id);
 	return e == ERR_NOT_FOUND ? ERR_TOKEN_INVALID : e;
@@ -282,7 +258,7 @@ account_confirm(struct domain *d, struct arena *a, const char *token)
 {
 	struct token_args t = { .a = a };
 
-	if (account_token_hash(a, token, t.hash) == -1)
+	if (token_link_hash(a, token, t.hash) == -1)
 		return ERR_TOKEN_INVALID;
 	return db_tx(d->db, confirm_tx, &t);
 }
@@ -327,7 +303,7 @@ account_forgot(struct domain *d, struct arena *a, const char *email)
 	char *norm;
 	enum err e;
 
-	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+	if ((e = validate_email(a, email, &norm)) != ERR_OK)
 		return e;
 	f.email = norm;
 	return db_tx(d->db, forgot_tx, &f);
@@ -363,7 +339,7 @@ account_reset(
 	char *hash;
 	enum err e;
 
-	if (account_token_hash(a, token, t.hash) == -1)
+	if (token_link_hash(a, token, t.hash) == -1)
 		return ERR_TOKEN_INVALID;
 	if ((e = account_reset_check(d, a, token)) != ERR_OK)
 		return e;
@@ -410,7 +386,7 @@ admin_tx(struct db *db, void *arg)
 		goto promote;
 	if (e != ERR_OK)
 		return e;
-	token = new_link_token(s->a, hash);
+	token = token_link_new(s->a, hash);
 	if ((e = db_token_insert(
 		 db, s->a, u.id, "reset_password", hash, SETUP_TTL)) != ERR_OK)
 		return e;
@@ -431,7 +407,7 @@ account_bootstrap_admin(
 	char *norm;
 	enum err e;
 
-	if ((e = domain_email(a, email, &norm)) != ERR_OK)
+	if ((e = validate_email(a, email, &norm)) != ERR_OK)
 		return e;
 	s.email = norm;
 	return db_tx(d->db, admin_tx, &s);

@@ -93,7 +93,4 @@ enum err account_reset(
 enum err account_bootstrap_admin(
     struct domain *d, struct arena *a, const char *email, char **link);
 
-/* Decodes a base64url link token to its SHA-256. -1 for a malformed one. */
-int account_token_hash(struct arena *a, const char *token, uint8_t hash[32]);
-
 #endif

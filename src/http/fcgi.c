@@ -168,20 +168,6 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	return ERR_OK;
 }
 
-/* Copies at most max bytes of s with anything but printable ASCII as '?',
- * so a request line cannot forge log lines. */
-static char *
-log_safe(struct arena *a, const char *s, size_t max)
-{
-	size_t n = strnlen(s, max);
-	char *p = arena_strndup(a, s, n);
-
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
-			p[i] = '?';
-	return p;
-}
-
 static double
 elapsed_ms(const struct timespec *t0)
 {
@@ -214,8 +200,9 @@ fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
 	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len)
 		log_warn("fcgi: response write failed");
 
-	log_info("%s %s %d %.1fms", log_safe(a, req.method_name, 16),
-	    log_safe(a, req.path, LOG_PATH_MAX), res.status, elapsed_ms(&t0));
+	/* Scrubbed so that a request line cannot forge log lines. */
+	log_info("%s %s %d %.1fms", str_scrub(a, req.method_name, 16),
+	    str_scrub(a, req.path, LOG_PATH_MAX), res.status, elapsed_ms(&t0));
 }
 
 /*

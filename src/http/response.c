@@ -12,6 +12,7 @@
 
 #include "util/arena.h"
 #include "util/log.h"
+#include "util/str.h"
 
 #define DEFAULT_CONTENT_TYPE "text/html; charset=utf-8"
 #define LOCAL_PATH_MAX       2048
@@ -102,7 +103,7 @@ is_field_value(const char *s)
 	if (s == NULL)
 		return false;
 	for (; *s; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+		if (str_is_ctl((unsigned char)*s) && *s != '\t')
 			return false;
 	return true;
 }

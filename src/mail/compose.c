@@ -2,7 +2,7 @@
  * Message composition: validated addresses, an RFC 2047 subject, and
  * quoted-printable text and HTML parts, every line ending in CRLF. The
  * only values copied into headers verbatim are addresses that passed
- * mail_addr_valid(); everything else is encoded.
+ * email_valid() under EMAIL_HEADER; everything else is encoded.
  */
 #include "mail/mail.h"
 
@@ -10,54 +10,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/base64.h"
 #include "crypto/crypto.h"
+#include "crypto/hex.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/email.h"
 #include "util/log.h"
 #include "util/str.h"
 
 #define QP_LINE_MAX     76 /* RFC 2045 6.7 (5), soft break included */
 #define SUBJECT_CHUNK   42 /* raw bytes per encoded-word: 56 base64 chars */
 #define HEADER_LINE_MAX 78
-
-static bool
-addr_local_char(unsigned char c)
-{
-	/* RFC 5322 atext plus '.' */
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
-}
-
-static bool
-addr_domain_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-bool
-mail_addr_valid(const char *addr)
-{
-	const char *at;
-	size_t len;
-
-	if (addr == NULL)
-		return false;
-	len = strlen(addr);
-	if (len < 3 || len > MAIL_ADDR_MAX)
-		return false;
-	at = strchr(addr, '@');
-	if (at == NULL || at == addr || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL)
-		return false;
-	for (const char *p = addr; p < at; p++)
-		if (!addr_local_char((unsigned char)*p))
-			return false;
-	for (const char *p = at + 1; *p; p++)
-		if (!addr_domain_char((unsigned char)*p))
-			return false;
-	return true;
-}
 
 /* A body: present, valid UTF-8, of bounded size. */
 static bool
@@ -147,11 +111,8 @@ static void
 put_subject(struct arena *a, struct buf *out, const char *s)
 {
 	size_t n = strlen(s), i = 0;
-	bool plain = strstr(s, "=?") == NULL;
+	bool plain = strstr(s, "=?") == NULL && str_printable(s);
 
-	for (size_t k = 0; plain && k < n; k++)
-		if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e)
-			plain = false;
 	if (plain && put_subject_folded(a, out, s))
 		return;
 	buf_puts(out, "Subject:");
@@ -163,7 +124,7 @@ put_subject(struct arena *a, struct buf *out, const char *s)
 		    ((unsigned char)s[i + len] & 0xc0) == 0x80)
 			len--;
 		buf_printf(
-		    out, " =?UTF-8?B?%s?=\r\n", b64_encode(a, s + i, len));
+		    out, " =?UTF-8?B?%s?=\r\n", base64_encode(a, s + i, len));
 		i += len;
 	} while (i < n);
 }
@@ -241,13 +202,13 @@ mail_compose(struct arena *a, const struct mail_msg *m, const char *from,
 	const char *why;
 	enum err e;
 
-	if (!mail_addr_valid(m->to)) {
+	if (!email_valid(m->to, EMAIL_HEADER)) {
 		why = "recipient";
 		e = ERR_INVALID_EMAIL;
 		goto fail;
 	}
 	e = ERR_INVALID;
-	if (!mail_addr_valid(from)) {
+	if (!email_valid(from, EMAIL_HEADER)) {
 		why = "sender";
 		goto fail;
 	}

@@ -4,8 +4,9 @@
  * the mailer delivers through (.eml files or SMTP over libcurl).
  *
  * Nothing reaches a header or an SMTP command before it is validated here:
- * addresses with control characters, spaces, angle brackets, commas or not
- * exactly one '@' are refused, and subjects are encoded, never copied.
+ * addresses must pass email_valid() under EMAIL_HEADER (util/email.h), so
+ * control characters, spaces, angle brackets, commas or not exactly one
+ * '@' are refused, and subjects are encoded, never copied.
  */
 #ifndef ROSTER_MAIL_MAIL_H
 #define ROSTER_MAIL_MAIL_H
@@ -22,7 +23,6 @@ struct buf;
 struct db;
 struct keys;
 
-#define MAIL_ADDR_MAX      254 /* bytes of an address, RFC 5321 path limit */
 #define MAIL_SUBJECT_MAX   998 /* bytes of a subject before encoding */
 #define MAIL_BODY_MAX      (1 << 20)
 #define MAIL_MAX_ATTEMPTS  8 /* deliveries tried before a row fails */
@@ -34,15 +34,6 @@ struct mail_msg {
 	const char *text;    /* UTF-8, LF or CRLF line ends */
 	const char *html;    /* UTF-8, or NULL for a text-only message */
 };
-
-/*
- * True when addr is a bare ASCII addr-spec Roster will put in a header and
- * an SMTP command: 3 to 254 bytes, exactly one '@' with something on both
- * sides, no control character, space, '<', '>', ',', quote, parenthesis,
- * bracket, ';', ':' or backslash, nothing outside ASCII, and a domain of
- * letters, digits, '-' and '.' only.
- */
-bool mail_addr_valid(const char *addr);
 
 /*
  * Appends to out a complete message from `from` to m->to: Date (UTC),
@@ -122,9 +113,9 @@ enum mail_result mail_file_write(const char *dir, const char *id,
 /*
  * Sends msg to one recipient through t->smtp_url with libcurl (connect
  * timeout 10 s, whole transfer 30 s). from and rcpt are validated again
- * with mail_addr_valid and a bad one is MAIL_FAILED before libcurl is
- * called. Returns what mail_smtp_classify makes of the outcome; *why gets
- * a reason (arena string) unless the result is MAIL_SENT.
+ * with email_valid (EMAIL_HEADER) and a bad one is MAIL_FAILED before libcurl
+ * is called. Returns what mail_smtp_classify makes of the outcome; *why gets a
+ * reason (arena string) unless the result is MAIL_SENT.
  */
 enum mail_result mail_smtp_send(const struct mail_transport *t, struct arena *a,
     const char *rcpt, const char *msg, size_t len, const char **why);
@@ -153,8 +144,8 @@ enum mail_result mail_transport_send(const struct mail_transport *t,
  * Writes *rows (arena) and *n on success. Returns ERR_OK or the database
  * error.
  */
-enum err mail_outbox_claim(struct db *db, struct arena *a, int max,
-    struct outbox_row **rows, int *n);
+enum err mail_outbox_claim(
+    struct db *db, struct arena *a, int max, struct outbox_row **rows, int *n);
 
 /*
  * Records the outcome of a delivery of r: MAIL_SENT marks the row sent,

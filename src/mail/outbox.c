@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/box.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "db/outbox.h"
@@ -86,15 +87,9 @@ effective_result(const struct outbox_row *r, enum mail_result res)
 static char *
 last_error(struct arena *a, const char *why)
 {
-	char *s;
-
 	if (why == NULL)
 		return NULL;
-	s = arena_strndup(a, why, strnlen(why, LAST_ERROR_MAX));
-	for (char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
-	return s;
+	return str_scrub(a, why, LAST_ERROR_MAX);
 }
 
 enum err

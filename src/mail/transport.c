@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/arena.h"
+#include "util/email.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -180,7 +181,8 @@ mail_smtp_send(const struct mail_transport *t, struct arena *a,
 
 	/* Checked again here: a CR or LF reaching MAIL FROM or RCPT TO
 	 * would let the address write its own SMTP commands. */
-	if (!mail_addr_valid(t->from) || !mail_addr_valid(rcpt)) {
+	if (!email_valid(t->from, EMAIL_HEADER) ||
+	    !email_valid(rcpt, EMAIL_HEADER)) {
 		*why = "invalid sender or recipient";
 		log_warn("smtp: refusing an invalid sender or recipient");
 		return MAIL_FAILED;
@@ -249,7 +251,7 @@ mail_transport_send(const struct mail_transport *t, struct arena *a,
 		return MAIL_RETRY;
 	}
 	/* The file transport still refuses what SMTP would refuse. */
-	if (!mail_addr_valid(rcpt)) {
+	if (!email_valid(rcpt, EMAIL_HEADER)) {
 		*why = "invalid recipient";
 		return MAIL_FAILED;
 	}

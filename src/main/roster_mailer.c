@@ -19,6 +19,7 @@
 #include "db/db.h"
 #include "mail/mail.h"
 #include "util/arena.h"
+#include "util/email.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -141,7 +142,7 @@ main(int argc, char *argv[])
 	}
 	if (crypto_init() == -1 || conf_load(&conf, true) == -1)
 		return 1;
-	if (!mail_addr_valid(conf.mail_from)) {
+	if (!email_valid(conf.mail_from, EMAIL_HEADER)) {
 		log_err(
 		    "ROSTER_MAIL_FROM is not an address the mailer can use");
 		goto done;

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/str.h"
+
 static const char *log_progname = "roster";
 
 void
@@ -44,9 +46,7 @@ log_vline(const char *level, const char *fmt, va_list ap)
 	if ((size_t)(n + m) > sizeof(line) - 2)
 		m = (int)(sizeof(line) - 2) - n;
 	/* A line is one line: control characters cannot forge another. */
-	for (int i = n; i < n + m; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	str_scrub_ctl(line + n, (size_t)m);
 	line[n + m] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)(n + m + 1));
 }

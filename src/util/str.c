@@ -115,12 +115,54 @@ str_lower(struct arena *a, const char *s)
 }
 
 bool
+str_is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* Printable ASCII: neither a control character nor above 0x7f. */
+static bool
+str_is_print(unsigned char c)
+{
+	return c < 0x80 && !str_is_ctl(c);
+}
+
+bool
 str_no_ctl(const char *s)
 {
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+		if (str_is_ctl((unsigned char)*s))
 			return false;
 	return true;
+}
+
+bool
+str_printable(const char *s)
+{
+	for (; *s; s++)
+		if (!str_is_print((unsigned char)*s))
+			return false;
+	return true;
+}
+
+char *
+str_scrub(struct arena *a, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *p = arena_strndup(a, s, n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!str_is_print((unsigned char)p[i]))
+			p[i] = '?';
+	return p;
+}
+
+void
+str_scrub_ctl(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (str_is_ctl((unsigned char)s[i]))
+			s[i] = '?';
 }
 
 bool

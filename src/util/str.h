@@ -37,8 +37,26 @@ char *str_trim(struct arena *a, const char *s);
 /* Copies s with ASCII letters lower-cased. */
 char *str_lower(struct arena *a, const char *s);
 
-/* True when s holds no byte below 0x20 and no 0x7f. */
+/* True when c is a control character: a byte below 0x20, or DEL (0x7f).
+ * The one definition every check and scrubber of control characters
+ * uses. */
+bool str_is_ctl(unsigned char c);
+
+/* True when s holds no control character (no byte below 0x20, no 0x7f). */
 bool str_no_ctl(const char *s);
+
+/* True when every byte of s is printable ASCII (0x20 to 0x7e): no control
+ * character and nothing outside ASCII. */
+bool str_printable(const char *s);
+
+/* Copies at most max bytes of s with every byte that is not printable
+ * ASCII replaced by '?', so the copy can neither forge a log line nor
+ * carry raw bytes into one. Arena string. */
+char *str_scrub(struct arena *a, const char *s, size_t max);
+
+/* Replaces every control character among the n bytes at s with '?', in
+ * place; bytes above 0x7f are kept. */
+void str_scrub_ctl(char *s, size_t n);
 
 /* True when s is valid UTF-8 (no overlong forms, no surrogates). */
 bool str_utf8_valid(const char *s, size_t n);

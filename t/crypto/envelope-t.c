@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/base64.h"
 #include "crypto/envelope.h"
+#include "crypto/keys.h"
 #include "tap.h"
 #include "util/arena.h"
 
@@ -50,7 +52,7 @@ raw(const char *s, size_t *n)
 {
 	uint8_t *b;
 
-	if (b64url_decode(A, s, &b, n) != 0)
+	if (base64_url_decode(A, s, &b, n) != 0)
 		abort();
 	return b;
 }
@@ -78,7 +80,7 @@ forge(const uint8_t key[32], uint8_t version, uint8_t elen_byte,
 	n += CRYPTO_TOKEN_LEN;
 	crypto_hmac(buf + n, key, buf, n);
 	n += 32;
-	return b64url_encode(A, buf, n);
+	return base64_url_encode(A, buf, n);
 }
 
 static void
@@ -154,7 +156,7 @@ test_tamper(void)
 		for (bit = 0; bit < 8; bit++) {
 			memcpy(c, b, n);
 			c[i] ^= (uint8_t)(1u << bit);
-			if (!refused(&KA, b64url_encode(S, c, n)))
+			if (!refused(&KA, base64_url_encode(S, c, n)))
 				bad_bits++;
 		}
 	is_int(
@@ -165,7 +167,7 @@ test_tamper(void)
 		for (j = 1; j < 256; j++) {
 			memcpy(c, b, n);
 			c[i] = (uint8_t)(b[i] + j);
-			if (!refused(&KA, b64url_encode(S, c, n)))
+			if (!refused(&KA, base64_url_encode(S, c, n)))
 				bad_bytes++;
 		}
 	is_int(0, (long long)bad_bytes,
@@ -209,7 +211,7 @@ test_truncate_extend(void)
 	is_int(0, (long long)bad, "every truncation of the string refused");
 	bad = 0;
 	for (i = 0; i < n; i++)
-		if (!refused(&KA, b64url_encode(S, b, i)))
+		if (!refused(&KA, base64_url_encode(S, b, i)))
 			bad++;
 	is_int(
 	    0, (long long)bad, "every truncation of the binary form refused");
@@ -225,14 +227,14 @@ test_truncate_extend(void)
 	for (i = 1; i <= 3; i++) {
 		memcpy(c, b, n);
 		memset(c + n, 0, i);
-		ok(refused(&KA, b64url_encode(A, c, n + i)),
+		ok(refused(&KA, base64_url_encode(A, c, n + i)),
 		    "%zu zero bytes after the MAC refused", i);
 	}
 	/* A byte inserted before the MAC (inside the token). */
 	memcpy(c, b, n - 32);
 	c[n - 32] = 0;
 	memcpy(c + n - 31, b + n - 32, 32);
-	ok(refused(&KA, b64url_encode(A, c, n + 1)),
+	ok(refused(&KA, base64_url_encode(A, c, n + 1)),
 	    "a byte inserted before the MAC refused");
 	/* A byte inserted into the email, MAC recomputed, length byte kept. */
 	enc = forge(KA.k[KEY_ENVELOPE], 1, 16, "dave@example.nett", 17);

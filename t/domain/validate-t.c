@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "domain/domain.h"
+#include "domain/validate.h"
 #include "tap.h"
 #include "util/arena.h"
 
@@ -14,7 +14,7 @@ email_ok(const char *in, const char *want)
 {
 	char *out = NULL;
 
-	is_int(ERR_OK, domain_email(a, in, &out), "accepts \"%s\"", in);
+	is_int(ERR_OK, validate_email(a, in, &out), "accepts \"%s\"", in);
 	is_string(want, out, "  as \"%s\"", want);
 }
 
@@ -24,7 +24,7 @@ email_bad(const char *in, const char *what)
 	char *out = NULL;
 
 	is_int(
-	    ERR_INVALID_EMAIL, domain_email(a, in, &out), "refuses %s", what);
+	    ERR_INVALID_EMAIL, validate_email(a, in, &out), "refuses %s", what);
 	ok(out == NULL, "  and writes nothing");
 }
 
@@ -71,31 +71,31 @@ main(void)
 		long_domain[i] = '.';
 	strcpy(long_domain + 250, ".com");
 	is_int(254, (long long)strlen(long_domain), "a 254-byte address");
-	is_int(ERR_OK, domain_email(a, long_domain, &out), "  is accepted");
+	is_int(ERR_OK, validate_email(a, long_domain, &out), "  is accepted");
 	long_domain[250] = 'c';
 	strcpy(long_domain + 251, ".com");
 	is_int(255, (long long)strlen(long_domain), "a 255-byte address");
-	is_int(ERR_INVALID_EMAIL, domain_email(a, long_domain, &out),
+	is_int(ERR_INVALID_EMAIL, validate_email(a, long_domain, &out),
 	    "  is refused");
 
 	is_int(
-	    ERR_OK, domain_name(a, "  Ann Lee ", &out), "a name is accepted");
+	    ERR_OK, validate_name(a, "  Ann Lee ", &out), "a name is accepted");
 	is_string("Ann Lee", out, "  trimmed");
-	is_int(ERR_OK, domain_name(a, "Zo\xc3\xab <script>", &out),
+	is_int(ERR_OK, validate_name(a, "Zo\xc3\xab <script>", &out),
 	    "a name with markup and non-ASCII is stored as is (escaped on "
 	    "output)");
-	is_int(ERR_INVALID_NAME, domain_name(a, "   ", &out),
+	is_int(ERR_INVALID_NAME, validate_name(a, "   ", &out),
 	    "a blank name is refused");
-	is_int(ERR_INVALID_NAME, domain_name(a, "a\nb", &out),
+	is_int(ERR_INVALID_NAME, validate_name(a, "a\nb", &out),
 	    "a newline is refused");
-	is_int(ERR_INVALID_NAME, domain_name(a, "\xc0\xaf", &out),
+	is_int(ERR_INVALID_NAME, validate_name(a, "\xc0\xaf", &out),
 	    "bad UTF-8 is refused");
 	memset(long_local, 'n', 101);
 	long_local[101] = '\0';
-	is_int(ERR_INVALID_NAME, domain_name(a, long_local, &out),
+	is_int(ERR_INVALID_NAME, validate_name(a, long_local, &out),
 	    "101 characters are refused");
 	long_local[100] = '\0';
-	is_int(ERR_OK, domain_name(a, long_local, &out),
+	is_int(ERR_OK, validate_name(a, long_local, &out),
 	    "100 characters are accepted");
 
 	arena_free(a);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "crypto/keys.h"
 #include "db/db.h"
 #include "mail/mail.h"
 #include "tap.h"

@@ -43,6 +43,32 @@ main(void)
 	ok(str_no_ctl("plain text"), "no control characters");
 	ok(!str_no_ctl("a\r\nb"), "CR LF found");
 	ok(!str_no_ctl("a\x7f"), "DEL found");
+	ok(str_no_ctl("caf\xc3\xa9"), "bytes above 0x7f are no control");
+	ok(str_is_ctl(0x00) && str_is_ctl(0x1f) && str_is_ctl(0x7f),
+	    "str_is_ctl: NUL, 0x1f and DEL");
+	ok(!str_is_ctl(' ') && !str_is_ctl('~') && !str_is_ctl(0x80),
+	    "str_is_ctl: space, '~' and 0x80 are not");
+	ok(str_printable(" ~plain text!"), "str_printable: printable ASCII");
+	ok(str_printable(""), "str_printable: empty");
+	ok(!str_printable("a\tb"), "str_printable: tab refused");
+	ok(!str_printable("a\x7f"), "str_printable: DEL refused");
+	ok(!str_printable("caf\xc3\xa9"), "str_printable: non-ASCII refused");
+	is_string("GET /a?b%0A", str_scrub(a, "GET /a?b%0A", 64),
+	    "str_scrub: printable ASCII kept");
+	is_string("/a??b??c?",
+	    str_scrub(a,
+		"/a\r\nb\xc3\xa9"
+		"c\x7f",
+		64),
+	    "str_scrub: controls and non-ASCII become '?'");
+	is_string("/abc", str_scrub(a, "/abcdef", 4), "str_scrub: bounded");
+	{
+		char line[] = "one\ntwo\r\x7f\xc3\xa9\t";
+
+		str_scrub_ctl(line, strlen(line));
+		is_string("one?two??\xc3\xa9?", line,
+		    "str_scrub_ctl: controls become '?', UTF-8 stays");
+	}
 
 	ok(str_utf8_valid("h\xc3\xa9llo", 6), "valid two-byte UTF-8");
 	ok(str_utf8_valid("\xe2\x82\xac", 3), "valid three-byte UTF-8");
