@@ -10,7 +10,7 @@
  * Three figures:
  *   render      tpl_render() of a context built once (the engine alone)
  *   build+render  building the context (tpl_set of every value, as
- *               src/web/orgs.c does) and rendering it, in an arena reset
+ *               src/web/web_org.c does) and rendering it, in an arena reset
  *               each time: what one request pays for its roster table
  *   memcpy      the baseline
  * plus the arena bytes one build+render takes (the output buffer grows by
@@ -50,7 +50,7 @@ clobber(void *p)
 	__asm__ volatile("" : : "r"(p) : "memory");
 }
 
-/* The values src/web/orgs.c sets for the roster page, with rows rows;
+/* The values src/web/web_org.c sets for the roster page, with rows rows;
  * every tenth name needs escaping. */
 static struct tpl_ctx *
 build(struct arena *a, int rows)

@@ -504,3 +504,11 @@ db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
 	    DB_TRIES);
 	return ERR_RETRY_EXHAUSTED;
 }
+
+enum err
+db_lock(struct db *db, struct arena *a, const char *key)
+{
+	return db_q(db, a, NULL,
+	    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key,
+	    DB_END);
+}

@@ -90,6 +90,10 @@ const char *db_val(const struct db_rows *rows, int r, int c);
 /* The constraint named by the last ERR_CONFLICT/ERR_INVALID ("" if none). */
 const char *db_constraint(const struct db *db);
 
+/* Takes a transaction-scoped advisory lock named by key (serialises
+ * operations on one name across workers and hosts). */
+enum err db_lock(struct db *db, struct arena *a, const char *key);
+
 /*
  * Runs fn inside BEGIN ... COMMIT. fn returns ERR_OK to commit or any
  * other code to roll back (that code is returned). A serialization failure

@@ -5,12 +5,16 @@
 
 #include <string.h>
 
+#include "db/db.h"
+#include "db/db_audit.h"
+#include "db/db_rate.h"
+#include "db/db_session.h"
+#include "db/db_token.h"
+#include "db/db_user.h"
 #include "counters.h"
 #include "conf.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
-#include "db/account.h"
-#include "db/db.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -206,7 +210,7 @@ account_logout(
 }
 
 static enum err
-token_check(
+link_check(
     struct domain *d, struct arena *a, const char *purpose, const char *token)
 {
 	uint8_t hash[32];
@@ -222,13 +226,13 @@ token_check(
 enum err
 account_confirm_check(struct domain *d, struct arena *a, const char *token)
 {
-	return token_check(d, a, "confirm_email", token);
+	return link_check(d, a, "confirm_email", token);
 }
 
 enum err
 account_reset_check(struct domain *d, struct arena *a, const char *token)
 {
-	return token_check(d, a, "reset_password", token);
+	return link_check(d, a, "reset_password", token);
 }
 
 struct token_args {

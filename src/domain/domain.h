@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db/account.h"
+#include "db/db_user.h"
 #include "db/db_enum.h"
 #include "util/err.h"
 

@@ -6,13 +6,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/db.h"
+#include "db/db_audit.h"
+#include "db/db_membership.h"
+#include "db/db_rate.h"
+#include "db/db_user.h"
 #include "counters.h"
 #include "conf.h"
 #include "crypto/envelope.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
-#include "db/account.h"
-#include "db/db.h"
 #include "domain/account.h"
 #include "domain/validate.h"
 #include "util/arena.h"
@@ -40,7 +43,7 @@ invitation_state_err(enum inv_state s)
 /* Opens the envelope of a link token: its raw token's hash and the bound
  * address. -1 for any defect. */
 static int
-token_open(struct domain *d, struct arena *a, const char *token,
+link_open(struct domain *d, struct arena *a, const char *token,
     uint8_t hash[32], const char **email)
 {
 	struct envelope env;
@@ -60,14 +63,14 @@ token_open(struct domain *d, struct arena *a, const char *token,
  * row's is ERR_INVITATION_INVALID; otherwise the state decides.
  */
 static enum err
-token_find(struct domain *d, struct arena *a, const char *token, bool lock,
+link_find(struct domain *d, struct arena *a, const char *token, bool lock,
     struct invitation *out)
 {
 	uint8_t hash[32];
 	const char *email;
 	enum err e;
 
-	if (token_open(d, a, token, hash, &email) == -1)
+	if (link_open(d, a, token, hash, &email) == -1)
 		return ERR_INVITATION_INVALID;
 	e = db_invitation_by_hash(d->db, a, hash, lock, out);
 	if (e == ERR_NOT_FOUND)
@@ -84,7 +87,7 @@ enum err
 invitation_resolve(struct domain *d, struct arena *a,
     const struct user *current, const char *token, struct invitation *out)
 {
-	enum err e = token_find(d, a, token, false, out);
+	enum err e = link_find(d, a, token, false, out);
 
 	if (e == ERR_OK && current != NULL &&
 	    strcmp(current->email, out->email) != 0)
@@ -138,9 +141,9 @@ rate_check(struct domain *d, struct arena *a, const struct user *actor,
 
 	if ((e = db_savepoint(d->db)) != ERR_OK)
 		return e;
-	e = db_invitations_recent(d->db, a, actor->id, true, &by_user);
+	e = db_invitation_count_recent(d->db, a, actor->id, true, &by_user);
 	if (e == ERR_OK)
-		e = db_invitations_recent(d->db, a, o->id, false, &by_org);
+		e = db_invitation_count_recent(d->db, a, o->id, false, &by_org);
 	if (e != ERR_OK) {
 		log_warn(
 		    "invitation rate limiter failed (%s); letting the request "
@@ -198,7 +201,7 @@ send_tx(struct db *db, void *arg)
 	}
 	if ((e = may_grant(s->actor, s->actor_role, s->role)) != ERR_OK)
 		return e;
-	if ((e = db_email_is_member(db, s->a, s->o->id, s->email, &member)) !=
+	if ((e = db_membership_email_active(db, s->a, s->o->id, s->email, &member)) !=
 	    ERR_OK)
 		return e;
 	if (member)
@@ -240,7 +243,7 @@ send_tx(struct db *db, void *arg)
 }
 
 static enum err
-send(struct send_args *s)
+send_invitation(struct send_args *s)
 {
 	enum err e = db_tx(s->d->db, send_tx, s);
 
@@ -269,7 +272,7 @@ invitation_create(struct domain *d, struct arena *a, const struct user *actor,
 	if ((s.role = db_enum_role(role)) == ROLE__MAX)
 		return ERR_INVALID_ROLE;
 	s.email = norm;
-	return send(&s);
+	return send_invitation(&s);
 }
 
 enum err
@@ -285,7 +288,7 @@ invitation_resend(struct domain *d, struct arena *a, const struct user *actor,
 
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
-	return send(&s);
+	return send_invitation(&s);
 }
 
 struct revoke_args {
@@ -390,7 +393,7 @@ find_for(struct domain *d, struct arena *a, const struct user *u,
 	enum err e;
 
 	if (token != NULL)
-		e = token_find(d, a, token, true, inv);
+		e = link_find(d, a, token, true, inv);
 	else {
 		e = db_invitation_by_id(d->db, a, NULL, id, true, inv);
 		/* Without the link, only a confirmed owner of the address may
@@ -456,7 +459,7 @@ signup_tx(struct db *db, void *arg)
 	bool already;
 	enum err e;
 
-	if ((e = token_find(s->d, s->a, s->token, true, s->inv)) != ERR_OK)
+	if ((e = link_find(s->d, s->a, s->token, true, s->inv)) != ERR_OK)
 		return e;
 	/* Every signup mode lets an invitee in, but never past a full cap. */
 	if ((e = account_room(s->d, s->a)) != ERR_OK)
@@ -561,7 +564,7 @@ invitation_list_org(struct domain *d, struct arena *a, const struct org *o,
 		*n = 0;
 		return ERR_OK;
 	}
-	return db_invitations_of_org(d->db, a, o->id, out, n);
+	return db_invitation_list_org(d->db, a, o->id, out, n);
 }
 
 enum err
@@ -573,5 +576,5 @@ invitation_list_mine(struct domain *d, struct arena *a, const struct user *u,
 		*n = 0;
 		return ERR_OK;
 	}
-	return db_invitations_for_email(d->db, a, u->email, out, n);
+	return db_invitation_list_email(d->db, a, u->email, out, n);
 }

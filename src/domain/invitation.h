@@ -9,8 +9,8 @@
 #include <stdbool.h>
 
 #include "crypto/crypto.h"
-#include "db/invitation.h"
-#include "db/org.h"
+#include "db/db_invitation.h"
+#include "db/db_org.h"
 #include "domain/domain.h"
 #include "domain/org.h"
 

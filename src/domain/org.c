@@ -5,8 +5,10 @@
 
 #include <string.h>
 
-#include "db/account.h"
 #include "db/db.h"
+#include "db/db_audit.h"
+#include "db/db_membership.h"
+#include "db/db_user.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 
@@ -107,7 +109,7 @@ org_members(struct domain *d, struct arena *a, const struct org *o,
 	int all, k = 0;
 	enum err e;
 
-	if ((e = db_org_members(d->db, a, o->id, &m, &all)) != ERR_OK)
+	if ((e = db_membership_list_org(d->db, a, o->id, &m, &all)) != ERR_OK)
 		return e;
 	/* Pending owner-adds are for managers' eyes only. */
 	for (int i = 0; i < all; i++)
@@ -122,7 +124,7 @@ enum err
 org_list_mine(struct domain *d, struct arena *a, const struct user *u,
     struct my_org **out, int *n)
 {
-	return db_user_orgs(d->db, a, u->id, out, n);
+	return db_membership_list_user(d->db, a, u->id, out, n);
 }
 
 enum err
@@ -131,5 +133,5 @@ org_audit(struct domain *d, struct arena *a, const struct org *o,
 {
 	if (!org_role_manages(role))
 		return ERR_FORBIDDEN;
-	return db_org_audit(d->db, a, o->id, 200, out, n);
+	return db_audit_list(d->db, a, o->id, 200, out, n);
 }

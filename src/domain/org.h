@@ -5,7 +5,9 @@
 #ifndef ROSTER_DOMAIN_ORG_H
 #define ROSTER_DOMAIN_ORG_H
 
-#include "db/org.h"
+#include "db/db_audit.h"
+#include "db/db_membership.h"
+#include "db/db_org.h"
 #include "domain/domain.h"
 
 /* True when the role may manage members (owner, admin). */

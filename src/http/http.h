@@ -58,11 +58,11 @@ void http_parse_cookies(
 
 /* True when a Content-Type names an urlencoded form (any case, with or
  * without parameters after ';'). */
-bool http_is_form(const char *content_type);
+bool http_parse_is_form(const char *content_type);
 
 /* Returns the value for name (exact, case-sensitive), or NULL when absent
  * or when p is NULL. */
-const char *http_param(const struct params *p, const char *name);
+const char *http_parse_param(const struct params *p, const char *name);
 
 struct request {
 	struct arena *arena;
@@ -99,11 +99,11 @@ struct response {
 void http_response_init(struct response *r, struct arena *a);
 
 /* Adds a raw header line "Name: value". A name that is not an RFC 9110
- * token or is one http_serialize writes itself (Status, Content-Type,
+ * token or is one http_response_serialize writes itself (Status, Content-Type,
  * Content-Length, Location, Cache-Control, Retry-After, the security
  * headers), or a value holding CR, LF or another control character but
  * tab, is dropped and logged. */
-void http_header(struct response *r, const char *name, const char *value);
+void http_response_header(struct response *r, const char *name, const char *value);
 
 /*
  * Adds "Set-Cookie: name=value; Path=/; HttpOnly; SameSite=Lax", then
@@ -111,13 +111,13 @@ void http_header(struct response *r, const char *name, const char *value);
  * session cookie; 0 deletes). A name that is not a token or a value with a
  * byte outside RFC 6265's cookie-octet set is dropped and logged.
  */
-void http_set_cookie(struct response *r, const char *name, const char *value,
+void http_response_cookie(struct response *r, const char *name, const char *value,
     long max_age, bool secure);
 
 /* Makes r a 303 See Other to location (a local path; one that passed
- * http_local_path when it came from the user). A location holding control
+ * http_url_local when it came from the user). A location holding control
  * characters is a bug: it is logged and r becomes a 500. */
-void http_redirect(struct response *r, const char *location);
+void http_response_redirect(struct response *r, const char *location);
 
 /*
  * Appends to out, in CGI response form: "Status: N Reason", Content-Type,
@@ -127,11 +127,11 @@ void http_redirect(struct response *r, const char *location);
  * Location when set, the extra headers, Content-Length (the body's length,
  * also when head_only), a blank line and, unless head_only, the body.
  */
-void http_serialize(const struct response *r, bool head_only, struct buf *out);
+void http_response_serialize(const struct response *r, bool head_only, struct buf *out);
 
 /* The reason phrase of a status code ("See Other"); "Unknown" for codes
  * the program does not use. */
-const char *http_reason(int status);
+const char *http_response_reason(int status);
 
 /*
  * True when next is a safe local redirect target: starts with a single
@@ -139,11 +139,11 @@ const char *http_reason(int status);
  * holds no "://", no backslash and only printable ASCII (no space, no
  * control character, no byte >= 0x7f), and is 1 to 2048 bytes long.
  */
-bool http_local_path(const char *next);
+bool http_url_local(const char *next);
 
 /* Percent-encodes s for a query value: ALPHA, DIGIT, '-', '.', '_' and
  * '~' are kept, every other byte becomes %XX (upper-case hex). Returns
  * arena memory; NULL gives "". */
-char *http_urlencode(struct arena *a, const char *s);
+char *http_url_encode(struct arena *a, const char *s);
 
 #endif

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db/outbox.h"
+#include "db/db_outbox.h"
 #include "util/err.h"
 
 struct arena;
@@ -73,7 +73,7 @@ enum err mail_compose(struct arena *a, const struct mail_msg *m,
  * or invitation_id, or the error of the failing statement (ERR_DATABASE,
  * ERR_RETRY_EXHAUSTED, ERR_INVALID).
  */
-enum err mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
+enum err mail_outbox_enqueue(struct db *db, struct arena *a, const struct keys *k,
     const char *kind, const struct mail_msg *m, const char *from,
     const char *invitation_id, char **outbox_id);
 
@@ -87,7 +87,7 @@ enum mail_result {
 };
 
 /* "sent", "retry", "failed", "skipped". */
-const char *mail_result_str(enum mail_result r);
+const char *mail_transport_result_str(enum mail_result r);
 
 /* Where the mailer delivers. With smtp_url NULL or empty, messages are
  * written as files to mail_dir instead. */
@@ -107,17 +107,17 @@ struct mail_transport {
  * MAIL_RETRY with a reason (static string) in *why when any step fails;
  * MAIL_FAILED for a malformed id.
  */
-enum mail_result mail_file_write(const char *dir, const char *id,
+enum mail_result mail_transport_file(const char *dir, const char *id,
     const char *msg, size_t len, const char **why);
 
 /*
  * Sends msg to one recipient through t->smtp_url with libcurl (connect
  * timeout 10 s, whole transfer 30 s). from and rcpt are validated again
  * with email_valid (EMAIL_HEADER) and a bad one is MAIL_FAILED before libcurl
- * is called. Returns what mail_smtp_classify makes of the outcome; *why gets a
+ * is called. Returns what mail_transport_classify makes of the outcome; *why gets a
  * reason (arena string) unless the result is MAIL_SENT.
  */
-enum mail_result mail_smtp_send(const struct mail_transport *t, struct arena *a,
+enum mail_result mail_transport_smtp(const struct mail_transport *t, struct arena *a,
     const char *rcpt, const char *msg, size_t len, const char **why);
 
 /*
@@ -126,7 +126,7 @@ enum mail_result mail_smtp_send(const struct mail_transport *t, struct arena *a,
  * (the operator's mistake, which retrying lets them fix); anything else
  * (no connection, timeouts, 4xx, TLS trouble) → MAIL_RETRY.
  */
-enum mail_result mail_smtp_classify(int curl_code, long smtp_code);
+enum mail_result mail_transport_classify(int curl_code, long smtp_code);
 
 /*
  * Delivers one message through t: SMTP when t->smtp_url is set, else the

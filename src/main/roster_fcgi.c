@@ -13,7 +13,7 @@
 #include "counters.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
-#include "http/fcgi.h"
+#include "http/http_fcgi.h"
 #include "sup/sup.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
@@ -40,7 +40,7 @@ worker_main(void *arg, int listen_fd, volatile sig_atomic_t *stop)
 	w.domain.notify_ctx = &w;
 	web_routes_init();
 	a = arena_new(0);
-	rc = fcgi_serve(listen_fd, a, web_handle, &w, stop);
+	rc = http_fcgi_serve(listen_fd, a, web_handle, &w, stop);
 	arena_free(a);
 	db_close(w.domain.db);
 	return rc == 0 ? 0 : 1;

@@ -183,7 +183,7 @@ main(int argc, char *argv[])
 		    once ? " (once)" : "");
 
 	db = db_open(conf.database_url);
-	/* New messages announce themselves (mail_enqueue notifies); the
+	/* New messages announce themselves (mail_outbox_enqueue notifies); the
 	 * one-second timeout still finds retries that fall due. */
 	(void)db_listen(db, "roster_outbox");
 	while (!mailer_stop) {

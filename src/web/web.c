@@ -10,7 +10,7 @@
 
 #include "conf.h"
 #include "db/db.h"
-#include "http/route.h"
+#include "http/http_route.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -100,10 +100,10 @@ to_login(struct ctx *c)
 
 	if (c->req->method != METHOD_POST && c->req->query[0] != '\0')
 		next = arena_printf(c->a, "%s?%s", c->req->path, c->req->query);
-	if (!http_local_path(next))
+	if (!http_url_local(next))
 		next = "/";
-	http_redirect(c->res,
-	    arena_printf(c->a, "/login?next=%s", http_urlencode(c->a, next)));
+	http_response_redirect(c->res,
+	    arena_printf(c->a, "/login?next=%s", http_url_encode(c->a, next)));
 }
 
 /* The methods the routes matching path answer, for a 405's Allow. */
@@ -115,9 +115,9 @@ allowed(struct ctx *c)
 	int i;
 
 	probe.method = METHOD_GET;
-	get = route_find(routes, NHANDLERS, &probe, &i) == ROUTE_FOUND;
+	get = http_route_find(routes, NHANDLERS, &probe, &i) == ROUTE_FOUND;
 	probe.method = METHOD_POST;
-	post = route_find(routes, NHANDLERS, &probe, &i) == ROUTE_FOUND;
+	post = http_route_find(routes, NHANDLERS, &probe, &i) == ROUTE_FOUND;
 	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST";
 }
 
@@ -131,17 +131,17 @@ dispatch(struct ctx *c, enum err parse_error)
 
 	c->req->route = NHANDLERS;
 	if (c->req->method == METHOD__MAX) {
-		http_header(c->res, "Allow", "GET, HEAD, POST");
+		http_response_header(c->res, "Allow", "GET, HEAD, POST");
 		web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
 		return;
 	}
-	m = route_find(routes, NHANDLERS, c->req, &i);
+	m = http_route_find(routes, NHANDLERS, c->req, &i);
 	if (m == ROUTE_NOT_FOUND) {
 		web_page_fail(c, ERR_NOT_FOUND, PAGE__MAX);
 		return;
 	}
 	if (m == ROUTE_BAD_METHOD) {
-		http_header(c->res, "Allow", allowed(c));
+		http_response_header(c->res, "Allow", allowed(c));
 		web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
 		return;
 	}
@@ -175,7 +175,7 @@ dispatch(struct ctx *c, enum err parse_error)
 			web_page_fail(c, ERR_CSRF, PAGE__MAX);
 			return;
 		}
-		if (!http_is_form(c->req->content_type)) {
+		if (!http_parse_is_form(c->req->content_type)) {
 			web_page_fail(c, ERR_MEDIA_TYPE, PAGE__MAX);
 			return;
 		}

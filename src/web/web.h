@@ -125,7 +125,7 @@ struct ctx {
 void web_routes_init(void);
 
 /*
- * Handles one request (the fcgi_handler of the workers; w is the
+ * Handles one request (the http_fcgi_handler of the workers; w is the
  * worker's struct web). Runs the front-line checks in order — method
  * (405), route (404), parse errors (400, 413), database (503), session,
  * sign-in (303 to /login), then for a POST origin (403), content type

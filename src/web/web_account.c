@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "db/org.h"
+#include "db/db_org.h"
 #include "domain/account.h"
 #include "domain/org.h"
 #include "tpl/tpl.h"
@@ -16,7 +16,7 @@
 static const char *
 next_path(const char *next)
 {
-	return (next != NULL && *next != '\0' && http_local_path(next)) ? next
+	return (next != NULL && *next != '\0' && http_url_local(next)) ? next
 									: "/";
 }
 
@@ -148,7 +148,7 @@ web_account_forgot(struct ctx *c)
 		web_page_fail(c, e, PAGE_PASSWORD_FORGOT);
 		return;
 	}
-	http_redirect(c->res, "/password/forgot?sent=1");
+	http_response_redirect(c->res, "/password/forgot?sent=1");
 }
 
 void

@@ -22,7 +22,7 @@ describe(struct ctx *c, const struct invitation *inv, const char *token)
 	tpl_set(c->page, "invited_email", inv->email);
 	tpl_set(c->page, "expires", inv->expires_at);
 	tpl_set(c->page, "login_next",
-	    http_urlencode(c->a,
+	    http_url_encode(c->a,
 		arena_printf(
 		    c->a, "/invitations/accept?token=%s", token ? token : "")));
 }
@@ -96,9 +96,9 @@ web_invitation_accept(struct ctx *c)
 			fail(c, e, &inv, token, false);
 			return;
 		}
-		http_redirect(c->res,
+		http_response_redirect(c->res,
 		    arena_printf(c->a, "/login?next=%s",
-			http_urlencode(c->a,
+			http_url_encode(c->a,
 			    arena_printf(
 				c->a, "/invitations/accept?token=%s", token))));
 		return;
@@ -158,7 +158,7 @@ web_invitation_decline(struct ctx *c)
 	else
 		web_page_redirect(c,
 		    arena_printf(c->a, "/invitations/accept?token=%s",
-			http_urlencode(c->a, token)),
+			http_url_encode(c->a, token)),
 		    FLASH_INVITATION_DECLINED);
 }
 

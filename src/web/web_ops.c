@@ -6,7 +6,7 @@
 #include "web/web_ops.h"
 
 #include "db/db.h"
-#include "db/mailstat.h"
+#include "db/db_mailstat.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/metrics.h"

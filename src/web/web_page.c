@@ -243,5 +243,5 @@ web_page_redirect(struct ctx *c, const char *location, enum flash flash)
 {
 	if (flash != FLASH__MAX)
 		web_flash_set(c, flash);
-	http_redirect(c->res, location);
+	http_response_redirect(c->res, location);
 }

@@ -40,13 +40,13 @@ void
 web_session_cookie_set(
     struct ctx *c, const char *base, const char *value, long max_age)
 {
-	http_set_cookie(c->res, cookie_name(c, base), value, max_age, secure(c));
+	http_response_cookie(c->res, cookie_name(c, base), value, max_age, secure(c));
 }
 
 const char *
 web_session_cookie(const struct ctx *c, const char *base)
 {
-	return http_param(&c->req->cookies, cookie_name(c, base));
+	return http_parse_param(&c->req->cookies, cookie_name(c, base));
 }
 
 static const char *

@@ -110,7 +110,7 @@ crash_main(void *ctx, int listen_fd, volatile sig_atomic_t *stop)
 }
 
 /*
- * Worker in libfcgi's accept loop, set up as src/http/fcgi.c does;
+ * Worker in libfcgi's accept loop, set up as src/http/http_fcgi.c does;
  * returns 7 when it stops.
  */
 static int

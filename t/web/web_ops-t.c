@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "counters.h"
-#include "db/mailstat.h"
+#include "db/db_mailstat.h"
 #include "tap.h"
 #include "util/buf.h"
 #include "util/metrics.h"

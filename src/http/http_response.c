@@ -1,9 +1,7 @@
 /*
  * Responses: a status, a few typed fields, extra header lines and a body,
  * all held in memory until the handler is done, then serialized in CGI
- * form with the security headers every response carries (SPEC §5). Also
- * the small helpers that decide what may go into a header: local redirect
- * targets and query-value encoding.
+ * form with the security headers every response carries (SPEC §5).
  */
 #include "http/http.h"
 
@@ -15,9 +13,8 @@
 #include "util/str.h"
 
 #define DEFAULT_CONTENT_TYPE "text/html; charset=utf-8"
-#define LOCAL_PATH_MAX       2048
 
-/* Written by http_serialize on every response, in this order. */
+/* Written by http_response_serialize on every response, in this order. */
 static const char *const security_headers[] = {
 	("Content-Security-Policy: default-src 'self'; "
 	 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
@@ -26,7 +23,7 @@ static const char *const security_headers[] = {
 	"X-Frame-Options: DENY",
 };
 
-/* Headers http_serialize writes itself; http_header refuses them so each
+/* Headers http_response_serialize writes itself; http_response_header refuses them so each
  * appears exactly once. */
 static const char *const reserved_headers[] = {
 	"Status",
@@ -115,7 +112,7 @@ is_field_value(const char *s)
  * secrets) and dropped.
  */
 void
-http_header(struct response *r, const char *name, const char *value)
+http_response_header(struct response *r, const char *name, const char *value)
 {
 	size_t i;
 
@@ -162,7 +159,7 @@ is_cookie_value(const char *s)
  * and dropped.
  */
 void
-http_set_cookie(struct response *r, const char *name, const char *value,
+http_response_cookie(struct response *r, const char *name, const char *value,
     long max_age, bool secure)
 {
 	if (!is_token(name)) {
@@ -188,11 +185,11 @@ http_set_cookie(struct response *r, const char *name, const char *value,
 /*
  * Makes r a 303 See Other to location. The location is produced by the
  * program (a fixed path, or a user-supplied one that passed
- * http_local_path), so one holding control characters is a bug: it is
+ * http_url_local), so one holding control characters is a bug: it is
  * logged and r becomes a 500 without a Location header.
  */
 void
-http_redirect(struct response *r, const char *location)
+http_response_redirect(struct response *r, const char *location)
 {
 	if (location == NULL || *location == '\0' ||
 	    !is_field_value(location) || strchr(location, '\t') != NULL) {
@@ -212,7 +209,7 @@ http_redirect(struct response *r, const char *location)
  * line and, unless head_only, the body.
  */
 void
-http_serialize(const struct response *r, bool head_only, struct buf *out)
+http_response_serialize(const struct response *r, bool head_only, struct buf *out)
 {
 	const char *ct = r->content_type;
 	size_t i;
@@ -222,7 +219,7 @@ http_serialize(const struct response *r, bool head_only, struct buf *out)
 			log_err("http: bad content type replaced");
 		ct = DEFAULT_CONTENT_TYPE;
 	}
-	buf_printf(out, "Status: %d %s\r\n", r->status, http_reason(r->status));
+	buf_printf(out, "Status: %d %s\r\n", r->status, http_response_reason(r->status));
 	buf_printf(out, "Content-Type: %s\r\n", ct);
 	for (i = 0; i < sizeof(security_headers) / sizeof(*security_headers);
 	     i++)
@@ -242,7 +239,7 @@ http_serialize(const struct response *r, bool head_only, struct buf *out)
 
 /* Returns the reason phrase of status, or "Unknown" for one not listed. */
 const char *
-http_reason(int status)
+http_response_reason(int status)
 {
 	size_t i;
 
@@ -252,67 +249,3 @@ http_reason(int status)
 	return "Unknown";
 }
 
-/*
- * True when next is a safe local redirect target. Beyond the header's
- * rules it also refuses "/%2F..." and "/%5C..." (encoded second slash or
- * backslash), anything holding "://", and any byte outside printable
- * ASCII (space included): a path the program itself would link to never
- * needs them.
- */
-bool
-http_local_path(const char *next)
-{
-	size_t n;
-
-	if (next == NULL || next[0] != '/')
-		return false;
-	n = strnlen(next, LOCAL_PATH_MAX + 1);
-	if (n > LOCAL_PATH_MAX)
-		return false;
-	if (next[1] == '/' || next[1] == '\\')
-		return false;
-	if (strncasecmp(next, "/%2f", 4) == 0 ||
-	    strncasecmp(next, "/%5c", 4) == 0)
-		return false;
-	if (strstr(next, "://") != NULL)
-		return false;
-	for (; *next; next++) {
-		unsigned char c = (unsigned char)*next;
-
-		if (c <= 0x20 || c >= 0x7f || c == '\\')
-			return false;
-	}
-	return true;
-}
-
-/*
- * Returns an arena copy of s with every byte but ALPHA, DIGIT, '-', '.',
- * '_' and '~' written as %XX (upper-case hex). NULL gives "".
- */
-char *
-http_urlencode(struct arena *a, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n;
-	char *out, *p;
-
-	if (s == NULL)
-		return arena_strdup(a, "");
-	n = strlen(s);
-	out = p = arena_calloc(a, n + 1, 3);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
-			*p++ = (char)c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return out;
-}

@@ -4,7 +4,7 @@
  * exact, segment by segment, on the path as received (never decoded), so
  * "//", a trailing slash or an encoded slash simply match nothing.
  */
-#include "http/route.h"
+#include "http/http_route.h"
 
 #include <string.h>
 
@@ -89,7 +89,7 @@ method_fits(enum method route, enum method req)
  * else ROUTE_NOT_FOUND; req->route is then -1.
  */
 enum route_match
-route_find(const struct route *routes, int n, struct request *req, int *index)
+http_route_find(const struct route *routes, int n, struct request *req, int *index)
 {
 	const char *args[ROUTE_ARGS_MAX];
 	size_t lens[ROUTE_ARGS_MAX], k;

@@ -1,22 +1,18 @@
 /*
- * Statements on organizations, memberships and the audit trail's reading
- * side. Each function runs in the caller's transaction (or alone) and
- * copies results into the arena.
+ * Statements on memberships. Each runs in the caller's transaction (or
+ * alone) and copies results into the arena.
  */
-#ifndef ROSTER_DB_ORG_H
-#define ROSTER_DB_ORG_H
+#ifndef ROSTER_DB_DB_MEMBERSHIP_H
+#define ROSTER_DB_DB_MEMBERSHIP_H
+
+#include <stdbool.h>
 
 #include "db/db_enum.h"
+#include "db/db_org.h"
 #include "util/err.h"
 
 struct arena;
 struct db;
-
-struct org {
-	const char *id;
-	const char *slug;
-	const char *name;
-};
 
 struct member {
 	const char *id; /* membership id */
@@ -33,23 +29,6 @@ struct my_org {
 	struct org org;
 	enum role role;
 };
-
-struct audit_row {
-	const char *at;    /* YYYY-MM-DD HH:MM UTC */
-	const char *actor; /* actor's email or "" */
-	const char *action;
-	const char *subject_type;
-	const char *subject_id;
-	const char *data; /* JSON text */
-};
-
-/* Inserts an organization; ERR_SLUG_TAKEN when the slug exists. */
-enum err db_org_insert(struct db *db, struct arena *a, const char *slug,
-    const char *name, const char *created_by, const char **id);
-
-/* Finds an organization by slug; ERR_NOT_FOUND when none. */
-enum err db_org_by_slug(
-    struct db *db, struct arena *a, const char *slug, struct org *o);
 
 /* The user's membership in org (any status); ERR_NOT_FOUND when none. */
 enum err db_membership_of(struct db *db, struct arena *a, const char *org_id,
@@ -68,15 +47,16 @@ enum err db_membership_activate(struct db *db, struct arena *a, const char *id,
     enum role role, enum member_source source);
 
 /* The organization's memberships, owners first, then by email. */
-enum err db_org_members(struct db *db, struct arena *a, const char *org_id,
+enum err db_membership_list_org(struct db *db, struct arena *a, const char *org_id,
     struct member **out, int *n);
 
 /* The active organizations of a user, by name. */
-enum err db_user_orgs(struct db *db, struct arena *a, const char *user_id,
+enum err db_membership_list_user(struct db *db, struct arena *a, const char *user_id,
     struct my_org **out, int *n);
 
-/* The newest audit events of an organization (at most limit). */
-enum err db_org_audit(struct db *db, struct arena *a, const char *org_id,
-    int limit, struct audit_row **out, int *n);
+/* True (in *member) when the address belongs to an active member of the
+ * organization. */
+enum err db_membership_email_active(struct db *db, struct arena *a, const char *org_id,
+    const char *email, bool *member);
 
 #endif

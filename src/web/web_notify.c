@@ -74,7 +74,7 @@ web_notify(void *wp, struct db *db, struct arena *a, const struct notice *n)
 	m.html = render(w->tpl, a, kinds[n->kind].html, data);
 	if (m.text == NULL || m.html == NULL)
 		return ERR_INTERNAL;
-	e = mail_enqueue(db, a, &w->conf->keys, kinds[n->kind].kind, &m,
+	e = mail_outbox_enqueue(db, a, &w->conf->keys, kinds[n->kind].kind, &m,
 	    w->conf->mail_from, n->invitation_id, NULL);
 	if (e == ERR_OK)
 		metrics_add(C_EMAILS_QUEUED, 1);

@@ -1,7 +1,7 @@
 /*
  * Reading the mailer's delivery counters.
  */
-#include "db/mailstat.h"
+#include "db/db_mailstat.h"
 
 #include <limits.h>
 

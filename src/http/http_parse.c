@@ -177,7 +177,7 @@ http_parse_cookies(struct arena *a, const char *header, struct params *out)
 
 /* Returns the value of the first pair named name, or NULL. */
 const char *
-http_param(const struct params *p, const char *name)
+http_parse_param(const struct params *p, const char *name)
 {
 	size_t i;
 
@@ -190,7 +190,7 @@ http_param(const struct params *p, const char *name)
 }
 
 bool
-http_is_form(const char *ct)
+http_parse_is_form(const char *ct)
 {
 	static const char want[] = "application/x-www-form-urlencoded";
 	size_t n = sizeof(want) - 1;

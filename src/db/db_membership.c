@@ -1,28 +1,17 @@
 /*
- * SQL for organizations, memberships and reading the audit trail.
+ * SQL for memberships: who belongs to which organization, with which
+ * role, since when.
  */
-#include "db/org.h"
-
-#include <string.h>
+#include "db/db_membership.h"
 
 #include "db/db.h"
 #include "util/arena.h"
 
-#define ORG_COLS "o.id, o.slug, o.name"
 #define MEMBER_COLS                                                            \
 	"m.id, m.user_id, u.email, u.display_name, m.role, "                   \
 	"m.status, to_char(m.created_at AT TIME ZONE 'UTC', "                  \
 	"'YYYY-MM-DD')"
 
-static void
-org_from_row(const struct db_rows *r, int row, void *out)
-{
-	struct org *o = out;
-
-	o->id = db_val(r, row, 0);
-	o->slug = db_val(r, row, 1);
-	o->name = db_val(r, row, 2);
-}
 
 static void
 member_from_row(const struct db_rows *r, int row, void *out)
@@ -43,51 +32,8 @@ my_org_from_row(const struct db_rows *r, int row, void *out)
 {
 	struct my_org *m = out;
 
-	org_from_row(r, row, &m->org);
+	db_org_from_row(r, row, &m->org);
 	m->role = db_enum_role(db_val(r, row, 3));
-}
-
-static void
-audit_from_row(const struct db_rows *r, int row, void *out)
-{
-	struct audit_row *e = out;
-
-	e->at = db_val(r, row, 0);
-	e->actor = db_val(r, row, 1);
-	e->action = db_val(r, row, 2);
-	e->subject_type = db_val(r, row, 3);
-	e->subject_id = db_val(r, row, 4);
-	e->data = db_val(r, row, 5);
-}
-
-enum err
-db_org_insert(struct db *db, struct arena *a, const char *slug,
-    const char *name, const char *created_by, const char **id)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
-	    "INSERT INTO organizations (slug, name, created_by) "
-	    "VALUES ($1, $2, $3) RETURNING id",
-	    slug, name, created_by, DB_END);
-	if (e == ERR_CONFLICT &&
-	    strcmp(db_constraint(db), "organizations_slug_key") == 0)
-		return ERR_SLUG_TAKEN;
-	if (e == ERR_INVALID &&
-	    strcmp(db_constraint(db), "organizations_slug_shape") == 0)
-		return ERR_INVALID_SLUG;
-	if (e == ERR_OK)
-		*id = db_val(r, 0, 0);
-	return e;
-}
-
-enum err
-db_org_by_slug(struct db *db, struct arena *a, const char *slug, struct org *o)
-{
-	return db_one(db, a, org_from_row, o,
-	    "SELECT " ORG_COLS " FROM organizations o WHERE o.slug = $1", slug,
-	    DB_END);
 }
 
 enum err
@@ -143,7 +89,7 @@ db_membership_activate(struct db *db, struct arena *a, const char *id,
 }
 
 enum err
-db_org_members(struct db *db, struct arena *a, const char *org_id,
+db_membership_list_org(struct db *db, struct arena *a, const char *org_id,
     struct member **out, int *n)
 {
 	return db_list(db, a, member_from_row, sizeof(**out), out, n,
@@ -155,11 +101,11 @@ db_org_members(struct db *db, struct arena *a, const char *org_id,
 }
 
 enum err
-db_user_orgs(struct db *db, struct arena *a, const char *user_id,
+db_membership_list_user(struct db *db, struct arena *a, const char *user_id,
     struct my_org **out, int *n)
 {
 	return db_list(db, a, my_org_from_row, sizeof(**out), out, n,
-	    "SELECT " ORG_COLS ", m.role FROM memberships m "
+	    "SELECT " DB_ORG_COLS ", m.role FROM memberships m "
 	    "JOIN organizations o ON o.id = m.organization_id "
 	    "WHERE m.user_id = $1 AND m.status = $2 ORDER BY o.name, "
 	    "o.slug",
@@ -167,15 +113,18 @@ db_user_orgs(struct db *db, struct arena *a, const char *user_id,
 }
 
 enum err
-db_org_audit(struct db *db, struct arena *a, const char *org_id, int limit,
-    struct audit_row **out, int *n)
+db_membership_email_active(struct db *db, struct arena *a, const char *org_id,
+    const char *email, bool *member)
 {
-	return db_list(db, a, audit_from_row, sizeof(**out), out, n,
-	    "SELECT to_char(e.at AT TIME ZONE 'UTC', "
-	    "'YYYY-MM-DD HH24:MI'), coalesce(u.email::text, ''), e.action, "
-	    "e.subject_type, coalesce(e.subject_id::text, ''), e.data::text "
-	    "FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id "
-	    "WHERE e.organization_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT "
-	    "$2",
-	    org_id, arena_printf(a, "%d", limit), DB_END);
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "SELECT 1 FROM memberships m JOIN users u "
+	    "ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2 "
+	    "AND m.status = $3",
+	    org_id, email, db_enum_status_str(MEMBER_ACTIVE), DB_END);
+	if (e == ERR_OK)
+		*member = r->nrows > 0;
+	return e;
 }

@@ -1,5 +1,5 @@
 /*
- * Tests for src/http/parse.c: urlencoded strings (strict decoding,
+ * Tests for src/http/http_parse.c: urlencoded strings (strict decoding,
  * duplicates, bounds), Cookie headers and parameter lookup.
  */
 #include <stdio.h>
@@ -185,43 +185,43 @@ test_cookies(void)
 
 	http_parse_cookies(A, "sid=abc; csrf=def", &p);
 	is_int(2, (long long)p.n, "two cookies");
-	is_string("abc", http_param(&p, "sid"), "first cookie");
-	is_string("def", http_param(&p, "csrf"), "second cookie");
+	is_string("abc", http_parse_param(&p, "sid"), "first cookie");
+	is_string("def", http_parse_param(&p, "csrf"), "second cookie");
 
 	http_parse_cookies(A, "a=1;b=2", &p);
 	is_int(2, (long long)p.n, "cookies without a space");
-	is_string("2", http_param(&p, "b"), "second cookie without a space");
+	is_string("2", http_parse_param(&p, "b"), "second cookie without a space");
 
 	http_parse_cookies(A, "  a = 1 ;  b=2  ;", &p);
-	is_string("1", http_param(&p, "a"),
+	is_string("1", http_parse_param(&p, "a"),
 	    "spaces around name and value "
 	    "trimmed");
-	is_string("2", http_param(&p, "b"), "trailing spaces and ';' trimmed");
+	is_string("2", http_parse_param(&p, "b"), "trailing spaces and ';' trimmed");
 	is_int(2, (long long)p.n, "trailing ';' adds nothing");
 
 	http_parse_cookies(A, "flag; a=1; =x; b", &p);
 	is_int(1, (long long)p.n, "pairs without '=' and empty names skipped");
-	is_string("1", http_param(&p, "a"), "the good pair survives");
-	ok(http_param(&p, "flag") == NULL, "a bare word is no cookie");
+	is_string("1", http_parse_param(&p, "a"), "the good pair survives");
+	ok(http_parse_param(&p, "flag") == NULL, "a bare word is no cookie");
 
 	http_parse_cookies(A, "sid=first; sid=second", &p);
 	is_int(1, (long long)p.n, "a duplicate name is kept once");
-	is_string("first", http_param(&p, "sid"), "the first value wins");
+	is_string("first", http_parse_param(&p, "sid"), "the first value wins");
 
 	http_parse_cookies(A, "q=\"quoted\"; r=\"; s=\"\"", &p);
-	is_string("quoted", http_param(&p, "q"), "surrounding quotes stripped");
-	is_string("\"", http_param(&p, "r"), "a lone quote is kept");
-	is_string("", http_param(&p, "s"), "an empty quoted value");
+	is_string("quoted", http_parse_param(&p, "q"), "surrounding quotes stripped");
+	is_string("\"", http_parse_param(&p, "r"), "a lone quote is kept");
+	is_string("", http_parse_param(&p, "s"), "an empty quoted value");
 
 	http_parse_cookies(A, "a=%41", &p);
-	is_string("%41", http_param(&p, "a"), "values are not decoded");
+	is_string("%41", http_parse_param(&p, "a"), "values are not decoded");
 
 	http_parse_cookies(A, "a=b=c", &p);
-	is_string("b=c", http_param(&p, "a"), "'=' inside a value kept");
+	is_string("b=c", http_parse_param(&p, "a"), "'=' inside a value kept");
 
 	http_parse_cookies(A, "a=1\x01; b=2", &p);
-	ok(http_param(&p, "a") == NULL, "a value with a control char dropped");
-	is_string("2", http_param(&p, "b"), "the next pair survives");
+	ok(http_parse_param(&p, "a") == NULL, "a value with a control char dropped");
+	is_string("2", http_parse_param(&p, "b"), "the next pair survives");
 
 	http_parse_cookies(A, "", &p);
 	is_int(0, (long long)p.n, "empty header gives no cookies");
@@ -237,31 +237,31 @@ test_param(void)
 	struct params p, empty = { NULL, 0 };
 
 	is_int(ERR_OK, parse("token=abc&next=%2F&e=", &p), "lookup input");
-	is_string("abc", http_param(&p, "token"), "finds the first name");
-	is_string("/", http_param(&p, "next"), "finds a later name");
-	is_string("", http_param(&p, "e"), "an empty value is not absent");
-	ok(http_param(&p, "missing") == NULL, "absent name gives NULL");
-	ok(http_param(&p, "toke") == NULL, "no prefix match");
-	ok(http_param(&p, "TOKEN") == NULL, "no case-folding");
-	ok(http_param(&empty, "a") == NULL, "empty list gives NULL");
-	ok(http_param(NULL, "a") == NULL, "NULL list gives NULL");
+	is_string("abc", http_parse_param(&p, "token"), "finds the first name");
+	is_string("/", http_parse_param(&p, "next"), "finds a later name");
+	is_string("", http_parse_param(&p, "e"), "an empty value is not absent");
+	ok(http_parse_param(&p, "missing") == NULL, "absent name gives NULL");
+	ok(http_parse_param(&p, "toke") == NULL, "no prefix match");
+	ok(http_parse_param(&p, "TOKEN") == NULL, "no case-folding");
+	ok(http_parse_param(&empty, "a") == NULL, "empty list gives NULL");
+	ok(http_parse_param(NULL, "a") == NULL, "NULL list gives NULL");
 }
 
 static void
 test_is_form(void)
 {
-	ok(http_is_form("application/x-www-form-urlencoded"), "form type");
-	ok(http_is_form("Application/X-WWW-Form-URLEncoded; charset=UTF-8"),
+	ok(http_parse_is_form("application/x-www-form-urlencoded"), "form type");
+	ok(http_parse_is_form("Application/X-WWW-Form-URLEncoded; charset=UTF-8"),
 	    "form type in any case, with a parameter");
-	ok(http_is_form("  application/x-www-form-urlencoded ;x=y"),
+	ok(http_parse_is_form("  application/x-www-form-urlencoded ;x=y"),
 	    "form type with spaces");
-	ok(!http_is_form("application/x-www-form-urlencoded x"),
+	ok(!http_parse_is_form("application/x-www-form-urlencoded x"),
 	    "trailing junk is another type");
-	ok(!http_is_form("application/x-www-form-urlencodedx"),
+	ok(!http_parse_is_form("application/x-www-form-urlencodedx"),
 	    "a longer name is another type");
-	ok(!http_is_form("multipart/form-data; boundary=x"), "multipart is not");
-	ok(!http_is_form("text/plain"), "text/plain is not");
-	ok(!http_is_form(""), "empty is not");
+	ok(!http_parse_is_form("multipart/form-data; boundary=x"), "multipart is not");
+	ok(!http_parse_is_form("text/plain"), "text/plain is not");
+	ok(!http_parse_is_form(""), "empty is not");
 }
 
 int

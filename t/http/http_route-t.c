@@ -1,12 +1,12 @@
 /*
- * Tests for src/http/route.c: literal and ":name" segments, argument
+ * Tests for src/http/http_route.c: literal and ":name" segments, argument
  * extraction, 404 versus 405, HEAD on GET routes, and the paths that must
  * never match (empty segments, trailing slashes, long or odd segments).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "http/route.h"
+#include "http/http_route.h"
 #include "tap.h"
 #include "util/arena.h"
 
@@ -56,7 +56,7 @@ find(enum method m, const char *path, int *index)
 	req.method = m;
 	req.path = path;
 	*index = -2;
-	return route_find(routes, nroutes, &req, index);
+	return http_route_find(routes, nroutes, &req, index);
 }
 
 static void

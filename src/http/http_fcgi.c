@@ -33,7 +33,7 @@
  * (2 s per wait), so the web server receives the 413 instead of a reset;
  * checked with strace against a 1 MiB body.
  */
-#include "http/fcgi.h"
+#include "http/http_fcgi.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -162,7 +162,7 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	if (http_parse_urlencoded(
 		a, req->query, strlen(req->query), &req->args) != ERR_OK)
 		return ERR_MALFORMED;
-	if (req->method == METHOD_POST && http_is_form(req->content_type) &&
+	if (req->method == METHOD_POST && http_parse_is_form(req->content_type) &&
 	    http_parse_urlencoded(a, body, blen, &req->form) != ERR_OK)
 		return ERR_MALFORMED;
 	return ERR_OK;
@@ -180,7 +180,7 @@ elapsed_ms(const struct timespec *t0)
 
 /* Serves the one request accepted into fr. */
 static void
-fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
+serve_one(FCGX_Request *fr, struct arena *a, http_fcgi_handler handler, void *ctx)
 {
 	struct timespec t0;
 	struct request req;
@@ -194,7 +194,7 @@ fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
 	handler(ctx, &req, perr, &res);
 
 	buf_init(&out, a);
-	http_serialize(&res, req.method == METHOD_HEAD, &out);
+	http_response_serialize(&res, req.method == METHOD_HEAD, &out);
 	if (out.len > INT_MAX)
 		log_err("fcgi: response of %zu bytes not sent", out.len);
 	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len)
@@ -211,7 +211,7 @@ fcgi_one(FCGX_Request *fr, struct arena *a, fcgi_handler handler, void *ctx)
  * when libfcgi cannot be set up or accept fails for good.
  */
 int
-fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler, void *ctx,
+http_fcgi_serve(int listen_fd, struct arena *a, http_fcgi_handler handler, void *ctx,
     volatile sig_atomic_t *stop)
 {
 	FCGX_Request fr;
@@ -230,7 +230,7 @@ fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler, void *ctx,
 				continue;
 			goto fail;
 		}
-		fcgi_one(&fr, a, handler, ctx);
+		serve_one(&fr, a, handler, ctx);
 		FCGX_Finish_r(&fr);
 		arena_reset(a);
 	}

@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/mail/compose.c: the headers of a composed message
+ * Unit tests of src/mail/mail_compose.c: the headers of a composed message
  * (each once, CRLF only, lengths), the RFC 2047 subject, quoted-printable
  * parts decoded back to their input, and every refusal of a value that
  * could inject a header. The address rules themselves are util/email.c's,

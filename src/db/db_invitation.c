@@ -1,7 +1,7 @@
 /*
  * SQL for organization invitations.
  */
-#include "db/invitation.h"
+#include "db/db_invitation.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +167,7 @@ db_invitation_decline(struct db *db, struct arena *a, const char *id)
 }
 
 enum err
-db_invitations_of_org(struct db *db, struct arena *a, const char *org_id,
+db_invitation_list_org(struct db *db, struct arena *a, const char *org_id,
     struct invitation **out, int *n)
 {
 	return db_list(db, a, inv_from_row, sizeof(**out), out, n,
@@ -178,7 +178,7 @@ db_invitations_of_org(struct db *db, struct arena *a, const char *org_id,
 }
 
 enum err
-db_invitations_for_email(struct db *db, struct arena *a, const char *email,
+db_invitation_list_email(struct db *db, struct arena *a, const char *email,
     struct invitation **out, int *n)
 {
 	return db_list(db, a, inv_from_row, sizeof(**out), out, n,
@@ -189,7 +189,7 @@ db_invitations_for_email(struct db *db, struct arena *a, const char *email,
 }
 
 enum err
-db_invitations_recent(struct db *db, struct arena *a, const char *value,
+db_invitation_count_recent(struct db *db, struct arena *a, const char *value,
     bool by_user, long long *n)
 {
 	struct db_rows *r;
@@ -207,19 +207,3 @@ db_invitations_recent(struct db *db, struct arena *a, const char *value,
 	return e;
 }
 
-enum err
-db_email_is_member(struct db *db, struct arena *a, const char *org_id,
-    const char *email, bool *member)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
-	    "SELECT 1 FROM memberships m JOIN users u "
-	    "ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2 "
-	    "AND m.status = $3",
-	    org_id, email, db_enum_status_str(MEMBER_ACTIVE), DB_END);
-	if (e == ERR_OK)
-		*member = r->nrows > 0;
-	return e;
-}

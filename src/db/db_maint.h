@@ -16,16 +16,16 @@ struct db;
  * were applied to *applied. ERR_DATABASE (logged) on any failure; the
  * failing migration leaves no trace.
  */
-enum err db_migrate(
+enum err db_maint_migrate(
     struct db *db, struct arena *a, const char *dir, int *applied);
 
 /* Deletes join requests that were never confirmed and whose link expired;
  * writes the count. */
-enum err db_purge_join_requests(struct db *db, struct arena *a, long long *n);
+enum err db_maint_purge_join_requests(struct db *db, struct arena *a, long long *n);
 
 /* Deletes sessions that expired over a day ago and rate-limit events
  * older than a day; writes the counts. */
-enum err db_purge_sessions(
+enum err db_maint_purge_sessions(
     struct db *db, struct arena *a, long long *sessions, long long *events);
 
 #endif

@@ -35,7 +35,7 @@ enum route_match {
  * arena copies (req->arena), unused slots NULL. Otherwise req->route is -1
  * and *index is left alone.
  */
-enum route_match route_find(
+enum route_match http_route_find(
     const struct route *routes, int n, struct request *req, int *index);
 
 #endif

@@ -13,7 +13,7 @@
 #include "crypto/box.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
-#include "db/outbox.h"
+#include "db/db_outbox.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -40,7 +40,7 @@ kind_valid(const char *kind)
 }
 
 enum err
-mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
+mail_outbox_enqueue(struct db *db, struct arena *a, const struct keys *k,
     const char *kind, const struct mail_msg *m, const char *from,
     const char *invitation_id, char **outbox_id)
 {
@@ -53,7 +53,7 @@ mail_enqueue(struct db *db, struct arena *a, const struct keys *k,
 	if (!kind_valid(kind) ||
 	    (invitation_id != NULL &&
 		str_tonum(invitation_id, 1, LLONG_MAX, &id, NULL) == -1)) {
-		log_warn("mail_enqueue: invalid kind or invitation id");
+		log_warn("mail_outbox_enqueue: invalid kind or invitation id");
 		return ERR_INVALID;
 	}
 	buf_init(&msg, a);
@@ -164,12 +164,12 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 	}
 	if ((e = mail_outbox_finish(db, a, r, out, why)) != ERR_OK) {
 		log_err("outbox %s kind=%s: recording %s failed: %s", r->id,
-		    r->kind, mail_result_str(out), err_str(e));
+		    r->kind, mail_transport_result_str(out), err_str(e));
 		return e;
 	}
 	out = effective_result(r, out);
 	log_info("outbox %s kind=%s attempt=%d result=%s message-id=%s%s%s",
-	    r->id, r->kind, r->attempts + 1, mail_result_str(out), mid,
+	    r->id, r->kind, r->attempts + 1, mail_transport_result_str(out), mid,
 	    why != NULL ? " reason=" : "", why != NULL ? why : "");
 	*res = out;
 	return ERR_OK;

@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/mail/transport.c: the file transport (atomic write,
+ * Unit tests of src/mail/mail_transport.c: the file transport (atomic write,
  * modes, refusals), the classification of SMTP outcomes, and the SMTP
  * transport against a scripted SMTP server on 127.0.0.1 that answers with
  * chosen reply codes and records what it was sent.
@@ -81,7 +81,7 @@ test_file(void)
 	struct stat st;
 	size_t len;
 
-	is_int(MAIL_SENT, mail_file_write(dir, "42", MSG, strlen(MSG), &why),
+	is_int(MAIL_SENT, mail_transport_file(dir, "42", MSG, strlen(MSG), &why),
 	    "file transport writes a message");
 	ok(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 		(st.st_mode & 0777) == 0700,
@@ -94,7 +94,7 @@ test_file(void)
 	    "file holds the message exactly (dots unstuffed)");
 	is_int(1, dir_entries(dir), "no temporary file left behind");
 
-	is_int(MAIL_SENT, mail_file_write(dir, "42", "new\r\n", 5, &why),
+	is_int(MAIL_SENT, mail_transport_file(dir, "42", "new\r\n", 5, &why),
 	    "writing the same id again succeeds");
 	got = slurp(path, &len);
 	is_bytes("new\r\n", 5, got, got != NULL ? len : 0,
@@ -102,22 +102,22 @@ test_file(void)
 	is_int(1, dir_entries(dir), "still one file");
 
 	why = NULL;
-	is_int(MAIL_FAILED, mail_file_write(dir, "../evil", MSG, 3, &why),
+	is_int(MAIL_FAILED, mail_transport_file(dir, "../evil", MSG, 3, &why),
 	    "path in the id refused");
 	ok(why != NULL, "refusal has a reason");
-	is_int(MAIL_FAILED, mail_file_write(dir, "", MSG, 3, &why),
+	is_int(MAIL_FAILED, mail_transport_file(dir, "", MSG, 3, &why),
 	    "empty id refused");
-	is_int(MAIL_FAILED, mail_file_write(dir, "12a", MSG, 3, &why),
+	is_int(MAIL_FAILED, mail_transport_file(dir, "12a", MSG, 3, &why),
 	    "non-decimal id refused");
 	is_int(MAIL_FAILED,
-	    mail_file_write(dir, "12345678901234567890", MSG, 3, &why),
+	    mail_transport_file(dir, "12345678901234567890", MSG, 3, &why),
 	    "20-digit id refused");
 	is_int(1, dir_entries(dir), "refusals write nothing");
 
 	/* A directory that cannot be made (its parent is a file). */
 	why = NULL;
 	is_int(MAIL_RETRY,
-	    mail_file_write(
+	    mail_transport_file(
 		arena_printf(A, "%s/42.eml/sub", dir), "1", MSG, 3, &why),
 	    "unwritable directory is a retry");
 	ok(why != NULL, "retry has a reason: %s", why ? why : "(none)");
@@ -126,28 +126,28 @@ test_file(void)
 static void
 test_classify(void)
 {
-	is_int(MAIL_SENT, mail_smtp_classify(CURLE_OK, 250), "OK is sent");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_COULDNT_CONNECT, 0),
+	is_int(MAIL_SENT, mail_transport_classify(CURLE_OK, 250), "OK is sent");
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_COULDNT_CONNECT, 0),
 	    "no connection is a retry");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_OPERATION_TIMEDOUT, 0),
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_OPERATION_TIMEDOUT, 0),
 	    "timeout is a retry");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_COULDNT_RESOLVE_HOST, 0),
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_COULDNT_RESOLVE_HOST, 0),
 	    "unresolved host is a retry");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_SEND_ERROR, 451),
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_SEND_ERROR, 451),
 	    "4xx is a retry");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_WEIRD_SERVER_REPLY, 421),
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_WEIRD_SERVER_REPLY, 421),
 	    "421 is a retry");
-	is_int(MAIL_FAILED, mail_smtp_classify(CURLE_SEND_ERROR, 550),
+	is_int(MAIL_FAILED, mail_transport_classify(CURLE_SEND_ERROR, 550),
 	    "550 is a failure");
-	is_int(MAIL_FAILED, mail_smtp_classify(CURLE_WEIRD_SERVER_REPLY, 554),
+	is_int(MAIL_FAILED, mail_transport_classify(CURLE_WEIRD_SERVER_REPLY, 554),
 	    "554 is a failure");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_LOGIN_DENIED, 535),
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_LOGIN_DENIED, 535),
 	    "refused login is a retry");
-	is_int(MAIL_RETRY, mail_smtp_classify(CURLE_SSL_CONNECT_ERROR, 0),
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_SSL_CONNECT_ERROR, 0),
 	    "TLS failure is a retry");
-	is_string("sent", mail_result_str(MAIL_SENT), "result names");
-	is_string("skipped", mail_result_str(MAIL_SKIPPED), "result names");
-	is_string("unknown", mail_result_str(MAIL__MAX), "out of range name");
+	is_string("sent", mail_transport_result_str(MAIL_SENT), "result names");
+	is_string("skipped", mail_transport_result_str(MAIL_SKIPPED), "result names");
+	is_string("unknown", mail_transport_result_str(MAIL__MAX), "out of range name");
 }
 
 /* What the scripted server answers at each step. */
@@ -304,7 +304,7 @@ smtp_run(const struct script *s, const char *from, const char *rcpt, char **log,
 	t.smtp_url = arena_printf(A, "smtp://127.0.0.1:%d", port);
 	t.from = from;
 	*why = NULL;
-	res = mail_smtp_send(&t, A, rcpt, MSG, strlen(MSG), why);
+	res = mail_transport_smtp(&t, A, rcpt, MSG, strlen(MSG), why);
 	/* A server never contacted is still waiting in accept(): an empty
 	 * connection lets it finish. One that served libcurl exits on its
 	 * own once the connection closes. */
@@ -398,17 +398,17 @@ test_smtp_other(void)
 	t.smtp_url = arena_printf(A, "smtp://127.0.0.1:%d", port);
 	why = NULL;
 	is_int(MAIL_RETRY,
-	    mail_smtp_send(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    mail_transport_smtp(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
 	    "connection refused is a retry");
 	ok(why != NULL, "with a reason: %s", why ? why : "(none)");
 
 	t.smtp_url = "http://127.0.0.1:1/";
 	is_int(MAIL_RETRY,
-	    mail_smtp_send(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    mail_transport_smtp(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
 	    "non-SMTP URL is not used");
 	t.smtp_url = "file:///etc/passwd";
 	is_int(MAIL_RETRY,
-	    mail_smtp_send(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    mail_transport_smtp(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
 	    "file URL is not used");
 
 	/* With no SMTP URL the transport writes files. */

@@ -25,7 +25,7 @@
 #define SMTP_TIMEOUT         30L
 
 const char *
-mail_result_str(enum mail_result r)
+mail_transport_result_str(enum mail_result r)
 {
 	static const char *const names[MAIL__MAX] = {
 		[MAIL_SENT] = "sent",
@@ -67,7 +67,7 @@ write_all(int fd, const char *p, size_t n)
 }
 
 enum mail_result
-mail_file_write(const char *dir, const char *id, const char *msg, size_t len,
+mail_transport_file(const char *dir, const char *id, const char *msg, size_t len,
     const char **why)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
@@ -128,7 +128,7 @@ fail:
 }
 
 enum mail_result
-mail_smtp_classify(int curl_code, long smtp_code)
+mail_transport_classify(int curl_code, long smtp_code)
 {
 	if (curl_code == CURLE_OK)
 		return MAIL_SENT;
@@ -168,7 +168,7 @@ smtp_url_valid(const char *url)
 }
 
 enum mail_result
-mail_smtp_send(const struct mail_transport *t, struct arena *a,
+mail_transport_smtp(const struct mail_transport *t, struct arena *a,
     const char *rcpt, const char *msg, size_t len, const char **why)
 {
 	struct upload up = { msg, len };
@@ -228,7 +228,7 @@ mail_smtp_send(const struct mail_transport *t, struct arena *a,
 	rc = curl_easy_perform(c);
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
-	res = mail_smtp_classify((int)rc, code);
+	res = mail_transport_classify((int)rc, code);
 	if (res != MAIL_SENT)
 		*why = arena_printf(a, "smtp: %s (reply %ld)",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), code);
@@ -245,7 +245,7 @@ mail_transport_send(const struct mail_transport *t, struct arena *a,
     const char **why)
 {
 	if (t->smtp_url != NULL && t->smtp_url[0] != '\0')
-		return mail_smtp_send(t, a, rcpt, msg, len, why);
+		return mail_transport_smtp(t, a, rcpt, msg, len, why);
 	if (t->mail_dir == NULL) {
 		*why = "no mail directory";
 		return MAIL_RETRY;
@@ -255,5 +255,5 @@ mail_transport_send(const struct mail_transport *t, struct arena *a,
 		*why = "invalid recipient";
 		return MAIL_FAILED;
 	}
-	return mail_file_write(t->mail_dir, id, msg, len, why);
+	return mail_transport_file(t->mail_dir, id, msg, len, why);
 }

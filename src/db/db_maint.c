@@ -1,7 +1,7 @@
 /*
  * Schema migrations and purges.
  */
-#include "db/maint.h"
+#include "db/db_maint.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,7 +85,7 @@ apply(struct db *db, struct arena *a, const char *dir, const char *name)
 }
 
 enum err
-db_migrate(struct db *db, struct arena *a, const char *dir, int *applied)
+db_maint_migrate(struct db *db, struct arena *a, const char *dir, int *applied)
 {
 	struct db_rows *done;
 	struct dirent *de;
@@ -154,7 +154,7 @@ out:
 }
 
 enum err
-db_purge_join_requests(struct db *db, struct arena *a, long long *n)
+db_maint_purge_join_requests(struct db *db, struct arena *a, long long *n)
 {
 	struct db_rows *r;
 	enum err e;
@@ -169,7 +169,7 @@ db_purge_join_requests(struct db *db, struct arena *a, long long *n)
 }
 
 enum err
-db_purge_sessions(
+db_maint_purge_sessions(
     struct db *db, struct arena *a, long long *sessions, long long *events)
 {
 	struct db_rows *r;

@@ -71,21 +71,16 @@ enum err db_invitation_decline(struct db *db, struct arena *a, const char *id);
 
 /* Open rows of an organization (pending and expired), newest first, with
  * their delivery state. */
-enum err db_invitations_of_org(struct db *db, struct arena *a,
+enum err db_invitation_list_org(struct db *db, struct arena *a,
     const char *org_id, struct invitation **out, int *n);
 
 /* Pending (open, unexpired) invitations for an address, newest first. */
-enum err db_invitations_for_email(struct db *db, struct arena *a,
+enum err db_invitation_list_email(struct db *db, struct arena *a,
     const char *email, struct invitation **out, int *n);
 
 /* Invitations created in the last hour by a user (by_user) or for an
  * organization. */
-enum err db_invitations_recent(struct db *db, struct arena *a,
+enum err db_invitation_count_recent(struct db *db, struct arena *a,
     const char *column_value, bool by_user, long long *n);
-
-/* True (in *member) when the address belongs to an active member of the
- * organization. */
-enum err db_email_is_member(struct db *db, struct arena *a, const char *org_id,
-    const char *email, bool *member);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * SQL for the email outbox and the mailer's counters.
  */
-#include "db/outbox.h"
+#include "db/db_outbox.h"
 
 #include <limits.h>
 #include <string.h>

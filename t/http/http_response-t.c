@@ -1,5 +1,5 @@
 /*
- * Tests for src/http/response.c: serialization with the security headers,
+ * Tests for src/http/http_response.c and src/http/http_url.c: serialization with the security headers,
  * HEAD, header and cookie injection, redirects, local redirect targets and
  * query-value encoding.
  */
@@ -77,7 +77,7 @@ test_serialize_200(void)
 	    "init: html content type");
 	buf_puts(&r.body, "<p>hello</p>");
 	buf_init(&out, A);
-	http_serialize(&r, false, &out);
+	http_response_serialize(&r, false, &out);
 	head = split(&out, &body);
 
 	ok(strncmp(out.data, "Status: 200 OK\r\n", 16) == 0,
@@ -98,7 +98,7 @@ test_serialize_200(void)
 	    "200: body length is the declared length");
 
 	buf_init(&out, A);
-	http_serialize(&r, true, &out);
+	http_response_serialize(&r, true, &out);
 	head = split(&out, &body);
 	is_string("", body, "HEAD: no body");
 	ok(out.len >= 4 && memcmp(out.data + out.len - 4, "\r\n\r\n", 4) == 0,
@@ -116,11 +116,11 @@ test_serialize_303(void)
 	const char *head, *body;
 
 	http_response_init(&r, A);
-	http_redirect(&r, "/orgs/acme?flash=invitation-sent");
+	http_response_redirect(&r, "/orgs/acme?flash=invitation-sent");
 	r.no_store = true;
-	http_set_cookie(&r, "sid", "abc", -1, false);
+	http_response_cookie(&r, "sid", "abc", -1, false);
 	buf_init(&out, A);
-	http_serialize(&r, false, &out);
+	http_response_serialize(&r, false, &out);
 	head = split(&out, &body);
 
 	is_int(303, r.status, "redirect sets 303");
@@ -142,7 +142,7 @@ test_serialize_303(void)
 	r.content_type = "text/plain; charset=utf-8";
 	buf_puts(&r.body, "busy\n");
 	buf_init(&out, A);
-	http_serialize(&r, false, &out);
+	http_response_serialize(&r, false, &out);
 	head = split(&out, &body);
 	ok(strncmp(out.data, "Status: 503 Service Unavailable\r\n", 33) == 0,
 	    "503: status line");
@@ -156,7 +156,7 @@ test_serialize_303(void)
 	http_response_init(&r, A);
 	r.content_type = "text/html\r\nX-Evil: 1";
 	buf_init(&out, A);
-	http_serialize(&r, false, &out);
+	http_response_serialize(&r, false, &out);
 	is_int(0, count(out.data, "X-Evil"), "content type with CR/LF refused");
 	is_int(1, count(out.data, "Content-Type: text/html; charset=utf-8\r\n"),
 	    "bad content type replaced by the default");
@@ -168,33 +168,33 @@ test_headers(void)
 	struct response r;
 
 	http_response_init(&r, A);
-	http_header(&r, "X-Test", "fine value");
+	http_response_header(&r, "X-Test", "fine value");
 	is_string(
 	    "X-Test: fine value\r\n", r.headers.data, "a header is added");
 
 	buf_clear(&r.headers);
-	http_header(&r, "X-Test", "a\r\nSet-Cookie: sid=evil");
-	http_header(&r, "X-Test", "a\nb");
-	http_header(&r, "X-Test", "a\rb");
-	http_header(&r, "X-Test", "a\x01z");
-	http_header(&r, "X-Bad\r\nInjected", "v");
-	http_header(&r, "X Bad", "v");
-	http_header(&r, "X-Bad:", "v");
-	http_header(&r, "", "v");
-	http_header(&r, NULL, "v");
-	http_header(&r, "X-Test", NULL);
+	http_response_header(&r, "X-Test", "a\r\nSet-Cookie: sid=evil");
+	http_response_header(&r, "X-Test", "a\nb");
+	http_response_header(&r, "X-Test", "a\rb");
+	http_response_header(&r, "X-Test", "a\x01z");
+	http_response_header(&r, "X-Bad\r\nInjected", "v");
+	http_response_header(&r, "X Bad", "v");
+	http_response_header(&r, "X-Bad:", "v");
+	http_response_header(&r, "", "v");
+	http_response_header(&r, NULL, "v");
+	http_response_header(&r, "X-Test", NULL);
 	is_int(0, (long long)r.headers.len, "injection attempts are dropped");
 
-	http_header(&r, "Content-Length", "0");
-	http_header(&r, "content-type", "text/plain");
-	http_header(&r, "Status", "200 OK");
-	http_header(&r, "Location", "/x");
-	http_header(&r, "Content-Security-Policy", "default-src *");
-	http_header(&r, "Cache-Control", "public");
+	http_response_header(&r, "Content-Length", "0");
+	http_response_header(&r, "content-type", "text/plain");
+	http_response_header(&r, "Status", "200 OK");
+	http_response_header(&r, "Location", "/x");
+	http_response_header(&r, "Content-Security-Policy", "default-src *");
+	http_response_header(&r, "Cache-Control", "public");
 	is_int(0, (long long)r.headers.len,
 	    "headers the serializer writes are refused");
 
-	http_header(&r, "X-Tab", "a\tb");
+	http_response_header(&r, "X-Tab", "a\tb");
 	is_string("X-Tab: a\tb\r\n", r.headers.data, "a tab is allowed");
 }
 
@@ -204,34 +204,34 @@ test_cookies(void)
 	struct response r;
 
 	http_response_init(&r, A);
-	http_set_cookie(&r, "sid", "abc-123_X", -1, false);
+	http_response_cookie(&r, "sid", "abc-123_X", -1, false);
 	is_string(
 	    "Set-Cookie: sid=abc-123_X; Path=/; HttpOnly; SameSite=Lax\r\n",
 	    r.headers.data, "session cookie, not secure");
 
 	buf_clear(&r.headers);
-	http_set_cookie(&r, "sid", "abc", 3600, true);
+	http_response_cookie(&r, "sid", "abc", 3600, true);
 	is_string("Set-Cookie: sid=abc; Path=/; HttpOnly; SameSite=Lax; "
 		  "Secure; Max-Age=3600\r\n",
 	    r.headers.data, "secure cookie with Max-Age");
 
 	buf_clear(&r.headers);
-	http_set_cookie(&r, "sid", "", 0, true);
+	http_response_cookie(&r, "sid", "", 0, true);
 	is_string("Set-Cookie: sid=; Path=/; HttpOnly; SameSite=Lax; Secure; "
 		  "Max-Age=0\r\n",
 	    r.headers.data, "deletion cookie");
 
 	buf_clear(&r.headers);
-	http_set_cookie(&r, "sid", "a;b", -1, false);
-	http_set_cookie(&r, "sid", "a b", -1, false);
-	http_set_cookie(&r, "sid", "a\"b", -1, false);
-	http_set_cookie(&r, "sid", "a,b", -1, false);
-	http_set_cookie(&r, "sid", "a\\b", -1, false);
-	http_set_cookie(&r, "sid", "a\r\nX-Evil: 1", -1, false);
-	http_set_cookie(&r, "sid", "caf\xc3\xa9", -1, false);
-	http_set_cookie(&r, "s=id", "v", -1, false);
-	http_set_cookie(&r, "", "v", -1, false);
-	http_set_cookie(&r, "sid", NULL, -1, false);
+	http_response_cookie(&r, "sid", "a;b", -1, false);
+	http_response_cookie(&r, "sid", "a b", -1, false);
+	http_response_cookie(&r, "sid", "a\"b", -1, false);
+	http_response_cookie(&r, "sid", "a,b", -1, false);
+	http_response_cookie(&r, "sid", "a\\b", -1, false);
+	http_response_cookie(&r, "sid", "a\r\nX-Evil: 1", -1, false);
+	http_response_cookie(&r, "sid", "caf\xc3\xa9", -1, false);
+	http_response_cookie(&r, "s=id", "v", -1, false);
+	http_response_cookie(&r, "", "v", -1, false);
+	http_response_cookie(&r, "sid", NULL, -1, false);
 	is_int(0, (long long)r.headers.len,
 	    "cookies with bad names or values are dropped");
 }
@@ -242,17 +242,17 @@ test_redirect(void)
 	struct response r;
 
 	http_response_init(&r, A);
-	http_redirect(&r, "/login?next=%2Forgs%2Fx");
+	http_response_redirect(&r, "/login?next=%2Forgs%2Fx");
 	is_int(303, r.status, "redirect: 303");
 	is_string("/login?next=%2Forgs%2Fx", r.location, "redirect: location");
 
 	http_response_init(&r, A);
-	http_redirect(&r, "/x\r\nSet-Cookie: sid=evil");
+	http_response_redirect(&r, "/x\r\nSet-Cookie: sid=evil");
 	ok(r.location == NULL, "redirect with CR/LF: no Location");
 	is_int(500, r.status, "redirect with CR/LF becomes a 500");
 
 	http_response_init(&r, A);
-	http_redirect(&r, "");
+	http_response_redirect(&r, "");
 	ok(r.location == NULL && r.status == 500, "empty redirect refused");
 }
 
@@ -282,9 +282,9 @@ test_reason(void)
 	};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-		is_string(want[i].reason, http_reason(want[i].code),
+		is_string(want[i].reason, http_response_reason(want[i].code),
 		    "reason for %d", want[i].code);
-	is_string("Unknown", http_reason(299), "unknown code");
+	is_string("Unknown", http_response_reason(299), "unknown code");
 }
 
 static void
@@ -323,38 +323,38 @@ test_local_path(void)
 	char *longp;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
-		ok(http_local_path(good[i]), "local path accepted: %s",
+		ok(http_url_local(good[i]), "local path accepted: %s",
 		    good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		ok(!http_local_path(bad[i]), "local path refused #%zu", i);
-	ok(!http_local_path(NULL), "NULL refused");
+		ok(!http_url_local(bad[i]), "local path refused #%zu", i);
+	ok(!http_url_local(NULL), "NULL refused");
 
 	longp = arena_alloc(A, 3001);
 	longp[0] = '/';
 	memset(longp + 1, 'a', 2999);
 	longp[3000] = '\0';
-	ok(!http_local_path(longp), "a 3000-byte path is refused");
+	ok(!http_url_local(longp), "a 3000-byte path is refused");
 	longp[2048] = '\0';
-	ok(http_local_path(longp), "a 2048-byte path is accepted");
+	ok(http_url_local(longp), "a 2048-byte path is accepted");
 	longp[2048] = 'a';
 	longp[2049] = '\0';
-	ok(!http_local_path(longp), "a 2049-byte path is refused");
+	ok(!http_url_local(longp), "a 2049-byte path is refused");
 }
 
 static void
 test_urlencode(void)
 {
-	is_string("abcXYZ019-._~", http_urlencode(A, "abcXYZ019-._~"),
+	is_string("abcXYZ019-._~", http_url_encode(A, "abcXYZ019-._~"),
 	    "unreserved bytes kept");
-	is_string("%2Forgs%2Fx%3Fy%3D1%26z", http_urlencode(A, "/orgs/x?y=1&z"),
+	is_string("%2Forgs%2Fx%3Fy%3D1%26z", http_url_encode(A, "/orgs/x?y=1&z"),
 	    "reserved bytes encoded, upper-case hex");
-	is_string("a%20b%2B", http_urlencode(A, "a b+"),
+	is_string("a%20b%2B", http_url_encode(A, "a b+"),
 	    "space is %%20, plus is %%2B");
-	is_string("%C3%A9%25", http_urlencode(A, "\xc3\xa9%"),
+	is_string("%C3%A9%25", http_url_encode(A, "\xc3\xa9%"),
 	    "UTF-8 and '%%' encoded byte by byte");
-	is_string("%0D%0A", http_urlencode(A, "\r\n"), "CR LF encoded");
-	is_string("", http_urlencode(A, ""), "empty string");
-	is_string("", http_urlencode(A, NULL), "NULL gives empty");
+	is_string("%0D%0A", http_url_encode(A, "\r\n"), "CR LF encoded");
+	is_string("", http_url_encode(A, ""), "empty string");
+	is_string("", http_url_encode(A, NULL), "NULL gives empty");
 }
 
 int

@@ -19,7 +19,7 @@ struct arena;
  * query, cookies or body could not be accepted (the handler then answers
  * 400 / 413 with a page; req holds what was parsed before the failure).
  */
-typedef void (*fcgi_handler)(
+typedef void (*http_fcgi_handler)(
     void *ctx, struct request *req, enum err parse_error, struct response *res);
 
 /*
@@ -50,7 +50,7 @@ typedef void (*fcgi_handler)(
  * EBADF and the loop returns 0. See src/sup/sup.c and fcgi.c for libfcgi's
  * behaviour. Other signals that interrupt accept are retried.
  */
-int fcgi_serve(int listen_fd, struct arena *a, fcgi_handler handler, void *ctx,
+int http_fcgi_serve(int listen_fd, struct arena *a, http_fcgi_handler handler, void *ctx,
     volatile sig_atomic_t *stop);
 
 #endif

@@ -1,0 +1,48 @@
+/*
+ * SQL for the audit trail: events are written inside the transaction of
+ * the change they record, and read newest first.
+ */
+#include "db/db_audit.h"
+
+#include "db/db.h"
+#include "util/arena.h"
+
+static void
+audit_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct audit_row *e = out;
+
+	e->at = db_val(r, row, 0);
+	e->actor = db_val(r, row, 1);
+	e->action = db_val(r, row, 2);
+	e->subject_type = db_val(r, row, 3);
+	e->subject_id = db_val(r, row, 4);
+	e->data = db_val(r, row, 5);
+}
+
+enum err
+db_audit_list(struct db *db, struct arena *a, const char *org_id, int limit,
+    struct audit_row **out, int *n)
+{
+	return db_list(db, a, audit_from_row, sizeof(**out), out, n,
+	    "SELECT to_char(e.at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), coalesce(u.email::text, ''), e.action, "
+	    "e.subject_type, coalesce(e.subject_id::text, ''), e.data::text "
+	    "FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id "
+	    "WHERE e.organization_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT "
+	    "$2",
+	    org_id, arena_printf(a, "%d", limit), DB_END);
+}
+
+enum err
+db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
+    const char *org_id, const char *action, const char *subject_type,
+    const char *subject_id, const char *data_json)
+{
+	return db_q(db, a, NULL,
+	    "INSERT INTO audit_events (actor_user_id, organization_id, action, "
+	    "subject_type, subject_id, data) VALUES ($1, $2, $3, $4, $5, "
+	    "coalesce($6::jsonb, '{}'))",
+	    actor_id, org_id, action, subject_type, subject_id, data_json,
+	    DB_END);
+}

@@ -1,0 +1,31 @@
+/*
+ * Statements on the audit trail.
+ */
+#ifndef ROSTER_DB_DB_AUDIT_H
+#define ROSTER_DB_DB_AUDIT_H
+
+#include "util/err.h"
+
+struct arena;
+struct db;
+
+struct audit_row {
+	const char *at;    /* YYYY-MM-DD HH:MM UTC */
+	const char *actor; /* actor's email or "" */
+	const char *action;
+	const char *subject_type;
+	const char *subject_id;
+	const char *data; /* JSON text */
+};
+
+/* Records an audit event; org_id and subject_id may be NULL, data_json
+ * NULL means "{}". */
+enum err db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
+    const char *org_id, const char *action, const char *subject_type,
+    const char *subject_id, const char *data_json);
+
+/* The newest audit events of an organization (at most limit). */
+enum err db_audit_list(struct db *db, struct arena *a, const char *org_id,
+    int limit, struct audit_row **out, int *n);
+
+#endif
