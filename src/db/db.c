@@ -264,10 +264,12 @@ db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
 	return e;
 }
 
-/* Collects the DB_END-terminated parameters of ap; returns their count. */
-static int
-collect(va_list ap, const char *params[DB_MAX_PARAMS])
+/* Runs sql with the DB_END-terminated parameters of ap (db_q's rules). */
+static enum err
+vq(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
+    va_list ap)
 {
+	const char *params[DB_MAX_PARAMS];
 	const char *p;
 	int n = 0;
 
@@ -278,36 +280,39 @@ collect(va_list ap, const char *params[DB_MAX_PARAMS])
 		}
 		params[n++] = p;
 	}
-	return n;
+	return db_exec(db, a, out, sql, n, params);
 }
 
 enum err
 db_q(struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...)
 {
-	const char *params[DB_MAX_PARAMS];
 	va_list ap;
-	int n;
+	enum err e;
 
 	va_start(ap, sql);
-	n = collect(ap, params);
+	e = vq(db, a, out, sql, ap);
 	va_end(ap);
-	return db_exec(db, a, out, sql, n, params);
+	return e;
+}
+
+void
+db_value_from_row(const struct db_rows *r, int row, void *out)
+{
+	*(const char **)out = db_val(r, row, 0);
 }
 
 enum err
 db_one(struct db *db, struct arena *a, db_fill_fn fill, void *out,
     const char *sql, ...)
 {
-	const char *params[DB_MAX_PARAMS];
 	struct db_rows *r;
 	va_list ap;
 	enum err e;
-	int n;
 
 	va_start(ap, sql);
-	n = collect(ap, params);
+	e = vq(db, a, &r, sql, ap);
 	va_end(ap);
-	if ((e = db_exec(db, a, &r, sql, n, params)) != ERR_OK)
+	if (e != ERR_OK)
 		return e;
 	if (r->nrows == 0)
 		return ERR_NOT_FOUND;
@@ -316,26 +321,24 @@ db_one(struct db *db, struct arena *a, db_fill_fn fill, void *out,
 }
 
 enum err
-db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size,
-    void *out, int *nrows, const char *sql, ...)
+db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size, void *out,
+    int *n, const char *sql, ...)
 {
-	const char *params[DB_MAX_PARAMS];
 	struct db_rows *r;
 	unsigned char *rows;
 	va_list ap;
 	enum err e;
-	int n;
 
 	va_start(ap, sql);
-	n = collect(ap, params);
+	e = vq(db, a, &r, sql, ap);
 	va_end(ap);
-	if ((e = db_exec(db, a, &r, sql, n, params)) != ERR_OK)
+	if (e != ERR_OK)
 		return e;
 	rows = arena_calloc(a, (size_t)r->nrows + 1, size);
 	for (int i = 0; i < r->nrows; i++)
 		fill(r, i, rows + (size_t)i * size);
 	memcpy(out, &rows, sizeof(rows));
-	*nrows = r->nrows;
+	*n = r->nrows;
 	return ERR_OK;
 }
 

@@ -61,6 +61,9 @@ enum err db_q(
 /* Copies row of r into the struct at out. */
 typedef void (*db_fill_fn)(const struct db_rows *r, int row, void *out);
 
+/* A db_fill_fn that stores column 0 of row in the const char * at out. */
+void db_value_from_row(const struct db_rows *r, int row, void *out);
+
 /*
  * Runs sql with parameters given inline (DB_END-terminated, as db_q) and
  * fills the struct at out from the first row with fill. ERR_NOT_FOUND

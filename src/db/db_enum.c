@@ -30,6 +30,13 @@ static const char *const states[INV__MAX] = {
 	[INV_DECLINED] = "declined",
 };
 
+/* names[v], or NULL when v is not below n. */
+static const char *
+name(const char *const *names, int n, int v)
+{
+	return v >= 0 && v < n ? names[v] : NULL;
+}
+
 /* The index of s in names[0..n), or n. */
 static int
 find(const char *const *names, int n, const char *s)
@@ -45,25 +52,25 @@ find(const char *const *names, int n, const char *s)
 const char *
 db_enum_role_str(enum role r)
 {
-	return (unsigned)r < ROLE__MAX ? roles[r] : NULL;
+	return name(roles, ROLE__MAX, (int)r);
 }
 
 const char *
 db_enum_status_str(enum member_status s)
 {
-	return (unsigned)s < MEMBER__MAX ? statuses[s] : NULL;
+	return name(statuses, MEMBER__MAX, (int)s);
 }
 
 const char *
 db_enum_source_str(enum member_source s)
 {
-	return (unsigned)s < SOURCE__MAX ? sources[s] : NULL;
+	return name(sources, SOURCE__MAX, (int)s);
 }
 
 const char *
 db_enum_state_str(enum inv_state s)
 {
-	return (unsigned)s < INV__MAX ? states[s] : NULL;
+	return name(states, INV__MAX, (int)s);
 }
 
 enum role

@@ -95,8 +95,8 @@ db_invitation_open_for(struct db *db, struct arena *a, const char *org_id,
 
 enum err
 db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
-    const char *email, enum role role, const uint8_t hash[32],
-    int64_t expires, const char *invited_by, const char **id)
+    const char *email, enum role role, const uint8_t hash[32], int64_t expires,
+    const char *invited_by, const char **id)
 {
 	struct db_rows *r;
 	enum err e;
@@ -206,4 +206,3 @@ db_invitation_count_recent(struct db *db, struct arena *a, const char *value,
 		*n = atoll(db_val(r, 0, 0));
 	return e;
 }
-

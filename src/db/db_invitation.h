@@ -15,7 +15,6 @@
 struct arena;
 struct db;
 
-
 struct invitation {
 	const char *id;
 	const char *org_id;

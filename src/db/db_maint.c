@@ -153,40 +153,38 @@ out:
 	return e;
 }
 
-enum err
-db_maint_purge_join_requests(struct db *db, struct arena *a, long long *n)
+/* Runs one DELETE; writes the number of rows it removed to *n. */
+static enum err
+purge(struct db *db, struct arena *a, const char *sql, long long *n)
 {
 	struct db_rows *r;
-	enum err e;
+	enum err e = db_q(db, a, &r, sql, DB_END);
 
-	e = db_q(db, a, &r,
-	    "DELETE FROM join_requests WHERE status = "
-	    "'pending_confirmation' AND confirm_expires_at < now()",
-	    DB_END);
 	if (e == ERR_OK)
 		*n = r->affected;
 	return e;
 }
 
 enum err
+db_maint_purge_join_requests(struct db *db, struct arena *a, long long *n)
+{
+	return purge(db, a,
+	    "DELETE FROM join_requests WHERE status = "
+	    "'pending_confirmation' AND confirm_expires_at < now()",
+	    n);
+}
+
+enum err
 db_maint_purge_sessions(
     struct db *db, struct arena *a, long long *sessions, long long *events)
 {
-	struct db_rows *r;
-	enum err e;
+	enum err e = purge(db, a,
+	    "DELETE FROM sessions WHERE expires_at < now() - interval '1 day'",
+	    sessions);
 
-	e = db_q(db, a, &r,
-	    "DELETE FROM sessions WHERE expires_at < now() - "
-	    "interval '1 day'",
-	    DB_END);
 	if (e != ERR_OK)
 		return e;
-	*sessions = r->affected;
-	e = db_q(db, a, &r,
-	    "DELETE FROM rate_events WHERE at < now() - "
-	    "interval '1 day'",
-	    DB_END);
-	if (e == ERR_OK)
-		*events = r->affected;
-	return e;
+	return purge(db, a,
+	    "DELETE FROM rate_events WHERE at < now() - interval '1 day'",
+	    events);
 }

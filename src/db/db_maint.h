@@ -21,7 +21,8 @@ enum err db_maint_migrate(
 
 /* Deletes join requests that were never confirmed and whose link expired;
  * writes the count. */
-enum err db_maint_purge_join_requests(struct db *db, struct arena *a, long long *n);
+enum err db_maint_purge_join_requests(
+    struct db *db, struct arena *a, long long *n);
 
 /* Deletes sessions that expired over a day ago and rate-limit events
  * older than a day; writes the counts. */

@@ -12,7 +12,6 @@
 	"m.status, to_char(m.created_at AT TIME ZONE 'UTC', "                  \
 	"'YYYY-MM-DD')"
 
-
 static void
 member_from_row(const struct db_rows *r, int row, void *out)
 {

@@ -44,7 +44,6 @@ enum err
 db_org_by_slug(struct db *db, struct arena *a, const char *slug, struct org *o)
 {
 	return db_one(db, a, db_org_from_row, o,
-	    "SELECT " DB_ORG_COLS " FROM organizations o WHERE o.slug = $1", slug,
-	    DB_END);
+	    "SELECT " DB_ORG_COLS " FROM organizations o WHERE o.slug = $1",
+	    slug, DB_END);
 }
-

@@ -16,18 +16,16 @@ db_session_insert(struct db *db, struct arena *a, const uint8_t hash[32],
 	return db_q(db, a, NULL,
 	    "INSERT INTO sessions (token_hash, user_id, expires_at) "
 	    "VALUES ($1, $2, now() + make_interval(secs => $3))",
-	    db_bytea(a, hash, 32), user_id, arena_printf(a, "%lld", absolute), DB_END);
+	    db_bytea(a, hash, 32), user_id, arena_printf(a, "%lld", absolute),
+	    DB_END);
 }
 
 enum err
 db_session_lookup(struct db *db, struct arena *a, const uint8_t hash[32],
     long long idle, struct user *u)
 {
-	struct db_rows *r;
-	enum err e;
-
 	/* Refreshing last use at most once a minute keeps reads cheap. */
-	e = db_q(db, a, &r,
+	return db_one(db, a, db_user_from_row, u,
 	    "WITH s AS (SELECT id, user_id, last_seen_at FROM sessions "
 	    "  WHERE token_hash = $1 AND expires_at > now() "
 	    "  AND last_seen_at > now() - make_interval(secs => $2)), "
@@ -36,12 +34,6 @@ db_session_lookup(struct db *db, struct arena *a, const uint8_t hash[32],
 	    "  AND s.last_seen_at < now() - interval '60 seconds') "
 	    "SELECT " DB_USER_COLS " FROM s JOIN users u ON u.id = s.user_id",
 	    db_bytea(a, hash, 32), arena_printf(a, "%lld", idle), DB_END);
-	if (e != ERR_OK)
-		return e;
-	if (r->nrows == 0)
-		return ERR_NOT_FOUND;
-	db_user_from_row(r, 0, 0, u);
-	return ERR_OK;
 }
 
 enum err

@@ -14,42 +14,27 @@ db_token_insert(struct db *db, struct arena *a, const char *user_id,
 	    "INSERT INTO account_tokens (token_hash, user_id, purpose, "
 	    "expires_at) "
 	    "VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
-	    db_bytea(a, hash, 32), user_id, purpose, arena_printf(a, "%lld", ttl), DB_END);
-}
-
-static enum err
-token_query(struct db *db, struct arena *a, const char *sql,
-    const char *purpose, const uint8_t hash[32], const char **user_id)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r, sql, db_bytea(a, hash, 32), purpose, DB_END);
-	if (e != ERR_OK)
-		return e;
-	if (r->nrows == 0)
-		return ERR_NOT_FOUND;
-	*user_id = db_val(r, 0, 0);
-	return ERR_OK;
+	    db_bytea(a, hash, 32), user_id, purpose,
+	    arena_printf(a, "%lld", ttl), DB_END);
 }
 
 enum err
 db_token_find(struct db *db, struct arena *a, const char *purpose,
     const uint8_t hash[32], const char **user_id)
 {
-	return token_query(db, a,
+	return db_one(db, a, db_value_from_row, user_id,
 	    "SELECT user_id FROM account_tokens WHERE token_hash = $1 "
 	    "AND purpose = $2 AND used_at IS NULL AND expires_at > now()",
-	    purpose, hash, user_id);
+	    db_bytea(a, hash, 32), purpose, DB_END);
 }
 
 enum err
 db_token_use(struct db *db, struct arena *a, const char *purpose,
     const uint8_t hash[32], const char **user_id)
 {
-	return token_query(db, a,
+	return db_one(db, a, db_value_from_row, user_id,
 	    "UPDATE account_tokens SET used_at = now() WHERE token_hash = $1 "
 	    "AND purpose = $2 AND used_at IS NULL AND expires_at > now() "
 	    "RETURNING user_id",
-	    purpose, hash, user_id);
+	    db_bytea(a, hash, 32), purpose, DB_END);
 }

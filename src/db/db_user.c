@@ -12,13 +12,15 @@
 #include "util/str.h"
 
 void
-db_user_from_row(const struct db_rows *r, int row, int col, struct user *u)
+db_user_from_row(const struct db_rows *r, int row, void *out)
 {
-	u->id = db_val(r, row, col);
-	u->email = db_val(r, row, col + 1);
-	u->display_name = db_val(r, row, col + 2);
-	u->email_confirmed = strcmp(db_val(r, row, col + 3), "t") == 0;
-	u->platform_admin = strcmp(db_val(r, row, col + 4), "t") == 0;
+	struct user *u = out;
+
+	u->id = db_val(r, row, 0);
+	u->email = db_val(r, row, 1);
+	u->display_name = db_val(r, row, 2);
+	u->email_confirmed = strcmp(db_val(r, row, 3), "t") == 0;
+	u->platform_admin = strcmp(db_val(r, row, 4), "t") == 0;
 }
 
 enum err
@@ -58,7 +60,7 @@ db_user_by_email(struct db *db, struct arena *a, const char *email,
 		return e;
 	if (r->nrows == 0)
 		return ERR_NOT_FOUND;
-	db_user_from_row(r, 0, 0, u);
+	db_user_from_row(r, 0, u);
 	if (pw_hash != NULL)
 		*pw_hash = db_val(r, 0, 5);
 	return ERR_OK;
@@ -100,4 +102,3 @@ db_user_count(struct db *db, struct arena *a, long long *n)
 		*n = atoll(db_val(r, 0, 0));
 	return e;
 }
-

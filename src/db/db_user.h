@@ -29,9 +29,8 @@ struct user {
 	"u.id, u.email, u.display_name, "                                      \
 	"u.email_confirmed_at IS NOT NULL, u.is_platform_admin"
 
-/* Fills *u from row of r, starting at column col (DB_USER_COLS). */
-void db_user_from_row(
-    const struct db_rows *r, int row, int col, struct user *u);
+/* Fills the struct user at out from row of r (DB_USER_COLS first). */
+void db_user_from_row(const struct db_rows *r, int row, void *out);
 
 /* Inserts a user; ERR_CONFLICT when the email is taken (citext, so in any
  * case). Writes the new id to *id. */

@@ -53,5 +53,4 @@ struct domain {
 	void *notify_ctx;
 };
 
-
 #endif

@@ -201,8 +201,8 @@ send_tx(struct db *db, void *arg)
 	}
 	if ((e = may_grant(s->actor, s->actor_role, s->role)) != ERR_OK)
 		return e;
-	if ((e = db_membership_email_active(db, s->a, s->o->id, s->email, &member)) !=
-	    ERR_OK)
+	if ((e = db_membership_email_active(
+		 db, s->a, s->o->id, s->email, &member)) != ERR_OK)
 		return e;
 	if (member)
 		return ERR_ALREADY_MEMBER;
@@ -238,8 +238,8 @@ send_tx(struct db *db, void *arg)
 	    s->resend_id ? "invitation.resent" : "invitation.created",
 	    "invitation", id,
 	    arena_printf(s->a, "{\"role\": \"%s\"%s%s}",
-		db_enum_role_str(s->role),
-		old_id ? ", \"replaces\": " : "", old_id ? old_id : ""));
+		db_enum_role_str(s->role), old_id ? ", \"replaces\": " : "",
+		old_id ? old_id : ""));
 }
 
 static enum err

@@ -49,8 +49,8 @@ create_tx(struct db *db, void *arg)
 		 &c->o->id)) != ERR_OK)
 		return e;
 	if ((e = db_membership_insert(db, c->a, c->o->id, c->actor->id,
-		 ROLE_OWNER, MEMBER_ACTIVE, SOURCE_CREATOR, c->actor->id, &mid)) !=
-	    ERR_OK)
+		 ROLE_OWNER, MEMBER_ACTIVE, SOURCE_CREATOR, c->actor->id,
+		 &mid)) != ERR_OK)
 		return e;
 	if ((e = db_audit_insert(db, c->a, c->actor->id, c->o->id,
 		 "organization.created", "organization", c->o->id, NULL)) !=
@@ -60,8 +60,8 @@ create_tx(struct db *db, void *arg)
 	    "membership.created", "membership", mid,
 	    arena_printf(c->a,
 		"{\"role\": \"%s\", \"source\": \"%s\", \"user_id\": %s}",
-		db_enum_role_str(ROLE_OWNER), db_enum_source_str(SOURCE_CREATOR),
-		c->actor->id));
+		db_enum_role_str(ROLE_OWNER),
+		db_enum_source_str(SOURCE_CREATOR), c->actor->id));
 }
 
 enum err

@@ -103,7 +103,8 @@ void http_response_init(struct response *r, struct arena *a);
  * Content-Length, Location, Cache-Control, Retry-After, the security
  * headers), or a value holding CR, LF or another control character but
  * tab, is dropped and logged. */
-void http_response_header(struct response *r, const char *name, const char *value);
+void http_response_header(
+    struct response *r, const char *name, const char *value);
 
 /*
  * Adds "Set-Cookie: name=value; Path=/; HttpOnly; SameSite=Lax", then
@@ -111,8 +112,8 @@ void http_response_header(struct response *r, const char *name, const char *valu
  * session cookie; 0 deletes). A name that is not a token or a value with a
  * byte outside RFC 6265's cookie-octet set is dropped and logged.
  */
-void http_response_cookie(struct response *r, const char *name, const char *value,
-    long max_age, bool secure);
+void http_response_cookie(struct response *r, const char *name,
+    const char *value, long max_age, bool secure);
 
 /* Makes r a 303 See Other to location (a local path; one that passed
  * http_url_local when it came from the user). A location holding control
@@ -127,7 +128,8 @@ void http_response_redirect(struct response *r, const char *location);
  * Location when set, the extra headers, Content-Length (the body's length,
  * also when head_only), a blank line and, unless head_only, the body.
  */
-void http_response_serialize(const struct response *r, bool head_only, struct buf *out);
+void http_response_serialize(
+    const struct response *r, bool head_only, struct buf *out);
 
 /* The reason phrase of a status code ("See Other"); "Unknown" for codes
  * the program does not use. */

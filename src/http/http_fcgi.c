@@ -162,7 +162,8 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	if (http_parse_urlencoded(
 		a, req->query, strlen(req->query), &req->args) != ERR_OK)
 		return ERR_MALFORMED;
-	if (req->method == METHOD_POST && http_parse_is_form(req->content_type) &&
+	if (req->method == METHOD_POST &&
+	    http_parse_is_form(req->content_type) &&
 	    http_parse_urlencoded(a, body, blen, &req->form) != ERR_OK)
 		return ERR_MALFORMED;
 	return ERR_OK;
@@ -180,7 +181,8 @@ elapsed_ms(const struct timespec *t0)
 
 /* Serves the one request accepted into fr. */
 static void
-serve_one(FCGX_Request *fr, struct arena *a, http_fcgi_handler handler, void *ctx)
+serve_one(
+    FCGX_Request *fr, struct arena *a, http_fcgi_handler handler, void *ctx)
 {
 	struct timespec t0;
 	struct request req;
@@ -211,8 +213,8 @@ serve_one(FCGX_Request *fr, struct arena *a, http_fcgi_handler handler, void *ct
  * when libfcgi cannot be set up or accept fails for good.
  */
 int
-http_fcgi_serve(int listen_fd, struct arena *a, http_fcgi_handler handler, void *ctx,
-    volatile sig_atomic_t *stop)
+http_fcgi_serve(int listen_fd, struct arena *a, http_fcgi_handler handler,
+    void *ctx, volatile sig_atomic_t *stop)
 {
 	FCGX_Request fr;
 	int rc;

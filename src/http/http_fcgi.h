@@ -50,7 +50,7 @@ typedef void (*http_fcgi_handler)(
  * EBADF and the loop returns 0. See src/sup/sup.c and fcgi.c for libfcgi's
  * behaviour. Other signals that interrupt accept are retried.
  */
-int http_fcgi_serve(int listen_fd, struct arena *a, http_fcgi_handler handler, void *ctx,
-    volatile sig_atomic_t *stop);
+int http_fcgi_serve(int listen_fd, struct arena *a, http_fcgi_handler handler,
+    void *ctx, volatile sig_atomic_t *stop);
 
 #endif

@@ -23,8 +23,8 @@ static const char *const security_headers[] = {
 	"X-Frame-Options: DENY",
 };
 
-/* Headers http_response_serialize writes itself; http_response_header refuses them so each
- * appears exactly once. */
+/* Headers http_response_serialize writes itself; http_response_header refuses
+ * them so each appears exactly once. */
 static const char *const reserved_headers[] = {
 	"Status",
 	"Content-Type",
@@ -209,7 +209,8 @@ http_response_redirect(struct response *r, const char *location)
  * line and, unless head_only, the body.
  */
 void
-http_response_serialize(const struct response *r, bool head_only, struct buf *out)
+http_response_serialize(
+    const struct response *r, bool head_only, struct buf *out)
 {
 	const char *ct = r->content_type;
 	size_t i;
@@ -219,7 +220,8 @@ http_response_serialize(const struct response *r, bool head_only, struct buf *ou
 			log_err("http: bad content type replaced");
 		ct = DEFAULT_CONTENT_TYPE;
 	}
-	buf_printf(out, "Status: %d %s\r\n", r->status, http_response_reason(r->status));
+	buf_printf(out, "Status: %d %s\r\n", r->status,
+	    http_response_reason(r->status));
 	buf_printf(out, "Content-Type: %s\r\n", ct);
 	for (i = 0; i < sizeof(security_headers) / sizeof(*security_headers);
 	     i++)
@@ -248,4 +250,3 @@ http_response_reason(int status)
 			return reasons[i].reason;
 	return "Unknown";
 }
-

@@ -89,7 +89,8 @@ method_fits(enum method route, enum method req)
  * else ROUTE_NOT_FOUND; req->route is then -1.
  */
 enum route_match
-http_route_find(const struct route *routes, int n, struct request *req, int *index)
+http_route_find(
+    const struct route *routes, int n, struct request *req, int *index)
 {
 	const char *args[ROUTE_ARGS_MAX];
 	size_t lens[ROUTE_ARGS_MAX], k;

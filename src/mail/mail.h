@@ -73,9 +73,9 @@ enum err mail_compose(struct arena *a, const struct mail_msg *m,
  * or invitation_id, or the error of the failing statement (ERR_DATABASE,
  * ERR_RETRY_EXHAUSTED, ERR_INVALID).
  */
-enum err mail_outbox_enqueue(struct db *db, struct arena *a, const struct keys *k,
-    const char *kind, const struct mail_msg *m, const char *from,
-    const char *invitation_id, char **outbox_id);
+enum err mail_outbox_enqueue(struct db *db, struct arena *a,
+    const struct keys *k, const char *kind, const struct mail_msg *m,
+    const char *from, const char *invitation_id, char **outbox_id);
 
 /* What became of one delivery attempt. */
 enum mail_result {
@@ -114,11 +114,12 @@ enum mail_result mail_transport_file(const char *dir, const char *id,
  * Sends msg to one recipient through t->smtp_url with libcurl (connect
  * timeout 10 s, whole transfer 30 s). from and rcpt are validated again
  * with email_valid (EMAIL_HEADER) and a bad one is MAIL_FAILED before libcurl
- * is called. Returns what mail_transport_classify makes of the outcome; *why gets a
- * reason (arena string) unless the result is MAIL_SENT.
+ * is called. Returns what mail_transport_classify makes of the outcome; *why
+ * gets a reason (arena string) unless the result is MAIL_SENT.
  */
-enum mail_result mail_transport_smtp(const struct mail_transport *t, struct arena *a,
-    const char *rcpt, const char *msg, size_t len, const char **why);
+enum mail_result mail_transport_smtp(const struct mail_transport *t,
+    struct arena *a, const char *rcpt, const char *msg, size_t len,
+    const char **why);
 
 /*
  * Classifies a libcurl result code and the last SMTP response code:

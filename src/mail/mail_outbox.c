@@ -62,13 +62,13 @@ mail_outbox_enqueue(struct db *db, struct arena *a, const struct keys *k,
 	box_seal(a, k, msg.data, msg.len, &box, &boxlen);
 	crypto_wipe(msg.data, msg.len);
 
-	return db_outbox_insert(db, a, kind, m->to, box, boxlen, invitation_id,
-	    outbox_id);
+	return db_outbox_insert(
+	    db, a, kind, m->to, box, boxlen, invitation_id, outbox_id);
 }
 
 enum err
-mail_outbox_claim(struct db *db, struct arena *a, int max,
-    struct outbox_row **rows, int *n)
+mail_outbox_claim(
+    struct db *db, struct arena *a, int max, struct outbox_row **rows, int *n)
 {
 	return db_outbox_claim(db, a, max, MAIL_LEASE_SECONDS, rows, n);
 }
@@ -93,8 +93,8 @@ last_error(struct arena *a, const char *why)
 }
 
 enum err
-mail_outbox_finish(struct db *db, struct arena *a,
-    const struct outbox_row *r, enum mail_result res, const char *why)
+mail_outbox_finish(struct db *db, struct arena *a, const struct outbox_row *r,
+    enum mail_result res, const char *why)
 {
 	const char *err;
 
@@ -118,8 +118,7 @@ mail_outbox_finish(struct db *db, struct arena *a,
 }
 
 enum err
-mail_outbox_release(
-    struct db *db, struct arena *a, const struct outbox_row *r)
+mail_outbox_release(struct db *db, struct arena *a, const struct outbox_row *r)
 {
 	return db_outbox_release(db, a, r->id);
 }
@@ -169,8 +168,8 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 	}
 	out = effective_result(r, out);
 	log_info("outbox %s kind=%s attempt=%d result=%s message-id=%s%s%s",
-	    r->id, r->kind, r->attempts + 1, mail_transport_result_str(out), mid,
-	    why != NULL ? " reason=" : "", why != NULL ? why : "");
+	    r->id, r->kind, r->attempts + 1, mail_transport_result_str(out),
+	    mid, why != NULL ? " reason=" : "", why != NULL ? why : "");
 	*res = out;
 	return ERR_OK;
 }

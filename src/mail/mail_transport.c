@@ -67,8 +67,8 @@ write_all(int fd, const char *p, size_t n)
 }
 
 enum mail_result
-mail_transport_file(const char *dir, const char *id, const char *msg, size_t len,
-    const char **why)
+mail_transport_file(const char *dir, const char *id, const char *msg,
+    size_t len, const char **why)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
 	int fd = -1, dfd = -1, n, m;

@@ -114,8 +114,8 @@ struct ctx {
 	struct user *user;                 /* NULL when anonymous */
 	uint8_t session[CRYPTO_TOKEN_LEN]; /* raw session token, when user */
 	const char *csrf;                  /* the CSRF token forms must carry */
-	struct tpl_ctx *page;              /* data for the page being rendered */
-	const char *field[F__MAX];         /* declared fields that passed */
+	struct tpl_ctx *page;      /* data for the page being rendered */
+	const char *field[F__MAX]; /* declared fields that passed */
 };
 
 /* --- web.c: dispatch --- */

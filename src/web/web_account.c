@@ -17,7 +17,7 @@ static const char *
 next_path(const char *next)
 {
 	return (next != NULL && *next != '\0' && http_url_local(next)) ? next
-									: "/";
+								       : "/";
 }
 
 void

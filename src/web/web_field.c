@@ -25,8 +25,8 @@ token(const char *v)
 {
 	return *v != '\0' &&
 	    strspn(v,
-		   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		   "0123456789-_.") == strlen(v);
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789-_.") == strlen(v);
 }
 
 /* A row id: 1 to 19 decimal digits. */

@@ -41,7 +41,8 @@ web_org_create(struct ctx *c)
 		web_page_fail(c, e, PAGE_ORG_NEW);
 		return;
 	}
-	web_page_redirect(c, arena_printf(c->a, "/orgs/%s", o.slug), FLASH_ORG_CREATED);
+	web_page_redirect(
+	    c, arena_printf(c->a, "/orgs/%s", o.slug), FLASH_ORG_CREATED);
 }
 
 int

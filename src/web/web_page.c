@@ -47,8 +47,7 @@ static const struct {
 	[PAGE_INVITATION_ACCEPT] = { "invitation-accept",
 	    "invitation-accept.html", NULL, 200 },
 	[PAGE_INVITATION_MISMATCH] = { "invitation-mismatch",
-	    "invitation-mismatch.html", "Invitation for another address",
-	    403 },
+	    "invitation-mismatch.html", "Invitation for another address", 403 },
 	[PAGE_INVITATION_SIGNUP] = { "invitation-signup",
 	    "invitation-signup.html", NULL, 200 },
 	[PAGE_LOGIN] = { "login", "login.html", "Sign in", 200 },
@@ -57,8 +56,7 @@ static const struct {
 	[PAGE_ORG_AUDIT] = { "org-audit", "org-audit.html", "Audit trail",
 	    200 },
 	[PAGE_ORG_MEMBERS] = { "org-members", "org-members.html", NULL, 200 },
-	[PAGE_ORG_NEW] = { "org-new", "org-new.html", "New organization",
-	    200 },
+	[PAGE_ORG_NEW] = { "org-new", "org-new.html", "New organization", 200 },
 	[PAGE_PASSWORD_FORGOT] = { "password-forgot", "password-forgot.html",
 	    "Forgot password", 200 },
 	[PAGE_PASSWORD_RESET] = { "password-reset", "password-reset.html",
@@ -81,8 +79,10 @@ static const struct {
 	    "You are not allowed to do that." },
 	[ERR_CONFLICT] = { 409, PAGE_ERROR,
 	    "That conflicts with the current state." },
-	[ERR_INVALID] = { 422, PAGE_ERROR, "Some of the values are not valid." },
-	[ERR_MALFORMED] = { 400, PAGE_BAD_REQUEST, "The request was malformed." },
+	[ERR_INVALID] = { 422, PAGE_ERROR,
+	    "Some of the values are not valid." },
+	[ERR_MALFORMED] = { 400, PAGE_BAD_REQUEST,
+	    "The request was malformed." },
 	[ERR_BAD_METHOD] = { 405, PAGE_METHOD_NOT_ALLOWED,
 	    "This address does not answer that method." },
 	[ERR_MEDIA_TYPE] = { 415, PAGE_UNSUPPORTED_MEDIA_TYPE,
@@ -92,11 +92,13 @@ static const struct {
 	    "Roster is briefly unavailable. Please try again in a moment." },
 	[ERR_RETRY_EXHAUSTED] = { 503, PAGE_UNAVAILABLE,
 	    "Roster is busy. Please try again in a moment." },
-	[ERR_INTERNAL] = { 500, PAGE_ERROR, "Something went wrong on our side." },
+	[ERR_INTERNAL] = { 500, PAGE_ERROR,
+	    "Something went wrong on our side." },
 	[ERR_CSRF] = { 403, PAGE_FORBIDDEN,
 	    "This form has expired or did not come from this site. Reload the "
 	    "page and try again." },
-	[ERR_INVALID_EMAIL] = { 422, PAGE_ERROR, "Enter a valid email address." },
+	[ERR_INVALID_EMAIL] = { 422, PAGE_ERROR,
+	    "Enter a valid email address." },
 	[ERR_INVALID_PASSWORD] = { 422, PAGE_ERROR,
 	    "Passwords must be 10 to 1024 characters long." },
 	[ERR_INVALID_NAME] = { 422, PAGE_ERROR,
@@ -104,7 +106,8 @@ static const struct {
 	[ERR_INVALID_SLUG] = { 422, PAGE_ERROR,
 	    "The address may use 2 to 40 lower-case letters, digits and "
 	    "dashes." },
-	[ERR_INVALID_ROLE] = { 422, PAGE_ERROR, "Choose owner, admin or member." },
+	[ERR_INVALID_ROLE] = { 422, PAGE_ERROR,
+	    "Choose owner, admin or member." },
 	[ERR_INVALID_CREDENTIALS] = { 401, PAGE_ERROR,
 	    "That email and password do not match an account." },
 	[ERR_EMAIL_TAKEN] = { 409, PAGE_ERROR,
@@ -150,15 +153,15 @@ static const struct {
 	    "This invitation is for another email address." },
 };
 
-
 bool
 web_page_check(const struct tpl_set *t)
 {
 	bool ok = true;
 
 	for (int p = 0; p < PAGE__MAX; p++) {
-		const char *file = pages[p].template ? pages[p].template
-						     : pages[PAGE_ERROR].template;
+		const char *file = pages[p].template
+		    ? pages[p].template
+		    : pages[PAGE_ERROR].template;
 
 		if (pages[p].name == NULL || !tpl_has(t, file)) {
 			log_err("web: page %d (%s) has no template %s", p,
@@ -181,8 +184,8 @@ web_page_status(enum err e)
 static void
 render(struct ctx *c, int status, enum page p)
 {
-	const char *file = pages[p].template ? pages[p].template
-					     : pages[PAGE_ERROR].template;
+	const char *file =
+	    pages[p].template ? pages[p].template : pages[PAGE_ERROR].template;
 	struct buf body;
 	enum flash f;
 

@@ -40,7 +40,8 @@ void
 web_session_cookie_set(
     struct ctx *c, const char *base, const char *value, long max_age)
 {
-	http_response_cookie(c->res, cookie_name(c, base), value, max_age, secure(c));
+	http_response_cookie(
+	    c->res, cookie_name(c, base), value, max_age, secure(c));
 }
 
 const char *
