@@ -277,8 +277,7 @@ void web_account_login(struct ctx *c);
 void web_account_logout(struct ctx *c);
 
 /* GET /confirm (token): page email-confirm with a button, 200; writes
- * nothing. Fails: token-invalid 404, token-expired 410 (page
- * token-invalid). */
+ * nothing. Fails: token-invalid 404 (unknown, used or expired). */
 void web_account_confirm_form(struct ctx *c);
 
 /* POST /confirm (token): confirms the address once; page email-confirmed,
@@ -290,17 +289,16 @@ void web_account_forgot_form(struct ctx *c);
 
 /* POST /password/forgot (email): queues a reset email when the address
  * has an account, 303 to /password/forgot?sent=1 either way. Fails on
- * page password-forgot: invalid-email 422, rate-limited 429. */
+ * page password-forgot: invalid-email 422. */
 void web_account_forgot(struct ctx *c);
 
 /* GET /password/reset (token): page password-reset, 200. Fails:
- * token-invalid 404, token-expired 410. */
+ * token-invalid 404. */
 void web_account_reset_form(struct ctx *c);
 
 /* POST /password/reset (token, password): sets the password, ends every
  * session, 303 to /login with flash password-reset. Fails:
- * invalid-password 422 (page password-reset), token-invalid 404,
- * token-expired 410. */
+ * invalid-password 422 (page password-reset), token-invalid 404. */
 void web_account_reset(struct ctx *c);
 
 /* GET / (signed in): page dashboard with the user's organizations and
