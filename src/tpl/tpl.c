@@ -165,11 +165,73 @@ tpl_name(char *p, char *end, const char **why)
 	return p;
 }
 
+/* The sections open while a template is parsed, innermost last. */
+struct tpl_stack {
+	size_t open[TPL_MAX_NEST]; /* node indexes */
+	size_t depth;
+};
+
+/*
+ * Adds the node of one tag named name, of kind sigil ('#', '^', '/', '>',
+ * or any other for a variable; triple: {{{raw}}}), found on line. Returns
+ * 0, or -1 after logging a syntax error.
+ */
+static int
+tpl_tag(struct tpl *t, const char *dir, struct tpl_stack *st, char sigil,
+    bool triple, const char *name, unsigned int line)
+{
+	struct node *n;
+
+	switch (sigil) {
+	case '#':
+	case '^':
+		if (st->depth == TPL_MAX_NEST) {
+			tpl_syntax(dir, t, line,
+			    "sections nested deeper than %d", TPL_MAX_NEST);
+			return -1;
+		}
+		n = tpl_node(
+		    t, sigil == '#' ? NODE_SECTION : NODE_INVERTED, line);
+		if (n == NULL)
+			return -1;
+		st->open[st->depth++] = t->n - 1;
+		break;
+	case '/':
+		if (st->depth == 0) {
+			tpl_syntax(
+			    dir, t, line, "{{/%s}} closes no section", name);
+			return -1;
+		}
+		n = &t->nodes[st->open[st->depth - 1]];
+		if (strcmp(n->s, name) != 0) {
+			tpl_syntax(dir, t, line,
+			    "{{/%s}} does not match the section "
+			    "\"%s\" opened on line %u",
+			    name, n->s, n->line);
+			return -1;
+		}
+		st->depth--;
+		n->end = t->n;
+		break;
+	case '>':
+		if ((n = tpl_node(t, NODE_PARTIAL, line)) == NULL)
+			return -1;
+		break;
+	default:
+		n = tpl_node(t, triple ? NODE_RAW : NODE_VAR, line);
+		if (n == NULL)
+			return -1;
+		break;
+	}
+	n->s = name;
+	return 0;
+}
+
 /* Parses t->src into t->nodes. Returns 0, or -1 after logging. */
 static int
 tpl_parse(struct tpl *t, const char *dir)
 {
-	size_t open[TPL_MAX_NEST], depth = 0;
+	struct tpl_stack st = { .depth = 0 };
 	char *p = t->src, *end = t->src + t->srclen;
 	char *tag, *body, *close, *next;
 	const char *name, *why = NULL;
@@ -216,53 +278,12 @@ tpl_parse(struct tpl *t, const char *dir)
 			return -1;
 		}
 
-		switch (sigil) {
-		case '#':
-		case '^':
-			if (depth == TPL_MAX_NEST) {
-				tpl_syntax(dir, t, line,
-				    "sections nested deeper than %d",
-				    TPL_MAX_NEST);
-				return -1;
-			}
-			n = tpl_node(t,
-			    sigil == '#' ? NODE_SECTION : NODE_INVERTED, line);
-			if (n == NULL)
-				return -1;
-			open[depth++] = t->n - 1;
-			break;
-		case '/':
-			if (depth == 0) {
-				tpl_syntax(dir, t, line,
-				    "{{/%s}} closes no section", name);
-				return -1;
-			}
-			n = &t->nodes[open[depth - 1]];
-			if (strcmp(n->s, name) != 0) {
-				tpl_syntax(dir, t, line,
-				    "{{/%s}} does not match the section "
-				    "\"%s\" opened on line %u",
-				    name, n->s, n->line);
-				return -1;
-			}
-			depth--;
-			n->end = t->n;
-			break;
-		case '>':
-			if ((n = tpl_node(t, NODE_PARTIAL, line)) == NULL)
-				return -1;
-			break;
-		default:
-			n = tpl_node(t, triple ? NODE_RAW : NODE_VAR, line);
-			if (n == NULL)
-				return -1;
-			break;
-		}
-		n->s = name;
+		if (tpl_tag(t, dir, &st, sigil, triple, name, line) == -1)
+			return -1;
 		p = next;
 	}
-	if (depth > 0) {
-		n = &t->nodes[open[depth - 1]];
+	if (st.depth > 0) {
+		n = &t->nodes[st.open[st.depth - 1]];
 		tpl_syntax(
 		    dir, t, n->line, "section \"%s\" is never closed", n->s);
 		return -1;
