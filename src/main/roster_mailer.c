@@ -121,6 +121,62 @@ mailer_usage(void)
 	fprintf(stderr, "usage: roster-mailer [--once]\n");
 }
 
+/* Fills *t from the configuration and says where mail goes. */
+static void
+mailer_transport(struct mail_transport *t, const struct conf *conf,
+    struct arena *a, bool once)
+{
+	memset(t, 0, sizeof(*t));
+	t->smtp_url = conf->smtp_url;
+	t->smtp_user = conf->smtp_user;
+	t->smtp_password = conf->smtp_password;
+	t->require_tls = conf->smtp_url != NULL &&
+	    str_startswith(conf->smtp_url, "smtps://");
+	t->mail_dir = arena_printf(a, "%s/mail", conf->state_dir);
+	t->from = conf->mail_from;
+	if (conf->smtp_user != NULL && !t->require_tls)
+		log_warn("SMTP credentials may cross the network unencrypted: "
+			 "use an smtps:// URL");
+	/* The URL is not logged: it may carry credentials. */
+	if (conf->smtp_url != NULL)
+		log_info("delivering over SMTP%s", once ? " (once)" : "");
+	else
+		log_info("delivering to files in %s%s", t->mail_dir,
+		    once ? " (once)" : "");
+}
+
+/*
+ * Delivers batches until a stop is asked for (or, with once, until the
+ * outbox has nothing due). While the database is down it waits, doubling
+ * the pause up to DOWN_WAIT_MAX seconds. Returns 0, or -1 when once and
+ * the database cannot be reached.
+ */
+static int
+mailer_loop(struct db *db, struct arena *batch, struct arena *row,
+    const struct conf *conf, const struct mail_transport *t, bool once)
+{
+	int n, down_wait = 1;
+
+	while (!mailer_stop) {
+		if (db_ensure(db) != ERR_OK ||
+		    (n = mailer_batch(db, batch, row, &conf->keys, t)) == -1) {
+			if (once)
+				return -1;
+			mailer_wait(down_wait);
+			if (down_wait < DOWN_WAIT_MAX)
+				down_wait *= 2;
+			continue;
+		}
+		down_wait = 1;
+		if (n == BATCH)
+			continue; /* more may be due */
+		if (once)
+			break;
+		(void)db_wait(db, 1000);
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -129,7 +185,7 @@ main(int argc, char *argv[])
 	struct db *db = NULL;
 	struct conf conf;
 	bool once = false;
-	int rc = 1, n, down_wait = 1;
+	int rc = 1;
 
 	log_init("roster-mailer");
 	for (int i = 1; i < argc; i++) {
@@ -164,45 +220,14 @@ main(int argc, char *argv[])
 	perm = arena_new(0);
 	batch = arena_new(0);
 	row = arena_new(0);
-	memset(&t, 0, sizeof(t));
-	t.smtp_url = conf.smtp_url;
-	t.smtp_user = conf.smtp_user;
-	t.smtp_password = conf.smtp_password;
-	t.require_tls =
-	    conf.smtp_url != NULL && str_startswith(conf.smtp_url, "smtps://");
-	t.mail_dir = arena_printf(perm, "%s/mail", conf.state_dir);
-	t.from = conf.mail_from;
-	if (conf.smtp_user != NULL && !t.require_tls)
-		log_warn("SMTP credentials may cross the network unencrypted: "
-			 "use an smtps:// URL");
-	/* The URL is not logged: it may carry credentials. */
-	if (conf.smtp_url != NULL)
-		log_info("delivering over SMTP%s", once ? " (once)" : "");
-	else
-		log_info("delivering to files in %s%s", t.mail_dir,
-		    once ? " (once)" : "");
+	mailer_transport(&t, &conf, perm, once);
 
 	db = db_open(conf.database_url);
 	/* New messages announce themselves (mail_outbox_enqueue notifies); the
 	 * one-second timeout still finds retries that fall due. */
 	(void)db_listen(db, "roster_outbox");
-	while (!mailer_stop) {
-		if (db_ensure(db) != ERR_OK ||
-		    (n = mailer_batch(db, batch, row, &conf.keys, &t)) == -1) {
-			if (once)
-				goto done;
-			mailer_wait(down_wait);
-			if (down_wait < DOWN_WAIT_MAX)
-				down_wait *= 2;
-			continue;
-		}
-		down_wait = 1;
-		if (n == BATCH)
-			continue; /* more may be due */
-		if (once)
-			break;
-		(void)db_wait(db, 1000);
-	}
+	if (mailer_loop(db, batch, row, &conf, &t, once) == -1)
+		goto done;
 	log_info("stopping");
 	rc = 0;
 done:
