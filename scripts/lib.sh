@@ -1,7 +1,13 @@
 # shellcheck shell=bash
 # Shell helpers shared by scripts/up, scripts/down, scripts/test and
 # scripts/rosterctl: packages, the private PostgreSQL cluster, nginx's
-# configuration, and starting and stopping processes by pid file.
+# configuration, the token filter for logs, the configuration's defaults,
+# and starting and stopping processes by pid file.
+#
+# Each of these facts lives here once. The test harness and the C tests
+# reach the same functions through small programs beside this file:
+# scripts/pg (the cluster), scripts/nginx-conf (nginx's configuration) and
+# scripts/redact (the filter).
 #
 # Sourced, never run. Expects bash with `set -euo pipefail`. Every wait is
 # bounded; every process is stopped by the pid its starter recorded.
@@ -151,8 +157,6 @@ roster_stop_pidfile() {
 	rm -f "$pidf"
 }
 
-# Starts a long-running program in its own session, stdin from /dev/null,
-# stdout and stderr appended to a log, and writes its pid file.
 # Blanks the values of token= and invite= (also percent-encoded, as inside
 # next=) in log lines passing through: links carry their tokens in query
 # strings, and nginx's error messages quote the request line.
@@ -161,20 +165,77 @@ roster_redact() {
 }
 
 # roster_spawn, with the command's output passed through roster_redact.
+# The filter holds nothing of the caller's (a pipe on the caller's stderr
+# would stay open as long as the command runs).
 # Usage: roster_spawn_redacted LOG PIDFILE COMMAND...
 roster_spawn_redacted() {
 	local log=$1 pidf=$2
 	shift 2
-	setsid "$@" </dev/null > >(roster_redact >>"$log") 2>&1 &
+	setsid "$@" </dev/null > >(roster_redact >>"$log" 2>&1) 2>&1 &
 	printf '%s\n' "$!" >"$pidf"
 }
 
+# Starts a long-running program in its own session, stdin from /dev/null,
+# stdout and stderr appended to a log, and writes its pid file.
 # Usage: roster_spawn LOG PIDFILE COMMAND...
 roster_spawn() {
 	local log=$1 pidf=$2
 	shift 2
 	setsid "$@" </dev/null >>"$log" 2>&1 &
 	printf '%s\n' "$!" >"$pidf"
+}
+
+# ---- configuration -------------------------------------------------------
+
+# The programs' variables and their defaults, from `rosterctl config` (the
+# one table, in src/conf.c): ROSTER_DEFAULTS[NAME] is the default as
+# written there ("$ROSTER_NAME" inside it stands for that variable's
+# value), empty when the variable has none or a program computes it.
+declare -gA ROSTER_DEFAULTS=()
+
+# Usage: roster_config_load ROSTERCTL
+roster_config_load() {
+	local out line name value
+	[ -x "$1" ] || roster_die "$1 is not built: run scripts/up first"
+	out=$("$1" config) || roster_die "$1 config failed"
+	ROSTER_DEFAULTS=()
+	while IFS= read -r line; do
+		[[ $line =~ ^(ROSTER_[A-Z0-9_]+)=(.*)$ ]] || continue
+		name=${BASH_REMATCH[1]}
+		value=${BASH_REMATCH[2]%%  # *}
+		[[ $value == \(* ]] && value=
+		ROSTER_DEFAULTS[$name]=$value
+	done <<<"$out"
+	[ ${#ROSTER_DEFAULTS[@]} -gt 0 ] || roster_die "$1 config printed no variables"
+}
+
+# The value a program would read for variable NAME: the environment's
+# when set and not empty, else the default (see roster_config_load).
+roster_config_value() {
+	local v=${!1:-} head='' re='^([^$]*)[$](ROSTER_[A-Z0-9_]+)(.*)$'
+	if [ -n "$v" ]; then
+		printf '%s\n' "$v"
+		return 0
+	fi
+	v=${ROSTER_DEFAULTS[$1]-}
+	while [[ $v =~ $re ]]; do
+		head+=${BASH_REMATCH[1]}$(roster_config_value "${BASH_REMATCH[2]}")
+		v=${BASH_REMATCH[3]}
+	done
+	printf '%s\n' "$head$v"
+}
+
+# The stack's state directory, absolute: ROSTER_STATE_DIR taken from the
+# caller's working directory, else the default of `ROSTERCTL config` taken
+# from the repository.
+# Usage: roster_state_dir ROSTERCTL
+roster_state_dir() {
+	if [ -n "${ROSTER_STATE_DIR:-}" ]; then
+		roster_abspath "$ROSTER_STATE_DIR"
+		return 0
+	fi
+	[ ${#ROSTER_DEFAULTS[@]} -gt 0 ] || roster_config_load "$1"
+	(cd "$ROSTER_ROOT" && roster_abspath "$(roster_config_value ROSTER_STATE_DIR)")
 }
 
 # ---- HTTP ----------------------------------------------------------------
@@ -253,13 +314,18 @@ roster_pg_make_reachable() {
 }
 
 # Creates the cluster under STATE/pg unless it exists (PG_VERSION), socket
-# in STATE/pgsock, listening on no TCP address.
-# Usage: roster_pg_init STATE PORT [test]   ("test": fsync off, no syncs)
+# in STATE/pgsock, listening on no TCP address; its log is
+# STATE/log/postgres.log. The cluster runs as an unprivileged user (see
+# roster_pg_user); its superuser is "roster", trusted on the socket.
+# Usage: roster_pg_init STATE PORT [test]
+#   ("test": a throw-away cluster: no fsync, no syncs, fewer connections)
 roster_pg_init() {
 	local state=$1 port=$2 mode=${3:-} bin pgdata sock log user rc=0
 	bin=$(roster_pg_bin) || roster_die "PostgreSQL server programs not found (apt-get install postgresql)"
 	pgdata=$state/pg sock=$state/pgsock log=$state/log/postgres.log
 	user=$(roster_pg_user)
+	mkdir -p "$state"
+	roster_pg_make_reachable "$state"
 	mkdir -p "$state/log" "$sock"
 	chmod 755 "$sock"
 	touch "$log"
@@ -293,6 +359,7 @@ roster_pg_init() {
 			echo "fsync = off"
 			echo "synchronous_commit = off"
 			echo "full_page_writes = off"
+			echo "max_connections = 50"
 		fi
 	} >>"$pgdata/postgresql.conf"
 }
@@ -338,13 +405,22 @@ roster_pg_url() {
 # Creates the database "roster" unless it exists.
 roster_pg_createdb() {
 	local state=$1 port=$2 bin have
-	bin=$(roster_pg_bin)
+	bin=$(roster_pg_bin) || roster_die "PostgreSQL server programs not found"
 	have=$("$bin/psql" -X -q -At -h "$state/pgsock" -p "$port" -U roster -d postgres \
 	    -c "SELECT 1 FROM pg_database WHERE datname = 'roster'") ||
 		roster_die "cannot reach PostgreSQL at $state/pgsock"
 	[ "$have" = 1 ] && return 0
 	"$bin/createdb" -h "$state/pgsock" -p "$port" -U roster roster ||
 		roster_die "createdb failed"
+}
+
+# Makes STATE's cluster ready for Roster: created unless it exists,
+# running, with the database "roster".
+# Usage: roster_pg_up STATE PORT [test]
+roster_pg_up() {
+	roster_pg_init "$@"
+	roster_pg_start "$1"
+	roster_pg_createdb "$1" "$2"
 }
 
 # ---- nginx ---------------------------------------------------------------

@@ -1,5 +1,9 @@
 /*
- * Configuration from the environment.
+ * Configuration from the environment. Every ROSTER_* variable the programs
+ * read is a row of conf_vars[]: its name, its default, its bounds and one
+ * line saying what it is for. conf_load() reads through that table, and
+ * conf_print() (rosterctl config) shows it, so the defaults are written
+ * down once.
  */
 #include "conf.h"
 
@@ -8,8 +12,108 @@
 #include <unistd.h>
 
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/str.h"
+
+enum conf_var {
+	CONF_STATE_DIR,
+	CONF_HTTP_PORT,
+	CONF_BASE_URL,
+	CONF_DATABASE_URL,
+	CONF_SECRET_KEY,
+	CONF_SECRET_KEY_PREVIOUS,
+	CONF_SMTP_URL,
+	CONF_SMTP_USER,
+	CONF_SMTP_PASSWORD,
+	CONF_MAIL_FROM,
+	CONF_SIGNUP_MODE,
+	CONF_SIGNUP_CAP,
+	CONF_INVITE_TTL,
+	CONF_INVITE_LIMIT_USER,
+	CONF_INVITE_LIMIT_ORG,
+	CONF_WORKERS,
+	CONF_COOKIE_SECURE,
+	CONF_SESSION_IDLE,
+	CONF_SESSION_ABSOLUTE,
+	CONF_LOGIN_LIMIT,
+	CONF_FCGI_SOCKET,
+	CONF_DATA_DIR,
+	CONF__MAX
+};
+
+enum conf_flag {
+	CONF_NUM = 1 << 0,      /* a number in [min, max] */
+	CONF_REQUIRED = 1 << 1, /* no default: the serving programs need it */
+	CONF_RULE = 1 << 2,     /* def describes a rule conf_load applies */
+};
+
+/*
+ * One variable. def is the default: NULL when unset means unset (or, with
+ * CONF_REQUIRED, an error); a "$ROSTER_NAME" inside it stands for the
+ * value of that earlier variable; with CONF_RULE it is a phrase in
+ * parentheses for a default computed in conf_load.
+ */
+struct conf_var_def {
+	const char *name;
+	const char *def;
+	int flags;
+	long long min, max;
+	const char *about;
+};
+
+static const struct conf_var_def conf_vars[CONF__MAX] = {
+	[CONF_STATE_DIR] = { "ROSTER_STATE_DIR", "./var", 0, 0, 0,
+	    "cluster, logs, pid files, mail files" },
+	[CONF_HTTP_PORT] = { "ROSTER_HTTP_PORT", "8080", 0, 0, 0,
+	    "nginx port on 127.0.0.1" },
+	[CONF_BASE_URL] = { "ROSTER_BASE_URL",
+	    "http://127.0.0.1:$ROSTER_HTTP_PORT", 0, 0, 0,
+	    "origin used in email links and checked against Origin" },
+	[CONF_DATABASE_URL] = { "ROSTER_DATABASE_URL", "dbname=roster", 0, 0, 0,
+	    "libpq connection string; scripts/up points it at its own "
+	    "cluster" },
+	[CONF_SECRET_KEY] = { "ROSTER_SECRET_KEY", NULL, CONF_REQUIRED, 0, 0,
+	    "base64 of at least 32 random bytes; every key is derived from "
+	    "it; scripts/up generates one" },
+	[CONF_SECRET_KEY_PREVIOUS] = { "ROSTER_SECRET_KEY_PREVIOUS", NULL, 0, 0,
+	    0, "the key before a rotation: links signed with it still verify" },
+	[CONF_SMTP_URL] = { "ROSTER_SMTP_URL", NULL, 0, 0, 0,
+	    "smtp://host:port or smtps://host:port; unset writes .eml files "
+	    "to $ROSTER_STATE_DIR/mail/" },
+	[CONF_SMTP_USER] = { "ROSTER_SMTP_USER", NULL, 0, 0, 0,
+	    "SMTP authentication: user name" },
+	[CONF_SMTP_PASSWORD] = { "ROSTER_SMTP_PASSWORD", NULL, 0, 0, 0,
+	    "SMTP authentication: password" },
+	[CONF_MAIL_FROM] = { "ROSTER_MAIL_FROM", "roster@localhost", 0, 0, 0,
+	    "sender address" },
+	[CONF_SIGNUP_MODE] = { "ROSTER_SIGNUP_MODE", "open", 0, 0, 0,
+	    "open, invite_only or capped" },
+	[CONF_SIGNUP_CAP] = { "ROSTER_SIGNUP_CAP", NULL, CONF_NUM, 0,
+	    1000000000, "number of users allowed in capped mode" },
+	[CONF_INVITE_TTL] = { "ROSTER_INVITE_TTL", "604800", CONF_NUM, 60,
+	    365LL * 86400, "invitation lifetime, seconds" },
+	[CONF_INVITE_LIMIT_USER] = { "ROSTER_INVITE_LIMIT_USER", "20", CONF_NUM,
+	    1, 1000000, "invitations per hour per inviting user" },
+	[CONF_INVITE_LIMIT_ORG] = { "ROSTER_INVITE_LIMIT_ORG", "100", CONF_NUM,
+	    1, 1000000, "invitations per hour per organization" },
+	[CONF_WORKERS] = { "ROSTER_WORKERS", "(number of cores)",
+	    CONF_NUM | CONF_RULE, 1, 256, "FastCGI worker processes" },
+	[CONF_COOKIE_SECURE] = { "ROSTER_COOKIE_SECURE",
+	    "(0 on loopback, else 1)", CONF_NUM | CONF_RULE, 0, 1,
+	    "Secure and __Host- cookies" },
+	[CONF_SESSION_IDLE] = { "ROSTER_SESSION_IDLE", "7200", CONF_NUM, 60,
+	    30LL * 86400, "session lifetime without a request, seconds" },
+	[CONF_SESSION_ABSOLUTE] = { "ROSTER_SESSION_ABSOLUTE", "43200",
+	    CONF_NUM, 60, 365LL * 86400,
+	    "session lifetime from sign-in, seconds" },
+	[CONF_LOGIN_LIMIT] = { "ROSTER_LOGIN_LIMIT", "10", CONF_NUM, 1, 1000000,
+	    "failed sign-ins per address per 15 minutes" },
+	[CONF_FCGI_SOCKET] = { "ROSTER_FCGI_SOCKET",
+	    "$ROSTER_STATE_DIR/run/fcgi.sock", 0, 0, 0, "the FastCGI socket" },
+	[CONF_DATA_DIR] = { "ROSTER_DATA_DIR", "(installed data directory)",
+	    CONF_RULE, 0, 0, "where templates/, static/ and sql/ live" },
+};
 
 static const char *const signup_modes[SIGNUP__MAX] = {
 	[SIGNUP_OPEN] = "open",
@@ -17,41 +121,94 @@ static const char *const signup_modes[SIGNUP__MAX] = {
 	[SIGNUP_CAPPED] = "capped",
 };
 
-static const char *
-env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-
-	return (v != NULL && *v != '\0') ? v : def;
-}
-
 /* Strings built here live as long as the process: they come from a
  * process-lifetime arena. */
 static struct arena *conf_arena;
 
+/* The value of each string variable once read, for "$ROSTER_NAME" in the
+ * defaults of later ones. */
+static const char *conf_values[CONF__MAX];
+
+/* def with each "$ROSTER_NAME" replaced by that variable's value. */
+static const char *
+conf_expand(const char *def)
+{
+	struct buf b;
+	const char *p = def, *d;
+
+	if (strchr(def, '$') == NULL)
+		return def;
+	buf_init(&b, conf_arena);
+	while ((d = strchr(p, '$')) != NULL) {
+		size_t n = 1;
+		int k;
+
+		buf_append(&b, p, (size_t)(d - p));
+		while (d[n] == '_' || (d[n] >= 'A' && d[n] <= 'Z'))
+			n++;
+		for (k = 0; k < CONF__MAX; k++)
+			if (strlen(conf_vars[k].name) == n - 1 &&
+			    strncmp(conf_vars[k].name, d + 1, n - 1) == 0)
+				break;
+		if (k < CONF__MAX && conf_values[k] != NULL)
+			buf_puts(&b, conf_values[k]);
+		else
+			buf_append(&b, d, n);
+		p = d + n;
+	}
+	buf_puts(&b, p);
+	return b.data;
+}
+
+/* A string variable: its value when set and not empty, else its default
+ * (NULL for none). */
+static const char *
+conf_str(enum conf_var k)
+{
+	const char *v = getenv(conf_vars[k].name);
+
+	if (v == NULL || *v == '\0')
+		v = conf_vars[k].def != NULL &&
+			!(conf_vars[k].flags & CONF_RULE)
+		    ? conf_expand(conf_vars[k].def)
+		    : NULL;
+	conf_values[k] = v;
+	return v;
+}
+
+/* A number variable within its bounds; when unset, its default, or rule
+ * (the value a CONF_RULE default computes, -1 for no default). Returns 0,
+ * or -1 (logged) for a bad value. */
+static int
+conf_num(enum conf_var k, long long rule, long long *out)
+{
+	const struct conf_var_def *v = &conf_vars[k];
+	long long def = rule;
+
+	if (v->def != NULL && !(v->flags & CONF_RULE) &&
+	    str_tonum(v->def, v->min, v->max, &def, NULL) == -1)
+		abort(); /* a bad default in the table above */
+	return str_env_num(v->name, v->min, v->max, def, out);
+}
+
 int
 conf_load(struct conf *c, bool need_secret)
 {
-	const char *mode, *secret, *port;
+	const char *mode, *secret;
 	long long v;
+	size_t n;
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (conf_arena == NULL)
 		conf_arena = arena_new(0);
-	c->state_dir = env_or("ROSTER_STATE_DIR", "./var");
-	port = env_or("ROSTER_HTTP_PORT", "8080");
-	c->base_url = env_or("ROSTER_BASE_URL", NULL);
-	if (c->base_url == NULL)
-		c->base_url =
-		    arena_printf(conf_arena, "http://127.0.0.1:%s", port);
-	else {
-		size_t n = strlen(c->base_url);
-
-		while (n > 0 && c->base_url[n - 1] == '/')
-			n--;
-		c->base_url = arena_strndup(conf_arena, c->base_url, n);
-	}
+	c->state_dir = conf_str(CONF_STATE_DIR);
+	(void)conf_str(CONF_HTTP_PORT);
+	c->base_url = conf_str(CONF_BASE_URL);
+	n = strlen(c->base_url);
+	while (n > 0 && c->base_url[n - 1] == '/')
+		n--;
+	c->base_url = arena_strndup(conf_arena, c->base_url, n);
 	if (!str_no_ctl(c->base_url) ||
 	    (!str_startswith(c->base_url, "http://") &&
 		!str_startswith(c->base_url, "https://"))) {
@@ -59,20 +216,21 @@ conf_load(struct conf *c, bool need_secret)
 		    "ROSTER_BASE_URL must be an http:// or https:// origin");
 		rc = -1;
 	}
-	c->database_url = env_or("ROSTER_DATABASE_URL", "dbname=roster");
-	c->socket_path = env_or("ROSTER_FCGI_SOCKET",
-	    arena_printf(conf_arena, "%s/run/fcgi.sock", c->state_dir));
-	c->data_dir = env_or("ROSTER_DATA_DIR", ROSTER_DATADIR);
-	c->smtp_url = env_or("ROSTER_SMTP_URL", NULL);
-	c->smtp_user = env_or("ROSTER_SMTP_USER", NULL);
-	c->smtp_password = env_or("ROSTER_SMTP_PASSWORD", NULL);
-	c->mail_from = env_or("ROSTER_MAIL_FROM", "roster@localhost");
+	c->database_url = conf_str(CONF_DATABASE_URL);
+	c->socket_path = conf_str(CONF_FCGI_SOCKET);
+	/* (installed data directory) */
+	if ((c->data_dir = conf_str(CONF_DATA_DIR)) == NULL)
+		c->data_dir = ROSTER_DATADIR;
+	c->smtp_url = conf_str(CONF_SMTP_URL);
+	c->smtp_user = conf_str(CONF_SMTP_USER);
+	c->smtp_password = conf_str(CONF_SMTP_PASSWORD);
+	c->mail_from = conf_str(CONF_MAIL_FROM);
 	if (!str_no_ctl(c->mail_from) || strchr(c->mail_from, '@') == NULL) {
 		log_err("ROSTER_MAIL_FROM must be a plain address");
 		rc = -1;
 	}
 
-	mode = env_or("ROSTER_SIGNUP_MODE", "open");
+	mode = conf_str(CONF_SIGNUP_MODE);
 	c->signup_mode = SIGNUP__MAX;
 	for (int m = 0; m < SIGNUP__MAX; m++)
 		if (strcmp(mode, signup_modes[m]) == 0)
@@ -82,51 +240,54 @@ conf_load(struct conf *c, bool need_secret)
 		    "ROSTER_SIGNUP_MODE must be open, invite_only or capped");
 		rc = -1;
 	}
-	if (str_env_num(
-		"ROSTER_SIGNUP_CAP", 0, 1000000000, -1, &c->signup_cap) == -1)
+	if (conf_num(CONF_SIGNUP_CAP, -1, &c->signup_cap) == -1)
 		rc = -1;
 	if (c->signup_mode == SIGNUP_CAPPED && c->signup_cap < 0) {
 		log_err("ROSTER_SIGNUP_MODE=capped needs ROSTER_SIGNUP_CAP");
 		rc = -1;
 	}
-	if (str_env_num("ROSTER_INVITE_TTL", 60, 365LL * 86400, 604800,
-		&c->invite_ttl) == -1 ||
-	    str_env_num("ROSTER_INVITE_LIMIT_USER", 1, 1000000, 20,
-		&c->invite_limit_user) == -1 ||
-	    str_env_num("ROSTER_INVITE_LIMIT_ORG", 1, 1000000, 100,
-		&c->invite_limit_org) == -1 ||
-	    str_env_num("ROSTER_SESSION_IDLE", 60, 30LL * 86400, 7200,
-		&c->session_idle) == -1 ||
-	    str_env_num("ROSTER_SESSION_ABSOLUTE", 60, 365LL * 86400, 43200,
-		&c->session_absolute) == -1 ||
-	    str_env_num(
-		"ROSTER_LOGIN_LIMIT", 1, 1000000, 10, &c->login_limit) == -1)
+	if (conf_num(CONF_INVITE_TTL, -1, &c->invite_ttl) == -1 ||
+	    conf_num(CONF_INVITE_LIMIT_USER, -1, &c->invite_limit_user) == -1 ||
+	    conf_num(CONF_INVITE_LIMIT_ORG, -1, &c->invite_limit_org) == -1 ||
+	    conf_num(CONF_SESSION_IDLE, -1, &c->session_idle) == -1 ||
+	    conf_num(CONF_SESSION_ABSOLUTE, -1, &c->session_absolute) == -1 ||
+	    conf_num(CONF_LOGIN_LIMIT, -1, &c->login_limit) == -1)
 		rc = -1;
-	if (str_env_num("ROSTER_WORKERS", 1, 256, 0, &c->workers) == -1)
+	/* (number of cores) */
+	v = sysconf(_SC_NPROCESSORS_ONLN);
+	if (conf_num(CONF_WORKERS, v > 0 ? v : 2, &c->workers) == -1)
 		rc = -1;
-	if (c->workers == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		c->workers = n > 0 ? n : 2;
-	}
-	/* Secure cookies by default unless the site is served from loopback
-	 * over plain http (the development stack). */
+	/* (0 on loopback, else 1): secure cookies unless the site is served
+	 * from loopback over plain http (the development stack). */
 	v = (str_startswith(c->base_url, "http://127.0.0.1") ||
-		str_startswith(c->base_url, "http://localhost"))
+		str_startswith(c->base_url, "http://localhost") ||
+		str_startswith(c->base_url, "http://[::1]"))
 	    ? 0
 	    : 1;
-	if (str_env_num("ROSTER_COOKIE_SECURE", 0, 1, v, &v) == -1)
+	if (conf_num(CONF_COOKIE_SECURE, v, &v) == -1)
 		rc = -1;
 	c->cookie_secure = v == 1;
 
-	secret = getenv("ROSTER_SECRET_KEY");
-	if (secret != NULL && *secret != '\0') {
+	secret = conf_str(CONF_SECRET_KEY);
+	if (secret != NULL) {
 		if (keys_derive(&c->keys, secret,
-			getenv("ROSTER_SECRET_KEY_PREVIOUS")) == -1)
+			getenv(conf_vars[CONF_SECRET_KEY_PREVIOUS].name)) == -1)
 			rc = -1;
 	} else if (need_secret) {
 		log_err("ROSTER_SECRET_KEY is not set");
 		rc = -1;
 	}
 	return rc;
+}
+
+void
+conf_print(FILE *out)
+{
+	for (int k = 0; k < CONF__MAX; k++) {
+		const struct conf_var_def *v = &conf_vars[k];
+
+		fprintf(out, "%s=%s  # %s%s\n", v->name,
+		    v->def != NULL ? v->def : "",
+		    v->flags & CONF_REQUIRED ? "required: " : "", v->about);
+	}
 }

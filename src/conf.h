@@ -6,6 +6,7 @@
 #define ROSTER_CONF_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "crypto/keys.h"
 
@@ -46,5 +47,13 @@ struct conf {
  */
 int conf_load(struct conf *c, bool need_secret);
 
+/*
+ * Writes every variable conf_load reads to out, one line each, in the form
+ * "NAME=default  # what it is for". An empty default means unset; a
+ * default in parentheses names a rule conf_load applies; "required: "
+ * marks a variable the serving programs cannot do without. README's
+ * configuration table is checked against this output.
+ */
+void conf_print(FILE *out);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * rosterctl: operations from the command line — migrations, platform
- * admins, purging expired rows.
+ * admins, purging expired rows, and the configuration's defaults.
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "conf.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
-#include "db/maint.h"
+#include "db/db_maint.h"
 #include "domain/account.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -19,7 +19,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: rosterctl migrate\n"
 	    "       rosterctl bootstrap-admin EMAIL\n"
-	    "       rosterctl purge-expired\n");
+	    "       rosterctl purge-expired\n"
+	    "       rosterctl config\n");
 }
 
 /* rosterctl never sends email itself; a notice here is a bug. */
@@ -35,7 +36,7 @@ cmd_migrate(struct domain *d, struct arena *a)
 	int applied;
 	const char *dir = arena_printf(a, "%s/sql", d->conf->data_dir);
 
-	if (db_migrate(d->db, a, dir, &applied) != ERR_OK)
+	if (db_maint_migrate(d->db, a, dir, &applied) != ERR_OK)
 		return 1;
 	printf("migrations applied: %d\n", applied);
 	return 0;
@@ -65,8 +66,8 @@ cmd_purge(struct domain *d, struct arena *a)
 {
 	long long sessions = 0, events = 0, joins = 0;
 
-	if (db_purge_sessions(d->db, a, &sessions, &events) != ERR_OK ||
-	    db_purge_join_requests(d->db, a, &joins) != ERR_OK)
+	if (db_maint_purge_sessions(d->db, a, &sessions, &events) != ERR_OK ||
+	    db_maint_purge_join_requests(d->db, a, &joins) != ERR_OK)
 		return 1;
 	printf("expired join requests deleted: %lld\n"
 	       "expired sessions deleted: %lld\n"
@@ -87,6 +88,12 @@ main(int argc, char *argv[])
 	if (argc < 2) {
 		usage();
 		return 2;
+	}
+	/* The table of defaults needs neither a valid environment nor the
+	 * database. */
+	if (strcmp(argv[1], "config") == 0 && argc == 2) {
+		conf_print(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (crypto_init() == -1 ||
 	    conf_load(&conf, strcmp(argv[1], "migrate") != 0) == -1)

@@ -4,6 +4,8 @@
 # never promotes an unconfirmed account as it stands (whoever signed up
 # first may not own the mailbox): its password and sessions go and the
 # link decides. purge-expired deletes expired rows and reports counts.
+# config prints the table of variables and defaults, and README's
+# configuration table says the same.
 
 use strict;
 use warnings;
@@ -69,6 +71,7 @@ isnt $r->{status}, 0, 'an invalid address is refused';
 like $r->{err}, qr/invalid-email/, '  saying why';
 $r = $s->rosterctl('no-such-command');
 is $r->{status}, 2, 'an unknown command exits 2 with the usage';
+like $r->{err}, qr/^\s+rosterctl config$/m, 'the usage names config';
 
 # purge-expired.
 $s->psql(q{INSERT INTO sessions (token_hash, user_id, expires_at)
@@ -82,5 +85,35 @@ is $r->{status}, 0, 'purge-expired succeeds';
 like $r->{out}, qr/expired join requests deleted: 1/, 'it deleted the expired join request';
 like $r->{out}, qr/expired sessions deleted: 1/, 'and the long-expired session';
 is $s->sql_one(q{SELECT count(*) FROM join_requests}), 0, 'no join request is left';
+
+# config: one line per variable, NAME=default  # meaning.
+$r = $s->rosterctl({ ROSTER_SIGNUP_MODE => 'no-such-mode' }, 'config');
+is $r->{status}, 0, 'config succeeds, whatever the environment holds';
+my @config;
+for my $line (split /\n/, $r->{out}) {
+	my ($name, $def, $req, $about) = $line =~ /^(ROSTER_[A-Z0-9_]+)=(.*?)  # (required: )?(.+)$/
+	    or next;
+	push @config, [ $name, $req ? 'required' : length $def ? $def : 'unset', $about ];
+}
+is scalar @config, scalar(split /\n/, $r->{out}), 'every line of it names a variable';
+is_deeply [ map { $_->[0] } grep { $_->[1] eq 'required' } @config ], ['ROSTER_SECRET_KEY'],
+    'ROSTER_SECRET_KEY is the required one';
+my %def = map { $_->[0] => $_->[1] } @config;
+is $def{ROSTER_HTTP_PORT}, 8080, 'the HTTP port defaults to 8080';
+is $def{ROSTER_INVITE_TTL}, 604800, 'an invitation lives a week by default';
+
+# README's table: the same variables, in the same order, with the same
+# defaults and meanings (code spans read as plain text; "required" and
+# "unset" stand for no default).
+my $readme = do { local $/; open my $fh, '<', Roster::Test->srcdir . '/README.md' or die $!; <$fh> };
+my ($section) = $readme =~ /^## Configuration\n(.*?)^## /ms;
+my @readme;
+for my $line (split /\n/, $section // '') {
+	my @cells = $line =~ /^\|\s*`(ROSTER_[A-Z0-9_]+)`\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|$/ or next;
+	tr/`//d for @cells;
+	push @readme, \@cells;
+}
+is_deeply \@readme, \@config, "README's configuration table matches rosterctl config"
+    or diag explain { readme => \@readme, config => \@config };
 
 done_testing;

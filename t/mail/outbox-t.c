@@ -5,17 +5,15 @@
  * giving up, undecryptable, skipped) with its counter.
  *
  * The database is ROSTER_TEST_DATABASE_URL when set; otherwise the test
- * starts a throwaway PostgreSQL cluster of its own (initdb from
- * $ROSTER_PG_BIN or /usr/lib/postgresql/N/bin, as the postgres user when
- * run as root, on a Unix socket only) and removes it at exit. It loads
- * the migrations in sql/ from $ROSTER_SRCDIR (or the current directory)
- * into a private schema and drops it at the end. Without PostgreSQL the
- * test is skipped, except under CI, where that is a failure.
+ * starts a throwaway PostgreSQL cluster of its own with scripts/pg (the
+ * bootstrap scripts/up and the test harness use) and removes it at exit.
+ * It loads the migrations in sql/ from $ROSTER_SRCDIR (or the current
+ * directory) into a private schema and drops it at the end. Without
+ * PostgreSQL the test is skipped, except under CI, where that is a
+ * failure.
  */
 #include <dirent.h>
-#include <glob.h>
 #include <libpq-fe.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,90 +42,54 @@ static char *schema;
 static char tmpdir[] = "/tmp/roster-outbox-t.XXXXXX";
 
 static char pgdir[] = "/tmp/roster-outbox-pg.XXXXXX";
-static const char *pgbin;
+static bool pg_started;
 
-/* The newest PostgreSQL server directory, or NULL. */
+/* The source tree: scripts/ and sql/ live there. */
 static const char *
-pg_bin(void)
+src_dir(void)
 {
-	const char *env = getenv("ROSTER_PG_BIN");
-	const char *best = NULL;
-	long bestv = -1;
-	glob_t g;
+	const char *src = getenv("ROSTER_SRCDIR");
 
-	if (env != NULL && *env != '\0')
-		return env;
-	if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) != 0)
-		return NULL;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		long v = strtol(
-		    g.gl_pathv[i] + strlen("/usr/lib/postgresql/"), NULL, 10);
-
-		if (v > bestv) {
-			bestv = v;
-			best = g.gl_pathv[i];
-		}
-	}
-	best = best != NULL
-	    ? arena_strndup(A, best, strlen(best) - strlen("/initdb"))
-	    : NULL;
-	globfree(&g);
-	return best;
-}
-
-/* Runs a shell command line, as postgres when we are root. */
-static int
-pg_run(const char *cmd)
-{
-	if (geteuid() == 0)
-		return system(
-		    arena_printf(A, "runuser -u postgres -- %s", cmd));
-	return system(cmd);
+	return src != NULL && *src != '\0' ? src : ".";
 }
 
 static void
 pg_stop(void)
 {
-	if (pgbin == NULL)
+	if (!pg_started)
 		return;
-	(void)pg_run(arena_printf(A,
-	    "%s/pg_ctl -D %s/data -m immediate -w"
-	    " stop >/dev/null 2>&1",
-	    pgbin, pgdir));
+	pg_started = false;
+	if (system(arena_printf(A, "'%s/scripts/pg' stop '%s' 2>/dev/null",
+		src_dir(), pgdir)) != 0)
+		diag("could not stop PostgreSQL in %s", pgdir);
 	if (system(arena_printf(A, "rm -rf '%s'", pgdir)) != 0)
 		diag("could not remove %s", pgdir);
-	pgbin = NULL;
 }
 
-/* Starts a private cluster; returns its conninfo, or NULL. */
+/* Starts a private cluster with scripts/pg, the bootstrap scripts/up and
+ * the test harness use; returns its conninfo, or NULL. */
 static const char *
 pg_start(void)
 {
-	const char *bin = pg_bin();
-	struct passwd *pw;
+	char line[512];
+	const char *url = NULL;
+	FILE *p;
 
-	if (bin == NULL || mkdtemp(pgdir) == NULL)
+	if (mkdtemp(pgdir) == NULL)
 		return NULL;
-	if (geteuid() == 0) {
-		if ((pw = getpwnam("postgres")) == NULL ||
-		    chown(pgdir, pw->pw_uid, pw->pw_gid) == -1)
-			return NULL;
-	}
-	pgbin = bin;
-	if (pg_run(arena_printf(A,
-		"%s/initdb -D %s/data -U roster -A trust"
-		" -E UTF8 -N --locale=C >%s/initdb.log 2>&1",
-		bin, pgdir, pgdir)) != 0 ||
-	    pg_run(arena_printf(A,
-		"%s/pg_ctl -D %s/data -l %s/log -w -t 60"
-		" -o \"-c listen_addresses= -k %s -p 5432 -F\" start"
-		" >/dev/null 2>&1",
-		bin, pgdir, pgdir, pgdir)) != 0) {
+	pg_started = true;
+	p = popen(arena_printf(
+		      A, "'%s/scripts/pg' up '%s' 5432 test", src_dir(), pgdir),
+	    "r");
+	if (p == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), p) != NULL)
+		url = arena_strndup(A, line, strcspn(line, "\n"));
+	if (pclose(p) != 0 || url == NULL || *url == '\0') {
 		diag("cannot start PostgreSQL in %s", pgdir);
 		return NULL;
 	}
-	return arena_printf(
-	    A, "host=%s port=5432 user=roster dbname=postgres", pgdir);
+	return url;
 }
 
 /* The first column of the first row of sql with one parameter p1 (none
@@ -170,8 +132,7 @@ cmpstr(const void *a, const void *b)
 static int
 load_schema(void)
 {
-	const char *src = getenv("ROSTER_SRCDIR");
-	char *dir = arena_printf(A, "%s/sql", src != NULL ? src : ".");
+	char *dir = arena_printf(A, "%s/sql", src_dir());
 	char *names[64];
 	struct dirent *e;
 	int n = 0;
@@ -237,7 +198,7 @@ enqueue_fn(struct db *db, void *arg)
 		.html = "<p><a href=\"" LINK "\">Join</a></p>\n",
 	};
 
-	q->got = mail_enqueue(
+	q->got = mail_outbox_enqueue(
 	    db, A, &K, q->kind, &m, FROM, q->invitation_id, &q->id);
 	if (q->listener != NULL) {
 		PQconsumeInput(q->listener);
@@ -283,7 +244,7 @@ test_enqueue(const char *url)
 	q.listener = l;
 
 	is_int(ERR_OK, db_tx(DB, enqueue_fn, &q), "enqueue commits");
-	is_int(ERR_OK, q.got, "mail_enqueue succeeds");
+	is_int(ERR_OK, q.got, "mail_outbox_enqueue succeeds");
 	ok(q.id != NULL && strspn(q.id, "0123456789") == strlen(q.id),
 	    "outbox id returned: %s", q.id ? q.id : "(null)");
 	is_int(0, q.early, "no notification before commit");

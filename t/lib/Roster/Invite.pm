@@ -426,7 +426,7 @@ sub eventually {
 # the harness runs psql: the cluster's programs, its socket, user roster.
 sub pg_dump_text {
 	my ($s) = @_;
-	my $bin = $ENV{ROSTER_PG_BIN} // Roster::Test::_pg_bin() // croak 'no PostgreSQL programs';
+	my $bin = Roster::Test::pg_bin() // croak 'no PostgreSQL programs';
 	my %env = $s->env;
 	my $dir = $s->state_dir;
 	my $out = "$dir/tmp/dump.$$.sql";

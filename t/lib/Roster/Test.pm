@@ -25,7 +25,9 @@ package Roster::Test;
 #
 # Programs come from $ROSTER_BUILDDIR (default <repo>/build); templates,
 # static files and migrations from $ROSTER_SRCDIR (default the repository).
-# Core Perl modules only.
+# The cluster, nginx's configuration and the token filter of nginx's log
+# come from the same shell functions scripts/up uses, through scripts/pg,
+# scripts/nginx-conf and scripts/redact. Core Perl modules only.
 
 use strict;
 use warnings;
@@ -46,7 +48,6 @@ our $SRCDIR = abs_path($ENV{ROSTER_SRCDIR} // dirname(__FILE__) . '/../../..');
 our $BUILDDIR = abs_path($ENV{ROSTER_BUILDDIR} // "$SRCDIR/build") // "$SRCDIR/build";
 
 my @LIVE;            # stacks started by this process, stopped at END
-my $IS_ROOT = $> == 0;
 
 # Processes the harness starts, in the order they are stopped, with the
 # signal that stops each and the bound on its exit.
@@ -101,18 +102,12 @@ sub _start {
 	for my $p (qw(rosterctl), $opt{db_only} ? () : qw(roster-fcgi roster-mailer)) {
 		-x "$BUILDDIR/$p" or die "$BUILDDIR/$p is not built (set ROSTER_BUILDDIR)\n";
 	}
-	$self->{pgbin} = _pg_bin() or die "PostgreSQL server programs not found\n";
-	if ($IS_ROOT) {
-		defined getpwnam('postgres')
-		    or die "running as root needs the 'postgres' OS user for the cluster\n";
-	}
 
 	my $parent = $ENV{ROSTER_TEST_TMPDIR} // '/tmp';
 	my $state = tempdir('roster-test-XXXXXX', DIR => $parent, CLEANUP => 0);
 	chmod 0755, $state;
 	$self->{state} = $state;
-	mkdir "$state/$_" or die "mkdir $state/$_: $!\n" for qw(log run mail nginx tmp pgsock pg);
-	chmod 0700, "$state/pg";
+	mkdir "$state/$_" or die "mkdir $state/$_: $!\n" for qw(log run mail nginx tmp);
 	$self->_start_guardian;
 
 	$self->{port} = _free_port();
@@ -120,11 +115,14 @@ sub _start {
 	my $secret = encode_base64(_random_bytes(32), '');
 	_write_file("$state/secret.key", "$secret\n", 0600);
 
+	$self->{pgbin} = pg_bin() // die "PostgreSQL server programs not found\n";
+	$self->{db_url} = $self->_pg('up', $state, $self->{pg_port}, 'test');
+
 	my %env = (
 		ROSTER_STATE_DIR       => $state,
 		ROSTER_HTTP_PORT       => $self->{port},
 		ROSTER_BASE_URL        => "http://127.0.0.1:$self->{port}",
-		ROSTER_DATABASE_URL    => "host=$state/pgsock port=$self->{pg_port} dbname=roster user=roster",
+		ROSTER_DATABASE_URL    => $self->{db_url},
 		ROSTER_SECRET_KEY      => $secret,
 		ROSTER_DATA_DIR        => $SRCDIR,
 		ROSTER_FCGI_SOCKET     => "$state/run/fcgi.sock",
@@ -138,13 +136,6 @@ sub _start {
 	}
 	$self->{env} = \%env;
 
-	$self->_pg_init;
-	$self->start_db;
-	my ($st, $out, $err) = $self->_run(
-		cmd => [ "$self->{pgbin}/createdb", '-h', "$state/pgsock", '-p', $self->{pg_port},
-			 '-U', 'roster', 'roster' ]);
-	$st == 0 or die "createdb failed: $err\n";
-
 	my $r = $self->rosterctl('migrate');
 	_append_file("$state/log/rosterctl.log", $r->{out} . $r->{err});
 	$r->{status} == 0 or die "rosterctl migrate failed (exit $r->{status}): $r->{err}\n";
@@ -153,9 +144,10 @@ sub _start {
 	$self->start_mailer unless defined $opt{mailer} && !$opt{mailer};
 	$self->_spawn('roster-fcgi', [ "$BUILDDIR/roster-fcgi" ]);
 
-	$self->_render_nginx;
+	$self->_run_ok("$SRCDIR/scripts/nginx-conf", "$state/nginx/nginx.conf", $self->{port},
+	    $state, $env{ROSTER_FCGI_SOCKET}, "$env{ROSTER_DATA_DIR}/static");
 	my @nginx = $self->_nginx_cmd;
-	($st, $out, $err) = $self->_run(cmd => [ @nginx, '-t', '-q' ]);
+	my ($st, $out, $err) = $self->_run(cmd => [ @nginx, '-t', '-q' ]);
 	$st == 0 or die "nginx -t failed: $out$err\n";
 	$self->_spawn(nginx => [ @nginx, '-g', 'daemon off;' ]);
 
@@ -166,20 +158,6 @@ sub _nginx_cmd {
 	my ($self) = @_;
 	my $s = $self->{state};
 	return ('nginx', '-p', "$s/nginx/", '-c', "$s/nginx/nginx.conf", '-e', 'stderr');
-}
-
-sub _render_nginx {
-	my ($self) = @_;
-	my $t = _read_file("$SRCDIR/nginx.conf.example") // die "no nginx.conf.example\n";
-	my %v = (
-		USER_LINE  => $IS_ROOT ? 'user root;' : '',
-		PORT       => $self->{port},
-		STATE_DIR  => $self->{state},
-		SOCKET     => $self->{env}{ROSTER_FCGI_SOCKET},
-		STATIC_DIR => "$self->{env}{ROSTER_DATA_DIR}/static",
-	);
-	$t =~ s/\@(USER_LINE|PORT|STATE_DIR|SOCKET|STATIC_DIR)\@/$v{$1}/g;
-	_write_file("$self->{state}/nginx/nginx.conf", $t, 0644);
 }
 
 sub _wait_healthy {
@@ -232,8 +210,9 @@ sub _server_env {
 }
 
 # Points STDOUT at a pipe whose reader (a detached process that ends when
-# the writer does) blanks token values, as scripts/lib.sh roster_redact
-# does for nginx, whose error messages quote the request line.
+# the writer does) is scripts/redact appending to $log: it blanks token
+# values, as scripts/up does for nginx, whose error messages quote the
+# request line.
 sub _redacting_output {
 	my ($log) = @_;
 	pipe(my $r, my $w) or die "pipe: $!\n";
@@ -241,17 +220,15 @@ sub _redacting_output {
 	if (!$pid) {
 		# A grandchild does the work, so that nginx never reaps it.
 		POSIX::_exit(0) if fork // POSIX::_exit(1);
+		close $w;
+		open STDIN, '<&', $r or POSIX::_exit(1);
+		open STDOUT, '>>', $log or POSIX::_exit(1);
+		open STDERR, '>&', \*STDOUT;
 		# Holding no other descriptor (the guardian's pipe above all),
 		# it keeps nothing alive but itself.
-		my $keep = fileno $r;
-		for my $fd (3 .. 1023) { POSIX::close($fd) unless $fd == $keep }
-		open my $out, '>>', $log or POSIX::_exit(1);
-		$out->autoflush(1);
-		while (my $line = <$r>) {
-			$line =~ s/((?:token|invite)(?:=|%3[dD]))[A-Za-z0-9_-]+/$1\[redacted\]/g;
-			print {$out} $line;
-		}
-		POSIX::_exit(0);
+		for my $fd (3 .. 1023) { POSIX::close($fd) }
+		{ no warnings 'exec'; exec "$SRCDIR/scripts/redact"; }
+		POSIX::_exit(127);
 	}
 	waitpid $pid, 0;
 	close $r;
@@ -390,11 +367,10 @@ sub rosterctl {
 }
 
 # Runs a command to completion (bounded: 120 s by default); returns
-# (exit status, stdout, stderr). as_pg runs it as the cluster's OS user.
+# (exit status, stdout, stderr).
 sub _run {
 	my ($self, %a) = @_;
 	my @cmd = @{ $a{cmd} };
-	unshift @cmd, qw(runuser -u postgres --) if $a{as_pg} && $IS_ROOT;
 	my $tmp = "$self->{state}/tmp";
 	my $n = ++$self->{runs};
 	my ($in, $out, $err) = map { "$tmp/run$$.$n.$_" } qw(in out err);
@@ -432,72 +408,49 @@ sub _run {
 	return ($code, @r);
 }
 
-# ---- PostgreSQL --------------------------------------------------------------
-
-sub _pg_bin {
-	return $ENV{ROSTER_PG_BIN} if $ENV{ROSTER_PG_BIN};
-	my @d = grep { -x "$_/initdb" } glob('/usr/lib/postgresql/*/bin');
-	@d = sort { ($a =~ m{/(\d+)/bin$})[0] <=> ($b =~ m{/(\d+)/bin$})[0] } @d;
-	return $d[-1] if @d;
-	for my $p (split /:/, $ENV{PATH} // '') {
-		return $p if -x "$p/initdb" && -x "$p/pg_ctl";
-	}
-	return undef;
+# Runs a command that must succeed; returns its stdout without the final
+# newline, and dies with its stderr when it fails.
+sub _run_ok {
+	my ($self, @cmd) = @_;
+	my ($st, $out, $err) = $self->_run(cmd => \@cmd);
+	$st == 0 or die "$cmd[0] @cmd[1 .. $#cmd] failed (exit $st): $out$err\n";
+	chomp $out;
+	return $out;
 }
 
-sub _pg_init {
-	my ($self) = @_;
-	my $s = $self->{state};
-	_write_file("$s/log/postgres.log", '', 0644);
-	if ($IS_ROOT) {
-		my (undef, undef, $uid, $gid) = getpwnam('postgres');
-		chown $uid, $gid, "$s/pg", "$s/pgsock", "$s/log/postgres.log";
-	}
-	my @base = ("$self->{pgbin}/initdb", '-D', "$s/pg", '-U', 'roster', '--auth=trust',
-	    '-E', 'UTF8', '-N');
-	my ($st, $out, $err) = $self->_run(cmd => [ @base, '--locale=C.UTF-8' ], as_pg => 1);
-	if ($st != 0) {
-		# Without the C.UTF-8 locale, plain C still stores UTF-8.
-		remove_tree($_) for glob("$s/pg/*");
-		($st, $out, $err) = $self->_run(cmd => [ @base, '--locale=C' ], as_pg => 1);
-	}
-	_append_file("$s/log/initdb.log", $out . $err);
-	$st == 0 or die "initdb failed: $err\n";
-	my $sock = $s =~ s/'/''/gr;
-	my $conf = join("\n",
-		'', "listen_addresses = ''", "unix_socket_directories = '$sock/pgsock'",
-		"port = $self->{pg_port}", 'fsync = off', 'synchronous_commit = off',
-		'full_page_writes = off', 'max_connections = 50', '');
-	_append_file("$s/pg/postgresql.conf", $conf);
+# ---- PostgreSQL --------------------------------------------------------------
+
+# scripts/pg COMMAND ARGS: the cluster, managed by the shell functions
+# scripts/up uses. Returns what it prints; dies when it fails.
+sub _pg {
+	my ($self, @args) = @_;
+	return $self->_run_ok("$SRCDIR/scripts/pg", @args);
+}
+
+# The directory of PostgreSQL's programs (psql, pg_dump, ...) that the
+# clusters run from, or undef when there is none.
+my $PG_BIN;
+sub pg_bin {
+	return $PG_BIN if defined $PG_BIN;
+	open my $fh, '-|', "$SRCDIR/scripts/pg", 'bin' or return undef;
+	my $bin = <$fh>;
+	close $fh or return undef;
+	chomp $bin if defined $bin;
+	return $PG_BIN = $bin;
 }
 
 # Stops the cluster (fast shutdown): for tests of a database outage.
+# Returns true once it is stopped.
 sub stop_db {
 	my ($self) = @_;
-	my $s = $self->{state};
-	return unless -f "$s/pg/postmaster.pid";
-	my ($st, undef, $err) = $self->_run(
-		cmd => [ "$self->{pgbin}/pg_ctl", '-D', "$s/pg", '-m', 'fast', '-w', '-t', '30', 'stop' ],
-		as_pg => 1);
-	if ($st != 0) {
-		my $pid = _pidfile_pid("$s/pg/postmaster.pid");
-		if ($pid) {
-			kill 'QUIT', $pid;
-			_wait_gone($pid, 10) or kill 'KILL', $pid;
-		}
-	}
-	return $st == 0;
+	return unless -f "$self->{state}/pg/postmaster.pid";
+	return eval { $self->_pg('stop', $self->{state}); 1 };
 }
 
 # Starts the cluster again (waits until it accepts connections).
 sub start_db {
 	my ($self) = @_;
-	my $s = $self->{state};
-	my ($st, $out, $err) = $self->_run(
-		cmd => [ "$self->{pgbin}/pg_ctl", '-D', "$s/pg", '-l', "$s/log/postgres.log",
-			 '-w', '-t', '60', 'start' ],
-		as_pg => 1);
-	$st == 0 or die "pg_ctl start failed: $out$err\n";
+	$self->_pg('start', $self->{state});
 	return 1;
 }
 
@@ -524,11 +477,11 @@ sub _bind {
 sub _psql_raw {
 	my ($self, $sql, @bind) = @_;
 	$sql = $self->_bind($sql, @bind);
-	my $s = $self->{state};
+	my $url = $self->{db_url};
+	$url =~ s/\bdbname=\S+/dbname=$self->{dbname}/ if defined $self->{dbname};
 	return $self->_run(
 		cmd => [ "$self->{pgbin}/psql", '-X', '-q', '-A', '-t', '-F', '|',
-			 '-v', 'ON_ERROR_STOP=1', '-h', "$s/pgsock", '-p', $self->{pg_port},
-			 '-U', 'roster', '-d', $self->{dbname} // 'roster' ],
+			 '-v', 'ON_ERROR_STOP=1', '-d', $url ],
 		stdin => "\\set VERBOSITY verbose\n$sql\n");
 }
 
@@ -842,8 +795,8 @@ END {
 # removes the state directory.
 sub _start_guardian {
 	my ($self) = @_;
-	my ($state, $pgbin) = ($self->{state}, $self->{pgbin} // _pg_bin());
-	@$self{qw(guard_w guard_pid)} = guardian(sub { _guardian_cleanup($state, $pgbin) });
+	my $state = $self->{state};
+	@$self{qw(guard_w guard_pid)} = guardian(sub { _guardian_cleanup($state) });
 }
 
 # Starts a process that waits, detached and silent, for the calling
@@ -876,7 +829,7 @@ sub guardian {
 }
 
 sub _guardian_cleanup {
-	my ($state, $pgbin) = @_;
+	my ($state) = @_;
 	for my $s (@SERVERS) {
 		my ($name) = @$s;
 		my $pid = _pidfile_pid("$state/run/$name.pid") or next;
