@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/mail/outbox.c against PostgreSQL: enqueueing inside a
+ * Unit tests of src/mail/mail_outbox.c against PostgreSQL: enqueueing inside a
  * transaction (encrypted body, notification at commit, rollback), claims
  * and leases, and every outcome of a delivery (sent, retry with backoff,
  * giving up, undecryptable, skipped) with its counter.
