@@ -32,17 +32,13 @@ enum err {
 	ERR_EMAIL_MISMATCH,      /* email-mismatch */
 	ERR_SLUG_TAKEN,          /* slug-taken */
 	ERR_ALREADY_MEMBER,      /* already-member */
-	ERR_ALREADY_PENDING,     /* already-pending */
 	ERR_NOT_PENDING,         /* not-pending */
-	ERR_LAST_OWNER,          /* last-owner */
 	ERR_ROLE_ESCALATION,     /* role-escalation */
-	ERR_NO_SUCH_USER,        /* no-such-user */
 	ERR_SIGNUP_CLOSED,       /* signup-closed */
 	ERR_RATE_LIMITED,        /* rate-limited */
 	ERR_RATE_LIMITED_USER,   /* rate-limited-user */
 	ERR_RATE_LIMITED_ORG,    /* rate-limited-org */
 	ERR_TOKEN_INVALID,       /* token-invalid */
-	ERR_TOKEN_EXPIRED,       /* token-expired */
 	ERR_INVITATION_INVALID,  /* invitation-invalid */
 	ERR_INVITATION_EXPIRED,  /* invitation-expired */
 	ERR_INVITATION_REVOKED,  /* invitation-revoked */
