@@ -98,19 +98,13 @@ db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
     const char *email, enum role role, const uint8_t hash[32], int64_t expires,
     const char *invited_by, const char **id)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
+	return db_one(db, a, db_value_from_row, id,
 	    "INSERT INTO invitations (organization_id, email, "
 	    "role, hashed_token, expires_at, invited_by) VALUES ($1, $2, $3, "
 	    "$4, "
 	    "to_timestamp($5), $6) RETURNING id",
 	    org_id, email, db_enum_role_str(role), db_bytea(a, hash, 32),
 	    arena_printf(a, "%lld", (long long)expires), invited_by, DB_END);
-	if (e == ERR_OK)
-		*id = db_val(r, 0, 0);
-	return e;
 }
 
 /* Runs an UPDATE of one open row; ERR_NOT_PENDING when none changed. */

@@ -28,20 +28,16 @@ db_user_insert(struct db *db, struct arena *a, const char *email,
     const char *name, const char *pw_hash, bool confirmed,
     const char *invited_by, const char **id)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
+	enum err e = db_one(db, a, db_value_from_row, id,
 	    "INSERT INTO users (email, display_name, password_hash, "
 	    "email_confirmed_at, invited_by) VALUES ($1, $2, $3, "
 	    "CASE WHEN $4 THEN now() END, $5) RETURNING id",
 	    email, name, pw_hash, confirmed ? "true" : "false", invited_by,
 	    DB_END);
+
 	if (e == ERR_CONFLICT &&
 	    strcmp(db_constraint(db), "users_email_key") == 0)
 		return ERR_EMAIL_TAKEN;
-	if (e == ERR_OK)
-		*id = db_val(r, 0, 0);
 	return e;
 }
 
