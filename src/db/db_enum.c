@@ -20,6 +20,7 @@ static const char *const statuses[MEMBER__MAX] = {
 static const char *const sources[SOURCE__MAX] = {
 	[SOURCE_CREATOR] = "creator",
 	[SOURCE_INVITATION] = "invitation",
+	[SOURCE_OWNER_ADD] = "owner_add",
 };
 
 static const char *const states[INV__MAX] = {

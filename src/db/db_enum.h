@@ -13,7 +13,12 @@ enum role { ROLE_OWNER, ROLE_ADMIN, ROLE_MEMBER, ROLE__MAX };
 enum member_status { MEMBER_ACTIVE, MEMBER_PENDING, MEMBER__MAX };
 
 /* How a membership came to be. */
-enum member_source { SOURCE_CREATOR, SOURCE_INVITATION, SOURCE__MAX };
+enum member_source {
+	SOURCE_CREATOR,
+	SOURCE_INVITATION,
+	SOURCE_OWNER_ADD, /* pending until its user consents */
+	SOURCE__MAX
+};
 
 /* An invitation's state, judged by the database clock. */
 enum inv_state {

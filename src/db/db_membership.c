@@ -4,13 +4,16 @@
  */
 #include "db/db_membership.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "db/db.h"
 #include "util/arena.h"
 
 #define MEMBER_COLS                                                            \
 	"m.id, m.user_id, u.email, u.display_name, m.role, "                   \
 	"m.status, to_char(m.created_at AT TIME ZONE 'UTC', "                  \
-	"'YYYY-MM-DD')"
+	"'YYYY-MM-DD'), m.organization_id, m.source"
 
 static void
 member_from_row(const struct db_rows *r, int row, void *out)
@@ -24,6 +27,31 @@ member_from_row(const struct db_rows *r, int row, void *out)
 	m->role = db_enum_role(db_val(r, row, 4));
 	m->status = db_enum_status(db_val(r, row, 5));
 	m->since = db_val(r, row, 6);
+	m->org_id = db_val(r, row, 7);
+	m->source = db_enum_source(db_val(r, row, 8));
+}
+
+static void
+owner_add_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct owner_add *o = out;
+
+	o->id = db_val(r, row, 0);
+	o->org.id = db_val(r, row, 1);
+	o->org.slug = db_val(r, row, 2);
+	o->org.name = db_val(r, row, 3);
+	o->role = db_enum_role(db_val(r, row, 4));
+	o->adder = db_val(r, row, 5);
+	o->since = db_val(r, row, 6);
+}
+
+/* Ids come from paths: anything but 1 to 18 digits names no row. */
+static bool
+row_id(const char *id)
+{
+	size_t n = id != NULL ? strlen(id) : 0;
+
+	return n > 0 && n <= 18 && strspn(id, "0123456789") == n;
 }
 
 static void
@@ -126,4 +154,115 @@ db_membership_email_active(struct db *db, struct arena *a, const char *org_id,
 	if (e == ERR_OK)
 		*member = r->nrows > 0;
 	return e;
+}
+
+enum err
+db_membership_lock(struct db *db, struct arena *a, const char *org_id,
+    const char *user_id, struct member *m)
+{
+	if (!row_id(user_id))
+		return ERR_NOT_FOUND;
+	return db_one(db, a, member_from_row, m,
+	    "SELECT " MEMBER_COLS " FROM memberships m "
+	    "JOIN users u ON u.id = m.user_id "
+	    "WHERE m.organization_id = $1 AND m.user_id = $2 "
+	    "FOR UPDATE OF m",
+	    org_id, user_id, DB_END);
+}
+
+enum err
+db_membership_lock_id(
+    struct db *db, struct arena *a, const char *id, struct member *m)
+{
+	if (!row_id(id))
+		return ERR_NOT_FOUND;
+	return db_one(db, a, member_from_row, m,
+	    "SELECT " MEMBER_COLS " FROM memberships m "
+	    "JOIN users u ON u.id = m.user_id WHERE m.id = $1 "
+	    "FOR UPDATE OF m",
+	    id, DB_END);
+}
+
+enum err
+db_membership_lock_org(struct db *db, struct arena *a, const char *org_id)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "SELECT id FROM organizations WHERE id = $1 FOR UPDATE", org_id,
+	    DB_END);
+	if (e != ERR_OK)
+		return e;
+	return r->nrows == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err
+db_membership_owners(
+    struct db *db, struct arena *a, const char *org_id, long long *n)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "SELECT count(*) FROM memberships WHERE organization_id = $1 "
+	    "AND role = $2 AND status = $3",
+	    org_id, db_enum_role_str(ROLE_OWNER),
+	    db_enum_status_str(MEMBER_ACTIVE), DB_END);
+	if (e == ERR_OK)
+		*n = strtoll(db_val(r, 0, 0), NULL, 10);
+	return e;
+}
+
+enum err
+db_membership_set_role(
+    struct db *db, struct arena *a, const char *id, enum role role)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, "UPDATE memberships SET role = $2 WHERE id = $1",
+	    id, db_enum_role_str(role), DB_END);
+	if (e != ERR_OK)
+		return e;
+	return r->affected == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err
+db_membership_delete(struct db *db, struct arena *a, const char *id)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r, "DELETE FROM memberships WHERE id = $1", id,
+	    DB_END);
+	if (e != ERR_OK)
+		return e;
+	return r->affected == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err
+db_membership_list_owner_adds(struct db *db, struct arena *a,
+    const char *user_id, struct owner_add **out, int *n)
+{
+	return db_list(db, a, owner_add_from_row, sizeof(**out), out, n,
+	    "SELECT m.id, o.id, o.slug, o.name, m.role, "
+	    "coalesce(b.display_name, ''), "
+	    "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+	    "FROM memberships m JOIN organizations o "
+	    "ON o.id = m.organization_id "
+	    "LEFT JOIN users b ON b.id = m.added_by "
+	    "WHERE m.user_id = $1 AND m.status = $2 AND m.source = $3 "
+	    "ORDER BY m.created_at DESC, m.id DESC",
+	    user_id, db_enum_status_str(MEMBER_PENDING),
+	    db_enum_source_str(SOURCE_OWNER_ADD), DB_END);
+}
+
+enum err
+db_membership_org(
+    struct db *db, struct arena *a, const char *org_id, struct org *o)
+{
+	return db_one(db, a, db_org_from_row, o,
+	    "SELECT " DB_ORG_COLS " FROM organizations o WHERE o.id = $1",
+	    org_id, DB_END);
 }

@@ -22,6 +22,8 @@ struct member {
 	enum role role;
 	enum member_status status;
 	const char *since; /* date the membership began, YYYY-MM-DD */
+	const char *org_id;
+	enum member_source source;
 };
 
 /* One of a user's organizations, for the dashboard. */
@@ -30,9 +32,58 @@ struct my_org {
 	enum role role;
 };
 
+/* An owner-add awaiting its user's consent, as that user's lists show
+ * it. */
+struct owner_add {
+	const char *id; /* membership id */
+	struct org org;
+	enum role role;
+	const char *adder; /* display name of who added, or "" */
+	const char *since; /* YYYY-MM-DD */
+};
+
 /* The user's membership in org (any status); ERR_NOT_FOUND when none. */
 enum err db_membership_of(struct db *db, struct arena *a, const char *org_id,
     const char *user_id, struct member *m);
+
+/* As db_membership_of, and locks the row FOR UPDATE until the
+ * transaction ends. */
+enum err db_membership_lock(struct db *db, struct arena *a,
+    const char *org_id, const char *user_id, struct member *m);
+
+/* Membership id (any organization), locked FOR UPDATE; ERR_NOT_FOUND when
+ * none or when id is not a row id. */
+enum err db_membership_lock_id(
+    struct db *db, struct arena *a, const char *id, struct member *m);
+
+/*
+ * Locks the organization's row FOR UPDATE. Every transaction that may
+ * change who owns an organization (role change, removal, leaving) takes
+ * it first, so that owners are counted one transaction at a time.
+ * ERR_NOT_FOUND when the organization is gone.
+ */
+enum err db_membership_lock_org(
+    struct db *db, struct arena *a, const char *org_id);
+
+/* The organization a membership belongs to, by its id (m->org_id). */
+enum err db_membership_org(
+    struct db *db, struct arena *a, const char *org_id, struct org *o);
+
+/* The number of active owners of the organization. */
+enum err db_membership_owners(
+    struct db *db, struct arena *a, const char *org_id, long long *n);
+
+/* Sets the role of membership id. ERR_NOT_FOUND when it is gone. */
+enum err db_membership_set_role(
+    struct db *db, struct arena *a, const char *id, enum role role);
+
+/* Deletes membership id (the audit trail keeps it). ERR_NOT_FOUND when it
+ * is gone. */
+enum err db_membership_delete(struct db *db, struct arena *a, const char *id);
+
+/* The owner-adds awaiting the user's consent, newest first. */
+enum err db_membership_list_owner_adds(struct db *db, struct arena *a,
+    const char *user_id, struct owner_add **out, int *n);
 
 /* Inserts a membership; ERR_ALREADY_MEMBER when one exists. status
  * "active" sets its activation time. */

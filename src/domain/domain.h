@@ -23,6 +23,7 @@ enum notice_kind {
 	NOTICE_CONFIRM_EMAIL,  /* link: /confirm?token= */
 	NOTICE_RESET_PASSWORD, /* link: /password/reset?token= */
 	NOTICE_INVITATION,     /* link: /invitations/accept?token= */
+	NOTICE_OWNER_ADD,      /* link: /me/invitations (no token) */
 	NOTICE__MAX
 };
 

@@ -34,6 +34,8 @@ enum err {
 	ERR_ALREADY_MEMBER,      /* already-member */
 	ERR_NOT_PENDING,         /* not-pending */
 	ERR_ROLE_ESCALATION,     /* role-escalation */
+	ERR_LAST_OWNER,          /* last-owner */
+	ERR_NO_SUCH_USER,        /* no-such-user */
 	ERR_SIGNUP_CLOSED,       /* signup-closed */
 	ERR_RATE_LIMITED,        /* rate-limited */
 	ERR_RATE_LIMITED_USER,   /* rate-limited-user */

@@ -59,6 +59,16 @@ static const struct handler handlers[] = {
 	    0 },
 	{ { METHOD_POST, "/invitations/decline" }, web_invitation_decline, 0 },
 	{ { METHOD_GET, "/me/invitations" }, web_invitation_mine, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/members" }, web_membership_add, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/members/:id/role" }, web_membership_role,
+	    R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/members/:id/remove" },
+	    web_membership_remove, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/leave" }, web_membership_leave, R_AUTH },
+	{ { METHOD_POST, "/me/memberships/:id/accept" }, web_membership_accept,
+	    R_AUTH },
+	{ { METHOD_POST, "/me/memberships/:id/decline" },
+	    web_membership_decline, R_AUTH },
 };
 #define NHANDLERS ((int)(sizeof(handlers) / sizeof(handlers[0])))
 

@@ -91,6 +91,12 @@ enum flash {
 	FLASH_INVITATION_RESENT,
 	FLASH_INVITATION_REVOKED,
 	FLASH_INVITATION_SENT,
+	FLASH_LEFT_ORG,
+	FLASH_MEMBER_ADDED,
+	FLASH_MEMBER_REMOVED,
+	FLASH_MEMBERSHIP_ACCEPTED,
+	FLASH_MEMBERSHIP_DECLINED,
+	FLASH_ROLE_CHANGED,
 	FLASH_ORG_CREATED,
 	FLASH_PASSWORD_RESET,
 	FLASH_SIGNED_IN,
@@ -242,6 +248,18 @@ void web_org_manage(struct ctx *c, enum flash flash,
  * read. */
 int web_invitation_mine_rows(struct ctx *c);
 
+/* --- web_membership.c --- */
+
+/* Puts the owner-adds awaiting the signed-in user's consent on the page
+ * as the list "owner_adds" (and "has_owner_adds"). Renders the failure
+ * and returns -1 when they cannot be read. */
+int web_membership_mine_rows(struct ctx *c);
+
+/* Sets the member-management flags of one roster row for the viewer
+ * (role viewer): may change its role, may remove it (or cancel it). */
+void web_membership_row(struct ctx *c, struct tpl_ctx *row, enum role viewer,
+    const struct member *m);
+
 /*
  * Handlers. Each is called by web_handle after the front-line checks; the
  * routes are in web.c. "Fails" lists the data-error codes a handler can
@@ -364,5 +382,40 @@ void web_invitation_decline(struct ctx *c);
 
 /* GET /me/invitations: page my-invitations, 200. */
 void web_invitation_mine(struct ctx *c);
+
+/* POST /orgs/{slug}/members (email, role): adds an existing user pending
+ * their consent and emails them, 303 to the roster with flash
+ * member-added. Fails on page org-members: forbidden, role-escalation
+ * 403, invalid-email, invalid-role 422, no-such-user 404,
+ * already-member 409. */
+void web_membership_add(struct ctx *c);
+
+/* POST /orgs/{slug}/members/{user_id}/role (role): 303 to the roster with
+ * flash role-changed. Fails on page org-members: forbidden,
+ * role-escalation 403, not-found 404, invalid-role 422, last-owner
+ * 409. */
+void web_membership_role(struct ctx *c);
+
+/* POST /orgs/{slug}/members/{user_id}/remove: removes a member, or
+ * cancels an owner-add awaiting consent; 303 to the roster with flash
+ * member-removed. Fails on page org-members: forbidden, role-escalation
+ * 403, not-found 404, last-owner 409. */
+void web_membership_remove(struct ctx *c);
+
+/* POST /orgs/{slug}/leave: ends the user's own membership, 303 to / with
+ * flash left-org. Fails: not-found 404; on page org-members last-owner
+ * 409. */
+void web_membership_leave(struct ctx *c);
+
+/* POST /me/memberships/{id}/accept: the user consents to an owner-add,
+ * 303 to /orgs/{slug} with flash membership-accepted (already-member
+ * when an invitation made them a member first). Fails: not-found 404
+ * for an id that is not the user's own pending owner-add. */
+void web_membership_accept(struct ctx *c);
+
+/* POST /me/memberships/{id}/decline: 303 to /me/invitations with flash
+ * membership-declined. Fails: not-found 404 as accept, not-pending 409
+ * once it is active. */
+void web_membership_decline(struct ctx *c);
 
 #endif

@@ -188,6 +188,11 @@ web_invitation_mine_rows(struct ctx *c)
 		tpl_set(row, "role", db_enum_role_str(inv[i].role));
 		tpl_set(row, "expires", inv[i].expires_at);
 	}
+	/* Owner-adds awaiting consent are listed beside the invitations. */
+	if (n > 0)
+		tpl_set_bool(c->page, "has_pending", true);
+	if (web_membership_mine_rows(c) == -1)
+		return -1;
 	return 0;
 }
 

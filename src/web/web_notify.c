@@ -27,6 +27,8 @@ static const struct {
 	    "mail-reset.html", "Reset your Roster password" },
 	[NOTICE_INVITATION] = { "invitation", "mail-invitation.txt",
 	    "mail-invitation.html", "You are invited to join " },
+	[NOTICE_OWNER_ADD] = { "owner_add", "mail-owner-add.txt",
+	    "mail-owner-add.html", "Your consent is needed to join " },
 };
 
 static char *
@@ -69,7 +71,10 @@ web_notify(void *wp, struct db *db, struct arena *a, const struct notice *n)
 	tpl_set(data, "expires", expires);
 	tpl_set(data, "base_url", w->conf->base_url);
 	m.subject = arena_printf(a, "%s%s", kinds[n->kind].subject,
-	    n->kind == NOTICE_INVITATION && n->org_name ? n->org_name : "");
+	    (n->kind == NOTICE_INVITATION || n->kind == NOTICE_OWNER_ADD) &&
+		    n->org_name
+		? n->org_name
+		: "");
 	m.text = render(w->tpl, a, kinds[n->kind].txt, data);
 	m.html = render(w->tpl, a, kinds[n->kind].html, data);
 	if (m.text == NULL || m.html == NULL)

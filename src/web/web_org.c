@@ -114,6 +114,7 @@ web_org_render(
 		tpl_set(row, "role", db_enum_role_str(m[i].role));
 		tpl_set(row, "status", member_row_status[m[i].status]);
 		tpl_set(row, "since", m[i].since);
+		web_membership_row(c, row, role, &m[i]);
 	}
 	if ((e = invitation_rows(c, o, role)) != ERR_OK) {
 		web_page_fail(c, e, PAGE__MAX);

@@ -121,6 +121,12 @@ static const struct {
 	[ERR_NOT_PENDING] = { 409, PAGE_ERROR, "That is no longer pending." },
 	[ERR_ROLE_ESCALATION] = { 403, PAGE_ERROR,
 	    "Only an owner can grant that role or change an owner or admin." },
+	[ERR_LAST_OWNER] = { 409, PAGE_ERROR,
+	    "An organization needs an owner: make someone else owner "
+	    "first." },
+	[ERR_NO_SUCH_USER] = { 404, PAGE_ERROR,
+	    "No confirmed account has that email address. Send an "
+	    "invitation instead." },
 	[ERR_SIGNUP_CLOSED] = { 403, PAGE_ERROR,
 	    "Sign-up is closed. You need an invitation to join." },
 	[ERR_RATE_LIMITED] = { 429, PAGE_ERROR,
