@@ -21,6 +21,7 @@ static const char *const sources[SOURCE__MAX] = {
 	[SOURCE_CREATOR] = "creator",
 	[SOURCE_INVITATION] = "invitation",
 	[SOURCE_OWNER_ADD] = "owner_add",
+	[SOURCE_JOIN_REQUEST] = "join_request",
 };
 
 static const char *const states[INV__MAX] = {
@@ -29,6 +30,19 @@ static const char *const states[INV__MAX] = {
 	[INV_ACCEPTED] = "accepted",
 	[INV_REVOKED] = "revoked",
 	[INV_DECLINED] = "declined",
+};
+
+static const char *const jr_statuses[JR__MAX] = {
+	[JR_PENDING_CONFIRMATION] = "pending_confirmation",
+	[JR_SUBMITTED] = "submitted",
+	[JR_APPROVED] = "approved",
+	[JR_REJECTED] = "rejected",
+};
+
+static const char *const join_fields[JOIN_FIELD__MAX] = {
+	[JOIN_PHONE] = "phone",
+	[JOIN_CITY] = "city",
+	[JOIN_MESSAGE] = "message",
 };
 
 /* names[v], or NULL when v is not below n. */
@@ -96,4 +110,28 @@ enum inv_state
 db_enum_state(const char *s)
 {
 	return (enum inv_state)find(states, INV__MAX, s);
+}
+
+const char *
+db_enum_jr_status_str(enum jr_status s)
+{
+	return name(jr_statuses, JR__MAX, (int)s);
+}
+
+const char *
+db_enum_join_field_str(enum join_field f)
+{
+	return name(join_fields, JOIN_FIELD__MAX, (int)f);
+}
+
+enum jr_status
+db_enum_jr_status(const char *s)
+{
+	return (enum jr_status)find(jr_statuses, JR__MAX, s);
+}
+
+enum join_field
+db_enum_join_field(const char *s)
+{
+	return (enum join_field)find(join_fields, JOIN_FIELD__MAX, s);
 }

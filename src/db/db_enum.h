@@ -17,6 +17,7 @@ enum member_source {
 	SOURCE_CREATOR,
 	SOURCE_INVITATION,
 	SOURCE_OWNER_ADD, /* pending until its user consents */
+	SOURCE_JOIN_REQUEST, /* an approved join request */
 	SOURCE__MAX
 };
 
@@ -30,11 +31,27 @@ enum inv_state {
 	INV__MAX
 };
 
+/* A join request's status. */
+enum jr_status {
+	JR_PENDING_CONFIRMATION, /* public form, email not confirmed yet */
+	JR_SUBMITTED,            /* open: waiting for an owner or admin */
+	JR_APPROVED,
+	JR_REJECTED,
+	JR__MAX
+};
+
+/* The extra fields a join form may accept: the fixed set an organization
+ * picks its allowlist from (organizations.join_fields; the schema's CHECK
+ * names the same set). */
+enum join_field { JOIN_PHONE, JOIN_CITY, JOIN_MESSAGE, JOIN_FIELD__MAX };
+
 /* The stored text of each value ("owner"); NULL for __MAX or beyond. */
 const char *db_enum_role_str(enum role r);
 const char *db_enum_status_str(enum member_status s);
 const char *db_enum_source_str(enum member_source s);
 const char *db_enum_state_str(enum inv_state s);
+const char *db_enum_jr_status_str(enum jr_status s);
+const char *db_enum_join_field_str(enum join_field f);
 
 /* The value stored as s (exact match); the __MAX sentinel for anything
  * else, NULL included. */
@@ -42,5 +59,7 @@ enum role db_enum_role(const char *s);
 enum member_status db_enum_status(const char *s);
 enum member_source db_enum_source(const char *s);
 enum inv_state db_enum_state(const char *s);
+enum jr_status db_enum_jr_status(const char *s);
+enum join_field db_enum_join_field(const char *s);
 
 #endif

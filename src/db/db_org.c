@@ -16,6 +16,30 @@ db_org_from_row(const struct db_rows *r, int row, void *out)
 	o->id = db_val(r, row, 0);
 	o->slug = db_val(r, row, 1);
 	o->name = db_val(r, row, 2);
+	o->join_enabled = false;
+	o->join_fields = 0;
+}
+
+/* db_org_from_row, then the settings in columns 3 (join_enabled) and 4
+ * (join_fields joined by commas). */
+static void
+org_settings_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct org *o = out;
+	const char *list = db_val(r, row, 4);
+
+	db_org_from_row(r, row, out);
+	o->join_enabled = strcmp(db_val(r, row, 3), "t") == 0;
+	while (list != NULL && *list != '\0') {
+		size_t n = strcspn(list, ",");
+		enum join_field f;
+
+		for (f = 0; f < JOIN_FIELD__MAX; f++)
+			if (strlen(db_enum_join_field_str(f)) == n &&
+			    strncmp(db_enum_join_field_str(f), list, n) == 0)
+				o->join_fields |= 1u << f;
+		list += n + (list[n] == ',');
+	}
 }
 
 enum err
@@ -43,7 +67,31 @@ db_org_insert(struct db *db, struct arena *a, const char *slug,
 enum err
 db_org_by_slug(struct db *db, struct arena *a, const char *slug, struct org *o)
 {
-	return db_one(db, a, db_org_from_row, o,
-	    "SELECT " DB_ORG_COLS " FROM organizations o WHERE o.slug = $1",
+	return db_one(db, a, org_settings_from_row, o,
+	    "SELECT " DB_ORG_COLS ", o.join_enabled, "
+	    "array_to_string(o.join_fields, ',') "
+	    "FROM organizations o WHERE o.slug = $1",
 	    slug, DB_END);
+}
+
+enum err
+db_org_settings_update(struct db *db, struct arena *a, const char *id,
+    bool enabled, unsigned fields)
+{
+	const char *list = "";
+	enum err e;
+
+	for (enum join_field f = 0; f < JOIN_FIELD__MAX; f++)
+		if (fields & (1u << f))
+			list = arena_printf(a, "%s%s%s", list,
+			    *list ? "," : "", db_enum_join_field_str(f));
+	e = db_q(db, a, NULL,
+	    "UPDATE organizations SET join_enabled = $2, join_fields = "
+	    "coalesce(string_to_array(nullif($3, ''), ','), '{}') "
+	    "WHERE id = $1",
+	    id, enabled ? "true" : "false", list, DB_END);
+	if (e == ERR_INVALID &&
+	    strcmp(db_constraint(db), "organizations_join_fields") == 0)
+		return ERR_INVALID_JOIN_FIELDS;
+	return e;
 }

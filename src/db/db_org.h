@@ -5,6 +5,9 @@
 #ifndef ROSTER_DB_DB_ORG_H
 #define ROSTER_DB_DB_ORG_H
 
+#include <stdbool.h>
+
+#include "db/db_enum.h"
 #include "util/err.h"
 
 struct arena;
@@ -15,6 +18,10 @@ struct org {
 	const char *id;
 	const char *slug;
 	const char *name;
+	/* The settings, filled by db_org_by_slug only (false and 0 from
+	 * db_org_from_row). */
+	bool join_enabled;    /* the public join form is on */
+	unsigned join_fields; /* allowed extra fields: bit 1u << join_field */
 };
 
 /* The columns db_org_from_row reads, of organizations aliased o. */
@@ -27,8 +34,15 @@ void db_org_from_row(const struct db_rows *r, int row, void *out);
 enum err db_org_insert(struct db *db, struct arena *a, const char *slug,
     const char *name, const char *created_by, const char **id);
 
-/* Finds an organization by slug; ERR_NOT_FOUND when none. */
+/* Finds an organization by slug, settings included; ERR_NOT_FOUND when
+ * none. */
 enum err db_org_by_slug(
     struct db *db, struct arena *a, const char *slug, struct org *o);
+
+/* Sets the join settings of organization id: enabled, and fields (a
+ * bitmask of enum join_field) stored as the names' array.
+ * ERR_INVALID_JOIN_FIELDS when the schema refuses a name. */
+enum err db_org_settings_update(struct db *db, struct arena *a,
+    const char *id, bool enabled, unsigned fields);
 
 #endif

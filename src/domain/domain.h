@@ -24,6 +24,8 @@ enum notice_kind {
 	NOTICE_RESET_PASSWORD, /* link: /password/reset?token= */
 	NOTICE_INVITATION,     /* link: /invitations/accept?token= */
 	NOTICE_OWNER_ADD,      /* link: /me/invitations (no token) */
+	NOTICE_JOIN_CONFIRM,   /* link: /join/confirm?token= */
+	NOTICE_JOIN_APPROVED,  /* link: /orgs/{slug} (no token) */
 	NOTICE__MAX
 };
 

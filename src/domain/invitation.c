@@ -276,6 +276,22 @@ invitation_create(struct domain *d, struct arena *a, const struct user *actor,
 }
 
 enum err
+invitation_create_tx(struct domain *d, struct arena *a, struct db *db,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *email, enum role role)
+{
+	struct send_args s = { .d = d,
+		.a = a,
+		.actor = actor,
+		.o = o,
+		.actor_role = actor_role,
+		.email = email,
+		.role = role };
+
+	return send_tx(db, &s);
+}
+
+enum err
 invitation_resend(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role actor_role, const char *id)
 {

@@ -39,6 +39,17 @@ enum err invitation_create(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o, enum role actor_role,
     const char *email, const char *role);
 
+/*
+ * invitation_create inside the caller's open transaction on db, for an
+ * address already validated and a role already parsed: the caller's
+ * change and the invitation commit or roll back together (an approved
+ * join request). The caller counts the invitation after its commit. The
+ * errors of invitation_create.
+ */
+enum err invitation_create_tx(struct domain *d, struct arena *a,
+    struct db *db, const struct user *actor, const struct org *o,
+    enum role actor_role, const char *email, enum role role);
+
 /* Replaces open invitation id of o with a fresh one (new link, new
  * expiry) and queues it. ERR_NOT_FOUND, ERR_NOT_PENDING, and the errors
  * of invitation_create. */

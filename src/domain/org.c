@@ -4,6 +4,7 @@
 #include "domain/org.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "db/db.h"
 #include "db/db_audit.h"
@@ -134,4 +135,89 @@ org_audit(struct domain *d, struct arena *a, const struct org *o,
 	if (!org_role_manages(role))
 		return ERR_FORBIDDEN;
 	return db_audit_list(d->db, a, o->id, 200, out, n);
+}
+
+enum err
+org_join_fields_parse(const char *list, unsigned *mask)
+{
+	unsigned m = 0;
+
+	while (list != NULL && *list != '\0') {
+		size_t n = strcspn(list, ",");
+		const char *p = list;
+		size_t k = n;
+		enum join_field f;
+
+		while (k > 0 && (*p == ' ' || *p == '\t'))
+			p++, k--;
+		while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			k--;
+		if (k > 0) {
+			for (f = 0; f < JOIN_FIELD__MAX; f++)
+				if (strlen(db_enum_join_field_str(f)) == k &&
+				    strncasecmp(
+					db_enum_join_field_str(f), p, k) == 0)
+					break;
+			if (f == JOIN_FIELD__MAX)
+				return ERR_INVALID_JOIN_FIELDS;
+			m |= 1u << f;
+		}
+		list += n + (list[n] == ',');
+	}
+	*mask = m;
+	return ERR_OK;
+}
+
+const char *
+org_join_fields_str(struct arena *a, unsigned mask)
+{
+	const char *s = "";
+
+	for (enum join_field f = 0; f < JOIN_FIELD__MAX; f++)
+		if (mask & (1u << f))
+			s = arena_printf(a, "%s%s%s", s, *s ? ", " : "",
+			    db_enum_join_field_str(f));
+	return s;
+}
+
+struct settings_args {
+	struct arena *a;
+	const struct user *actor;
+	const struct org *o;
+	bool enabled;
+	unsigned fields;
+};
+
+static enum err
+settings_tx(struct db *db, void *arg)
+{
+	struct settings_args *s = arg;
+	enum err e;
+
+	if ((e = db_org_settings_update(db, s->a, s->o->id, s->enabled,
+		 s->fields)) != ERR_OK)
+		return e;
+	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
+	    "organization.settings_changed", "organization", s->o->id,
+	    arena_printf(s->a,
+		"{\"join_enabled\": %s, \"join_fields\": \"%s\"}",
+		s->enabled ? "true" : "false",
+		org_join_fields_str(s->a, s->fields)));
+}
+
+enum err
+org_settings_update(struct domain *d, struct arena *a, const struct user *actor,
+    const struct org *o, enum role role, bool join_enabled,
+    const char *join_fields)
+{
+	struct settings_args s = {
+		.a = a, .actor = actor, .o = o, .enabled = join_enabled
+	};
+	enum err e;
+
+	if (!org_role_manages(role))
+		return ERR_FORBIDDEN;
+	if ((e = org_join_fields_parse(join_fields, &s.fields)) != ERR_OK)
+		return e;
+	return db_tx(d->db, settings_tx, &s);
 }

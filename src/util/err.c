@@ -44,6 +44,9 @@ static const char *const err_names[ERR__MAX] = {
 	[ERR_INVITATION_DECLINED] = "invitation-declined",
 	[ERR_INVITATION_ACCEPTED] = "invitation-already-accepted",
 	[ERR_INVITATION_MISMATCH] = "invitation-mismatch",
+	[ERR_ALREADY_PENDING] = "already-pending",
+	[ERR_JOIN_EXPIRED] = "join-expired",
+	[ERR_INVALID_JOIN_FIELDS] = "invalid-join-fields",
 };
 
 const char *

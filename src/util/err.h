@@ -47,6 +47,9 @@ enum err {
 	ERR_INVITATION_DECLINED, /* invitation-declined */
 	ERR_INVITATION_ACCEPTED, /* invitation-already-accepted */
 	ERR_INVITATION_MISMATCH, /* invitation-mismatch */
+	ERR_ALREADY_PENDING,     /* already-pending */
+	ERR_JOIN_EXPIRED,        /* join-expired */
+	ERR_INVALID_JOIN_FIELDS, /* invalid-join-fields */
 	ERR__MAX
 };
 

@@ -69,6 +69,22 @@ static const struct handler handlers[] = {
 	    R_AUTH },
 	{ { METHOD_POST, "/me/memberships/:id/decline" },
 	    web_membership_decline, R_AUTH },
+	{ { METHOD_GET, "/join/confirm" }, web_join_request_confirm_form, 0 },
+	{ { METHOD_POST, "/join/confirm" }, web_join_request_confirm, 0 },
+	{ { METHOD_GET, "/join/:slug" }, web_join_request_form, 0 },
+	{ { METHOD_POST, "/join/:slug" }, web_join_request_submit, 0 },
+	{ { METHOD_POST, "/orgs/:slug/join-requests" }, web_join_request_create,
+	    R_AUTH },
+	{ { METHOD_GET, "/orgs/:slug/join-requests" }, web_join_request_list,
+	    R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/join-requests/:id/approve" },
+	    web_join_request_approve, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/join-requests/:id/reject" },
+	    web_join_request_reject, R_AUTH },
+	{ { METHOD_GET, "/orgs/:slug/settings" }, web_join_request_settings,
+	    R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/settings" },
+	    web_join_request_settings_save, R_AUTH },
 };
 #define NHANDLERS ((int)(sizeof(handlers) / sizeof(handlers[0])))
 

@@ -42,6 +42,13 @@ enum field {
 	F_SENT,
 	F_SLUG,
 	F_TOKEN,
+	F_CITY, /* join forms: the extra fields of enum join_field */
+	F_MESSAGE,
+	F_PHONE,
+	F_FIRST_NAME,
+	F_LAST_NAME,
+	F_JOIN_ENABLED, /* org settings */
+	F_JOIN_FIELDS,
 	F__MAX
 };
 
@@ -59,6 +66,7 @@ enum page {
 	PAGE_INVITATION_EXPIRED,
 	PAGE_INVITATION_INVALID,
 	PAGE_INVITATION_REVOKED,
+	PAGE_JOIN_EXPIRED,
 	PAGE_METHOD_NOT_ALLOWED,
 	PAGE_NOT_FOUND,
 	PAGE_TOO_LARGE,
@@ -70,11 +78,17 @@ enum page {
 	PAGE_INVITATION_ACCEPT,
 	PAGE_INVITATION_MISMATCH,
 	PAGE_INVITATION_SIGNUP,
+	PAGE_JOIN_CHECK_EMAIL,
+	PAGE_JOIN_CONFIRM,
+	PAGE_JOIN_CONFIRMED,
+	PAGE_JOIN_FORM,
 	PAGE_LOGIN,
 	PAGE_MY_INVITATIONS,
 	PAGE_ORG_AUDIT,
 	PAGE_ORG_MEMBERS,
 	PAGE_ORG_NEW,
+	PAGE_ORG_JOIN_REQUESTS,
+	PAGE_ORG_SETTINGS,
 	PAGE_PASSWORD_FORGOT,
 	PAGE_PASSWORD_RESET,
 	PAGE_SIGNUP,
@@ -91,6 +105,10 @@ enum flash {
 	FLASH_INVITATION_RESENT,
 	FLASH_INVITATION_REVOKED,
 	FLASH_INVITATION_SENT,
+	FLASH_JOIN_APPROVED,
+	FLASH_JOIN_REJECTED,
+	FLASH_JOIN_REQUESTED,
+	FLASH_SETTINGS_SAVED,
 	FLASH_LEFT_ORG,
 	FLASH_MEMBER_ADDED,
 	FLASH_MEMBER_REMOVED,
@@ -417,5 +435,64 @@ void web_membership_accept(struct ctx *c);
  * membership-declined. Fails: not-found 404 as accept, not-pending 409
  * once it is active. */
 void web_membership_decline(struct ctx *c);
+
+/* --- web_join_request.c --- */
+
+/* GET /join/{slug} (sent): page join-form, 200: the public form with the
+ * organization's allowed extra fields, or for a signed-in visitor a
+ * button that asks as that user; with sent, page join-check-email. Fails:
+ * not-found 404 when the form is off or the organization unknown (the
+ * same answer). */
+void web_join_request_form(struct ctx *c);
+
+/* POST /join/{slug} (email, first_name, last_name, phone, city,
+ * message): stores a request pending confirmation and mails its link,
+ * 303 to /join/{slug}?sent=1 with flash join-requested, whatever the
+ * address (over a rate limit nothing is stored or sent, and the answer is
+ * the same). Fails: not-found 404; on page join-form invalid-email,
+ * invalid-name 422. */
+void web_join_request_submit(struct ctx *c);
+
+/* GET /join/confirm (token): page join-confirm with a button, 200;
+ * writes nothing. Fails: token-invalid 404, join-expired 410. */
+void web_join_request_confirm_form(struct ctx *c);
+
+/* POST /join/confirm (token): the request becomes submitted, page
+ * join-confirmed, 200. Fails: token-invalid 404 (also a second use),
+ * join-expired 410. */
+void web_join_request_confirm(struct ctx *c);
+
+/* POST /orgs/{slug}/join-requests (phone, city, message): the signed-in
+ * user asks to join, submitted at once; 303 to / with flash
+ * join-requested. Fails: not-found 404 (form off, unknown); on page
+ * join-form already-member, already-pending 409. */
+void web_join_request_create(struct ctx *c);
+
+/* GET /orgs/{slug}/join-requests: page org-join-requests with the
+ * submitted requests, 200. Fails: forbidden 403 for plain members,
+ * not-found 404 for non-members. */
+void web_join_request_list(struct ctx *c);
+
+/* POST /orgs/{slug}/join-requests/{id}/approve: a member (an address
+ * with a confirmed account, or the signed-in requester) or an invitation
+ * (any other address); 303 to the list with flash join-approved. Fails
+ * on page org-join-requests: forbidden 403, not-found 404 (another
+ * organization's, or unconfirmed), not-pending, already-member 409,
+ * rate-limited-user, rate-limited-org 429 (the invitation's limits). */
+void web_join_request_approve(struct ctx *c);
+
+/* POST /orgs/{slug}/join-requests/{id}/reject: 303 to the list with
+ * flash join-rejected. Fails as approve does, limits and membership
+ * aside. */
+void web_join_request_reject(struct ctx *c);
+
+/* GET /orgs/{slug}/settings: page org-settings, 200. Fails: forbidden
+ * 403 for plain members, not-found 404 for non-members. */
+void web_join_request_settings(struct ctx *c);
+
+/* POST /orgs/{slug}/settings (join_enabled, join_fields): saves, 303 to
+ * the settings with flash settings-saved. Fails as the page does; on
+ * page org-settings invalid-join-fields 422. */
+void web_join_request_settings_save(struct ctx *c);
 
 #endif

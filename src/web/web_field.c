@@ -52,6 +52,13 @@ static const struct {
 	[F_SENT] = { "sent", any, 1 },
 	[F_SLUG] = { "slug", any, 256 },
 	[F_TOKEN] = { "token", token, 1024 },
+	[F_CITY] = { "city", any, 4096 },
+	[F_MESSAGE] = { "message", any, 16384 },
+	[F_PHONE] = { "phone", any, 4096 },
+	[F_FIRST_NAME] = { "first_name", any, 1024 },
+	[F_LAST_NAME] = { "last_name", any, 1024 },
+	[F_JOIN_ENABLED] = { "join_enabled", any, 1 },
+	[F_JOIN_FIELDS] = { "join_fields", any, 1024 },
 };
 
 void

@@ -29,6 +29,10 @@ static const struct {
 	    "mail-invitation.html", "You are invited to join " },
 	[NOTICE_OWNER_ADD] = { "owner_add", "mail-owner-add.txt",
 	    "mail-owner-add.html", "Your consent is needed to join " },
+	[NOTICE_JOIN_CONFIRM] = { "join_confirm", "mail-join-confirm.txt",
+	    "mail-join-confirm.html", "Confirm your request to join " },
+	[NOTICE_JOIN_APPROVED] = { "join_approved", "mail-join-approved.txt",
+	    "mail-join-approved.html", "Welcome to " },
 };
 
 static char *
@@ -71,7 +75,9 @@ web_notify(void *wp, struct db *db, struct arena *a, const struct notice *n)
 	tpl_set(data, "expires", expires);
 	tpl_set(data, "base_url", w->conf->base_url);
 	m.subject = arena_printf(a, "%s%s", kinds[n->kind].subject,
-	    (n->kind == NOTICE_INVITATION || n->kind == NOTICE_OWNER_ADD) &&
+	    (n->kind == NOTICE_INVITATION || n->kind == NOTICE_OWNER_ADD ||
+		n->kind == NOTICE_JOIN_CONFIRM ||
+		n->kind == NOTICE_JOIN_APPROVED) &&
 		    n->org_name
 		? n->org_name
 		: "");

@@ -33,10 +33,10 @@ $s->sql_fails(jr_sql(%pending, confirm_hash => "sha256('c1'::bytea)"), '23505',
     'join_requests_confirm_hash_key', 'the same confirmation hash twice');
 $s->sql_ok(jr_sql(%pending, confirm_hash => "sha256('c3'::bytea)"),
     'requests for one address may repeat');
-$s->sql_ok("UPDATE join_requests SET status = 'submitted', confirm_hash = NULL WHERE id = $anon",
+$s->sql_ok("UPDATE join_requests SET status = 'submitted', confirm_hash = NULL, confirm_expires_at = NULL, submitted_at = now() WHERE id = $anon",
     'confirmation submits it and drops the token');
 $s->sql_fails(jr_sql(status => "'accepted'"), '23514', 'join_requests_status', 'an unknown status');
-$s->sql_ok("UPDATE join_requests SET status = 'approved' WHERE id = $anon", 'approved');
+$s->sql_ok("UPDATE join_requests SET status = 'approved', decided_at = now() WHERE id = $anon", 'approved');
 $s->sql_ok("UPDATE join_requests SET status = 'rejected' WHERE id = $anon", 'rejected');
 
 done_testing;
