@@ -15,42 +15,36 @@
 #include "util/metrics.h"
 #include "web/web_ops.h"
 
-/* The counters' block with the given values, in enum order. */
+/* The counters' block with the given values, in enum order, under the
+ * names and help texts of the program's table (src/counters.c). */
 static void
 counters_block(struct buf *b, const unsigned long long v[C__MAX])
 {
-	static const char *const names[C__MAX] = {
-		"invitations_created",
-		"invitations_accepted",
-		"invitations_revoked",
-		"invitations_declined",
-		"invitations_rate_limited",
-		"rate_limiter_failures",
-		"emails_queued",
-		"login_failures",
-		"db_reconnects",
-		"tx_retries",
-	};
-	static const char *const helps[C__MAX] = {
-		"Invitations created.",
-		"Invitations accepted.",
-		"Invitations revoked.",
-		"Invitations declined.",
-		"Invitation attempts refused by a rate limit.",
-		"Rate limiter checks that could not be made.",
-		"Emails put in the outbox.",
-		"Failed sign-in attempts.",
-		"Database connections re-established.",
-		("Transactions retried after a serialization failure or "
-		 "deadlock."),
-	};
+	struct metrics_snapshot s;
 
-	for (int i = 0; i < C__MAX; i++)
+	metrics_read(&s);
+	for (int i = 0; i < s.ncounters; i++)
 		buf_printf(b,
 		    "# HELP roster_%s_total %s\n"
 		    "# TYPE roster_%s_total counter\n"
 		    "roster_%s_total %llu\n",
-		    names[i], helps[i], names[i], names[i], v[i]);
+		    s.counters[i].name, s.counters[i].help, s.counters[i].name,
+		    s.counters[i].name, v[i]);
+}
+
+/* The program registers every counter of enum counter, by its name. */
+static void
+test_table(void)
+{
+	struct metrics_snapshot s;
+
+	counters_init();
+	metrics_read(&s);
+	is_int(C__MAX, s.ncounters, "every counter is registered");
+	is_string("invitations_created", s.counters[C_INVITATIONS_CREATED].name,
+	    "counters are registered in enum order");
+	is_string("tx_retries", s.counters[C_TX_RETRIES].name,
+	    "... to the last of the first block");
 }
 
 /* The exposition of the current counts and the given mail counters. */
@@ -180,7 +174,8 @@ test_exact(void)
 int
 main(void)
 {
-	plan(4);
+	plan(7);
+	test_table();
 	test_before_init();
 	test_exact();
 	return 0;
