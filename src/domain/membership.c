@@ -160,6 +160,7 @@ struct change_args {
 	const char *user_id;
 	enum role role;  /* role change: the new role */
 	bool cancelled;  /* removal: it was an owner-add awaiting consent */
+	bool only_pending; /* removal: a cancel, refused once accepted */
 	bool changed;    /* role change: the role differed */
 };
 
@@ -243,6 +244,10 @@ remove_tx(struct db *db, void *arg)
 	s->cancelled = false;
 	if ((e = lock_target(db, s, &m)) != ERR_OK)
 		return e;
+	/* A Cancel from a roster loaded before the user accepted must not
+	 * remove the membership the acceptance made. */
+	if (s->only_pending && m.status != MEMBER_PENDING)
+		return ERR_NOT_PENDING;
 	if ((e = not_last_owner(db, s->a, &m)) != ERR_OK)
 		return e;
 	if ((e = db_membership_delete(db, s->a, m.id)) != ERR_OK)
@@ -256,10 +261,11 @@ remove_tx(struct db *db, void *arg)
 enum err
 membership_remove(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role actor_role, const char *user_id,
-    bool *cancelled)
+    bool only_pending, bool *cancelled)
 {
 	struct change_args s = {
-		.a = a, .actor = actor, .o = o, .user_id = user_id, .role = ROLE__MAX
+		.a = a, .actor = actor, .o = o, .user_id = user_id, .role = ROLE__MAX,
+		.only_pending = only_pending
 	};
 	enum err e;
 

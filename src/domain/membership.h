@@ -52,12 +52,13 @@ enum err membership_role(struct domain *d, struct arena *a,
 /*
  * Removes the membership of user_id in o: an active member (audited
  * membership.removed) or an owner-add still awaiting consent (cancelled,
- * *cancelled set). Errors: ERR_FORBIDDEN, ERR_NOT_FOUND,
- * ERR_ROLE_ESCALATION, ERR_LAST_OWNER.
+ * *cancelled set). With only_pending (a Cancel), an active membership is
+ * ERR_NOT_PENDING and nothing is written. Errors: ERR_FORBIDDEN,
+ * ERR_NOT_FOUND, ERR_ROLE_ESCALATION, ERR_LAST_OWNER, ERR_NOT_PENDING.
  */
 enum err membership_remove(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o, enum role actor_role,
-    const char *user_id, bool *cancelled);
+    const char *user_id, bool only_pending, bool *cancelled);
 
 /* Ends u's own active membership of o. Errors: ERR_NOT_FOUND,
  * ERR_LAST_OWNER. */

@@ -49,6 +49,7 @@ enum field {
 	F_LAST_NAME,
 	F_JOIN_ENABLED, /* org settings */
 	F_JOIN_FIELDS,
+	F_PENDING, /* roster: a Cancel, refused once the owner-add is accepted */
 	F__MAX
 };
 
@@ -414,10 +415,12 @@ void web_membership_add(struct ctx *c);
  * 409. */
 void web_membership_role(struct ctx *c);
 
-/* POST /orgs/{slug}/members/{user_id}/remove: removes a member, or
- * cancels an owner-add awaiting consent; 303 to the roster with flash
- * member-removed. Fails on page org-members: forbidden, role-escalation
- * 403, not-found 404, last-owner 409. */
+/* POST /orgs/{slug}/members/{user_id}/remove (pending): removes a
+ * member, or cancels an owner-add awaiting consent; 303 to the roster
+ * with flash member-removed. With pending=1 (the Cancel form) only an
+ * owner-add awaiting consent is removed. Fails on page org-members:
+ * forbidden, role-escalation 403, not-found 404, last-owner,
+ * not-pending 409. */
 void web_membership_remove(struct ctx *c);
 
 /* POST /orgs/{slug}/leave: ends the user's own membership, 303 to / with

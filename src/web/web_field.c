@@ -36,6 +36,13 @@ row_id(const char *v)
 	return *v != '\0' && strspn(v, "0123456789") == strlen(v);
 }
 
+/* A flag that is set: "1". */
+static bool
+one(const char *v)
+{
+	return strcmp(v, "1") == 0;
+}
+
 static const struct {
 	const char *name;
 	bool (*valid)(const char *);
@@ -59,6 +66,7 @@ static const struct {
 	[F_LAST_NAME] = { "last_name", any, 1024 },
 	[F_JOIN_ENABLED] = { "join_enabled", any, 1 },
 	[F_JOIN_FIELDS] = { "join_fields", any, 1024 },
+	[F_PENDING] = { "pending", one, 1 },
 };
 
 void

@@ -80,8 +80,11 @@ do_remove(struct ctx *c, const struct org *o, enum role role)
 {
 	bool cancelled;
 
-	return membership_remove(
-	    c->d, c->a, c->user, o, role, c->req->route_args[1], &cancelled);
+	/* The Cancel of an owner-add says pending=1: if the user accepted
+	 * since the roster was loaded, it must not remove them. */
+	return membership_remove(c->d, c->a, c->user, o, role,
+	    c->req->route_args[1], c->field[F_PENDING] != NULL,
+	    &cancelled);
 }
 
 void
