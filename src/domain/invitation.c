@@ -108,15 +108,8 @@ may_grant(const struct user *actor, enum role actor_role, enum role role)
 	return ERR_OK;
 }
 
-/*
- * Serialises the invitations of one inviter and of one organization:
- * the inviter's lock, then the organization's, taken first thing by every
- * invite and resend so that no two of them can deadlock. The inviter's
- * count spans organizations, so the organization's lock alone would let
- * requests into two of them both pass the inviter's limit.
- */
-static enum err
-send_lock(struct db *db, struct arena *a, const struct user *actor,
+enum err
+invitation_lock(struct db *db, struct arena *a, const struct user *actor,
     const struct org *o)
 {
 	enum err e;
@@ -127,16 +120,22 @@ send_lock(struct db *db, struct arena *a, const struct user *actor,
 	return e;
 }
 
-/*
- * The rate limits: invitations created (or resent) in the last hour by
- * the user, then by the organization, counted under send_lock. A limiter
- * that fails lets the request through, logged and counted.
- */
-static enum err
-rate_check(struct domain *d, struct arena *a, const struct user *actor,
-    const struct org *o)
+/* The rate limits' window, in seconds: the last hour, as the invitations'
+ * own count (db_invitation_count_recent) takes it. */
+#define RATE_WINDOW 3600
+
+/* The rate-limit bucket of owner-adds by the user or the organization. */
+static const char *
+owner_add_bucket(struct arena *a, const char *kind, const char *id)
 {
-	long long by_user = 0, by_org = 0;
+	return arena_printf(a, "owner-add:%s:%s", kind, id);
+}
+
+enum err
+invitation_rate_check(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o)
+{
+	long long by_user = 0, by_org = 0, adds_user = 0, adds_org = 0;
 	enum err e;
 
 	if ((e = db_savepoint(d->db)) != ERR_OK)
@@ -144,6 +143,13 @@ rate_check(struct domain *d, struct arena *a, const struct user *actor,
 	e = db_invitation_count_recent(d->db, a, actor->id, true, &by_user);
 	if (e == ERR_OK)
 		e = db_invitation_count_recent(d->db, a, o->id, false, &by_org);
+	if (e == ERR_OK)
+		e = db_rate_count(d->db, a,
+		    owner_add_bucket(a, "user", actor->id), RATE_WINDOW,
+		    &adds_user);
+	if (e == ERR_OK)
+		e = db_rate_count(d->db, a, owner_add_bucket(a, "org", o->id),
+		    RATE_WINDOW, &adds_org);
 	if (e != ERR_OK) {
 		log_warn(
 		    "invitation rate limiter failed (%s); letting the request "
@@ -154,11 +160,23 @@ rate_check(struct domain *d, struct arena *a, const struct user *actor,
 	}
 	if ((e = db_savepoint_release(d->db)) != ERR_OK)
 		return e;
-	if (by_user >= d->conf->invite_limit_user)
+	if (by_user + adds_user >= d->conf->invite_limit_user)
 		return ERR_RATE_LIMITED_USER;
-	if (by_org >= d->conf->invite_limit_org)
+	if (by_org + adds_org >= d->conf->invite_limit_org)
 		return ERR_RATE_LIMITED_ORG;
 	return ERR_OK;
+}
+
+enum err
+invitation_rate_count_owner_add(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o)
+{
+	enum err e;
+
+	e = db_rate_add(d->db, a, owner_add_bucket(a, "user", actor->id));
+	if (e == ERR_OK)
+		e = db_rate_add(d->db, a, owner_add_bucket(a, "org", o->id));
+	return e;
 }
 
 struct send_args {
@@ -187,7 +205,7 @@ send_tx(struct db *db, void *arg)
 	bool member;
 	enum err e;
 
-	if ((e = send_lock(db, s->a, s->actor, s->o)) != ERR_OK)
+	if ((e = invitation_lock(db, s->a, s->actor, s->o)) != ERR_OK)
 		return e;
 	if (s->resend_id != NULL) {
 		e = db_invitation_by_id(
@@ -206,7 +224,7 @@ send_tx(struct db *db, void *arg)
 		return e;
 	if (member)
 		return ERR_ALREADY_MEMBER;
-	if ((e = rate_check(d, s->a, s->actor, s->o)) != ERR_OK)
+	if ((e = invitation_rate_check(d, s->a, s->actor, s->o)) != ERR_OK)
 		return e;
 	e = db_invitation_open_for(db, s->a, s->o->id, s->email, &old);
 	if (e == ERR_OK) {
@@ -345,6 +363,50 @@ invitation_revoke(struct domain *d, struct arena *a, const struct user *actor,
 }
 
 /*
+ * Makes user_id a member of the invitation's organization with its role:
+ * inserts the membership (*mid its id), activates a pending owner-add
+ * (the acceptance is the consent, and the invitation's role wins), or
+ * finds an active one (*already). The row is not locked first: an
+ * organization's row is locked before its memberships' (a consent does
+ * so), and this transaction already holds the invitation's. A consent,
+ * decline, cancel or owner-add that wins the race changes what the next
+ * statement finds, so the membership is read again once.
+ */
+static enum err
+take_membership(struct db *db, struct arena *a, const struct invitation *inv,
+    const char *user_id, const char **mid, bool *already)
+{
+	struct member m;
+	enum err e = ERR_OK;
+
+	*already = false;
+	for (int pass = 0; pass < 2; pass++) {
+		e = db_membership_of(db, a, inv->org_id, user_id, &m);
+		if (e == ERR_NOT_FOUND) {
+			e = db_membership_insert(db, a, inv->org_id, user_id,
+			    inv->role, MEMBER_ACTIVE, SOURCE_INVITATION,
+			    inv->invited_by, mid);
+			if (e != ERR_ALREADY_MEMBER)
+				return e;
+			continue;
+		}
+		if (e != ERR_OK)
+			return e;
+		if (m.status != MEMBER_PENDING) {
+			*already = true;
+			return ERR_OK;
+		}
+		e = db_membership_activate(
+		    db, a, m.id, inv->role, SOURCE_INVITATION);
+		if (e == ERR_OK)
+			*mid = m.id;
+		if (e != ERR_NOT_PENDING)
+			return e;
+	}
+	return e;
+}
+
+/*
  * Makes user_id a member through invitation inv (locked by the caller):
  * inserts the membership, or activates a pending owner-add, or notes that
  * the user is a member already; then stamps the invitation and audits.
@@ -353,24 +415,10 @@ static enum err
 join(struct db *db, struct arena *a, const struct invitation *inv,
     const char *user_id, bool *already)
 {
-	struct member m;
 	const char *mid = NULL;
 	enum err e;
 
-	*already = false;
-	e = db_membership_of(db, a, inv->org_id, user_id, &m);
-	if (e == ERR_NOT_FOUND)
-		e = db_membership_insert(db, a, inv->org_id, user_id, inv->role,
-		    MEMBER_ACTIVE, SOURCE_INVITATION, inv->invited_by, &mid);
-	else if (e == ERR_OK && m.status == MEMBER_PENDING) {
-		/* An owner-add still waiting for consent: this acceptance is
-		 * the consent, and the invitation's role wins. */
-		mid = m.id;
-		e = db_membership_activate(
-		    db, a, m.id, inv->role, SOURCE_INVITATION);
-	} else if (e == ERR_OK)
-		*already = true;
-	if (e != ERR_OK)
+	if ((e = take_membership(db, a, inv, user_id, &mid, already)) != ERR_OK)
 		return e;
 	if ((e = db_invitation_accept(db, a, inv->id, user_id)) != ERR_OK)
 		return e == ERR_NOT_PENDING ? ERR_INVITATION_ACCEPTED : e;

@@ -29,6 +29,33 @@ enum err invitation_resolve(struct domain *d, struct arena *a,
     const struct user *current, const char *token, struct invitation *out);
 
 /*
+ * Serialises the invitations and owner-adds of one inviter and of one
+ * organization: the inviter's advisory lock, then the organization's.
+ * Taken first thing (before any row lock) by every invite, resend and
+ * owner-add so that no two of them can deadlock; the inviter's count spans
+ * organizations, so the organization's lock alone would let requests into
+ * two of them both pass the inviter's limit. Runs in the caller's
+ * transaction.
+ */
+enum err invitation_lock(struct db *db, struct arena *a,
+    const struct user *actor, const struct org *o);
+
+/*
+ * The rate limits, checked under invitation_lock: the invitations created
+ * or resent and the owner-adds made in the last hour by actor, then in o,
+ * against ROSTER_INVITE_LIMIT_USER and _ORG. ERR_RATE_LIMITED_USER or
+ * ERR_RATE_LIMITED_ORG when a limit is reached; a limiter that fails lets
+ * the request through, logged and counted.
+ */
+enum err invitation_rate_check(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o);
+
+/* Counts one owner-add by actor in o toward the rate limits, in the
+ * caller's transaction. */
+enum err invitation_rate_count_owner_add(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o);
+
+/*
  * Invites email to o with role, by actor whose role in o is actor_role.
  * An open row for the address is revoked and replaced in the same
  * transaction; the email is queued with it. Errors: ERR_FORBIDDEN (not a
@@ -46,9 +73,9 @@ enum err invitation_create(struct domain *d, struct arena *a,
  * join request). The caller counts the invitation after its commit. The
  * errors of invitation_create.
  */
-enum err invitation_create_tx(struct domain *d, struct arena *a,
-    struct db *db, const struct user *actor, const struct org *o,
-    enum role actor_role, const char *email, enum role role);
+enum err invitation_create_tx(struct domain *d, struct arena *a, struct db *db,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *email, enum role role);
 
 /* Replaces open invitation id of o with a fresh one (new link, new
  * expiry) and queues it. ERR_NOT_FOUND, ERR_NOT_PENDING, and the errors

@@ -15,6 +15,7 @@
 #include "db/db_rate.h"
 #include "db/db_user.h"
 #include "domain/invitation.h"
+#include "domain/membership.h"
 #include "domain/org.h"
 #include "domain/validate.h"
 #include "util/arena.h"
@@ -157,8 +158,13 @@ submit_tx(struct db *db, void *arg)
 	    s->a, "%s/join/confirm?token=%s", d->conf->base_url, token);
 	if ((e = d->notify(d->notify_ctx, db, s->a, &n)) != ERR_OK)
 		return e;
-	return db_audit_insert(db, s->a, NULL, o.id, "join_request.submitted",
-	    "join_request", id, "{\"via\": \"form\"}");
+	/* Kept out of the organization's trail until the link is used: an
+	 * unconfirmed request is invisible to its managers, and anyone can
+	 * fill the form. */
+	return db_audit_insert(db, s->a, NULL, NULL, "join_request.submitted",
+	    "join_request", id,
+	    arena_printf(
+		s->a, "{\"via\": \"form\", \"organization_id\": %s}", o.id));
 }
 
 enum err
@@ -214,8 +220,8 @@ by_token(struct db *db, struct arena *a, const char *token, bool lock,
 }
 
 enum err
-join_request_confirm_check(struct domain *d, struct arena *a,
-    const char *token, struct join_request *out)
+join_request_confirm_check(struct domain *d, struct arena *a, const char *token,
+    struct join_request *out)
 {
 	memset(out, 0, sizeof(*out));
 	return by_token(d->db, a, token, false, out);
@@ -382,8 +388,8 @@ admit(struct db *db, struct decide_args *s, const struct join_request *j,
 	n.to = u->email;
 	n.name = u->display_name;
 	n.org_name = s->o->name;
-	n.link = arena_printf(
-	    s->a, "%s/orgs/%s", s->d->conf->base_url, s->o->slug);
+	n.link =
+	    arena_printf(s->a, "%s/orgs/%s", s->d->conf->base_url, s->o->slug);
 	return s->d->notify(s->d->notify_ctx, db, s->a, &n);
 }
 
@@ -396,16 +402,31 @@ decide_tx(struct db *db, void *arg)
 	enum err e;
 
 	s->invited = false;
+	/* The locks of every change to an organization's members, in their
+	 * order: the inviter's and the organization's advisory locks (an
+	 * approval may invite), the organization's row (with the actor's
+	 * role read again under it), then the request's row. */
+	if ((e = invitation_lock(db, s->a, s->actor, s->o)) != ERR_OK)
+		return e;
+	if ((e = membership_lock_manager(db, s->a, s->actor, s->o, &s->role)) !=
+	    ERR_OK)
+		return e;
 	if ((e = lock_submitted(db, s, &j)) != ERR_OK)
 		return e;
 	if (s->to == JR_APPROVED) {
-		/* The account of the address, if any: only a confirmed one is
-		 * made a member at once; any other address must first prove
-		 * its mailbox through an invitation. */
+		/* The account of the address, if any, is made a member at
+		 * once when its mailbox is proven: confirmed, or the request
+		 * came through the public form, whose emailed link proved it
+		 * (the approval then confirms the address, as accepting an
+		 * invitation does). A signed-in requester whose address is
+		 * unconfirmed, and an address without an account, get an
+		 * invitation: the mailbox must prove itself first. */
 		e = db_user_by_email(db, s->a, j.email, &u, NULL);
-		if (e == ERR_OK && u.email_confirmed)
+		if (e == ERR_OK && (u.email_confirmed || j.user_id == NULL)) {
 			e = admit(db, s, &j, &u);
-		else if (e == ERR_OK || e == ERR_NOT_FOUND) {
+			if (e == ERR_OK && !u.email_confirmed)
+				e = db_user_confirm(db, u.id);
+		} else if (e == ERR_OK || e == ERR_NOT_FOUND) {
 			s->invited = true;
 			e = invitation_create_tx(s->d, s->a, db, s->actor, s->o,
 			    s->role, j.email, ROLE_MEMBER);
@@ -421,7 +442,7 @@ decide_tx(struct db *db, void *arg)
 				 : "join_request.rejected",
 	    "join_request", j.id,
 	    s->to != JR_APPROVED ? NULL
-	    : s->invited	 ? "{\"outcome\": \"invitation\"}"
+		: s->invited     ? "{\"outcome\": \"invitation\"}"
 				 : "{\"outcome\": \"membership\"}");
 }
 
@@ -457,9 +478,8 @@ join_request_approve(struct domain *d, struct arena *a,
 }
 
 enum err
-join_request_reject(struct domain *d, struct arena *a,
-    const struct user *actor, const struct org *o, enum role role,
-    const char *id)
+join_request_reject(struct domain *d, struct arena *a, const struct user *actor,
+    const struct org *o, enum role role, const char *id)
 {
 	struct decide_args s = { .d = d,
 		.a = a,

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "db/db_audit.h"
 #include "db/db_user.h"
+#include "domain/invitation.h"
 #include "domain/org.h"
 #include "domain/validate.h"
 #include "util/arena.h"
@@ -35,15 +36,9 @@ membership_may_touch(
 	return target == ROLE_MEMBER || membership_grants(actor, actor_role);
 }
 
-/*
- * Locks o's row, then reads the actor's role as it is now: the page the
- * form came from may be older than a change that demoted or removed the
- * actor. ERR_NOT_FOUND when the actor is no longer an active member,
- * ERR_FORBIDDEN when they no longer manage.
- */
-static enum err
-lock_as_manager(struct db *db, struct arena *a, const struct user *actor,
-    const struct org *o, enum role *role)
+enum err
+membership_lock_manager(struct db *db, struct arena *a,
+    const struct user *actor, const struct org *o, enum role *role)
 {
 	struct member me;
 	enum err e;
@@ -101,18 +96,28 @@ add_tx(struct db *db, void *arg)
 	const char *id;
 	enum err e;
 
-	if ((e = lock_as_manager(db, s->a, s->actor, s->o, &actor_role)) !=
-	    ERR_OK)
+	/* Owner-adds email people as invitations do: the same locks, taken
+	 * in the same order, and the same rate limits. */
+	if ((e = invitation_lock(db, s->a, s->actor, s->o)) != ERR_OK)
+		return e;
+	if ((e = membership_lock_manager(
+		 db, s->a, s->actor, s->o, &actor_role)) != ERR_OK)
 		return e;
 	if (s->role != ROLE_MEMBER && !membership_grants(s->actor, actor_role))
 		return ERR_ROLE_ESCALATION;
+	if ((e = invitation_rate_check(s->d, s->a, s->actor, s->o)) != ERR_OK)
+		return e;
 	e = db_user_by_email(db, s->a, s->email, &u, NULL);
 	if (e == ERR_NOT_FOUND || (e == ERR_OK && !u.email_confirmed))
 		return ERR_NO_SUCH_USER;
 	if (e != ERR_OK)
 		return e;
 	if ((e = db_membership_insert(db, s->a, s->o->id, u.id, s->role,
-		 MEMBER_PENDING, SOURCE_OWNER_ADD, s->actor->id, &id)) != ERR_OK)
+		 MEMBER_PENDING, SOURCE_OWNER_ADD, s->actor->id, &id)) !=
+	    ERR_OK)
+		return e;
+	if ((e = invitation_rate_count_owner_add(s->d, s->a, s->actor, s->o)) !=
+	    ERR_OK)
 		return e;
 	n.to = u.email;
 	n.name = u.display_name;
@@ -148,8 +153,14 @@ membership_add(struct domain *d, struct arena *a, const struct user *actor,
 	if (s.role != ROLE_MEMBER && !membership_grants(actor, actor_role))
 		return ERR_ROLE_ESCALATION;
 	s.email = norm;
-	if ((e = db_tx(d->db, add_tx, &s)) == ERR_OK)
+	e = db_tx(d->db, add_tx, &s);
+	if (e == ERR_OK)
 		metrics_add(C_OWNER_ADDS_CREATED, 1);
+	/* An address without an account counts too, so the answer cannot be
+	 * used to probe addresses faster than the limits allow (the
+	 * transaction rolled back: this is a statement of its own). */
+	if (e == ERR_NO_SUCH_USER)
+		(void)invitation_rate_count_owner_add(d, a, actor, o);
 	return e;
 }
 
@@ -158,10 +169,10 @@ struct change_args {
 	const struct user *actor;
 	const struct org *o;
 	const char *user_id;
-	enum role role;  /* role change: the new role */
-	bool cancelled;  /* removal: it was an owner-add awaiting consent */
+	enum role role;    /* role change: the new role */
+	bool cancelled;    /* removal: it was an owner-add awaiting consent */
 	bool only_pending; /* removal: a cancel, refused once accepted */
-	bool changed;    /* role change: the role differed */
+	bool changed;      /* role change: the role differed */
 };
 
 /* Locks the organization, then the target's membership, and judges
@@ -172,8 +183,8 @@ lock_target(struct db *db, struct change_args *s, struct member *m)
 	enum role actor_role;
 	enum err e;
 
-	if ((e = lock_as_manager(db, s->a, s->actor, s->o, &actor_role)) !=
-	    ERR_OK)
+	if ((e = membership_lock_manager(
+		 db, s->a, s->actor, s->o, &actor_role)) != ERR_OK)
 		return e;
 	if ((e = db_membership_lock(db, s->a, s->o->id, s->user_id, m)) !=
 	    ERR_OK)
@@ -202,7 +213,8 @@ role_tx(struct db *db, void *arg)
 		return ERR_NOT_FOUND;
 	if (m.role == s->role)
 		return ERR_OK;
-	if (s->role != ROLE_OWNER && (e = not_last_owner(db, s->a, &m)) != ERR_OK)
+	if (s->role != ROLE_OWNER &&
+	    (e = not_last_owner(db, s->a, &m)) != ERR_OK)
 		return e;
 	if ((e = db_membership_set_role(db, s->a, m.id, s->role)) != ERR_OK)
 		return e;
@@ -263,10 +275,12 @@ membership_remove(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role actor_role, const char *user_id,
     bool only_pending, bool *cancelled)
 {
-	struct change_args s = {
-		.a = a, .actor = actor, .o = o, .user_id = user_id, .role = ROLE__MAX,
-		.only_pending = only_pending
-	};
+	struct change_args s = { .a = a,
+		.actor = actor,
+		.o = o,
+		.user_id = user_id,
+		.role = ROLE__MAX,
+		.only_pending = only_pending };
 	enum err e;
 
 	*cancelled = false;
@@ -275,7 +289,8 @@ membership_remove(struct domain *d, struct arena *a, const struct user *actor,
 	if ((e = db_tx(d->db, remove_tx, &s)) != ERR_OK)
 		return e;
 	*cancelled = s.cancelled;
-	metrics_add(s.cancelled ? C_OWNER_ADDS_CANCELLED : C_MEMBERS_REMOVED, 1);
+	metrics_add(
+	    s.cancelled ? C_OWNER_ADDS_CANCELLED : C_MEMBERS_REMOVED, 1);
 	return ERR_OK;
 }
 
@@ -308,8 +323,8 @@ leave_tx(struct db *db, void *arg)
 }
 
 enum err
-membership_leave(
-    struct domain *d, struct arena *a, const struct user *u, const struct org *o)
+membership_leave(struct domain *d, struct arena *a, const struct user *u,
+    const struct org *o)
 {
 	struct leave_args s = { .a = a, .u = u, .o = o };
 	enum err e;
@@ -384,7 +399,9 @@ enum err
 membership_accept(struct domain *d, struct arena *a, const struct user *u,
     const char *id, bool *already, struct org *o)
 {
-	struct consent_args s = { .a = a, .u = u, .id = id, .accept = true, .o = o };
+	struct consent_args s = {
+		.a = a, .u = u, .id = id, .accept = true, .o = o
+	};
 	enum err e;
 
 	memset(o, 0, sizeof(*o));

@@ -16,6 +16,17 @@
 #include "db/db_org.h"
 #include "domain/domain.h"
 
+/*
+ * Locks o's row (FOR UPDATE, in the caller's transaction), then reads the
+ * actor's role in o as it is now into *role: the page a form came from may
+ * be older than a change that demoted or removed the actor. ERR_NOT_FOUND
+ * when the actor is no longer an active member, ERR_FORBIDDEN when they no
+ * longer manage. Every change to o's members takes this lock first (after
+ * invitation_lock, when it may invite).
+ */
+enum err membership_lock_manager(struct db *db, struct arena *a,
+    const struct user *actor, const struct org *o, enum role *role);
+
 /* True when actor, of role actor_role in an organization, may grant the
  * roles owner and admin, or change or remove an owner or admin: owners
  * and platform admins who manage the organization. */
@@ -62,8 +73,8 @@ enum err membership_remove(struct domain *d, struct arena *a,
 
 /* Ends u's own active membership of o. Errors: ERR_NOT_FOUND,
  * ERR_LAST_OWNER. */
-enum err membership_leave(
-    struct domain *d, struct arena *a, const struct user *u, const struct org *o);
+enum err membership_leave(struct domain *d, struct arena *a,
+    const struct user *u, const struct org *o);
 
 /*
  * u consents to owner-add id: the membership becomes active with the

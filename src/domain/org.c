@@ -65,6 +65,19 @@ create_tx(struct db *db, void *arg)
 		db_enum_source_str(SOURCE_CREATOR), c->actor->id));
 }
 
+/* Slugs a literal route takes before the organization's own could:
+ * /orgs/new and /join/confirm. */
+static bool
+reserved(const char *slug)
+{
+	static const char *const taken[] = { "new", "confirm" };
+
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (strcmp(slug, taken[i]) == 0)
+			return true;
+	return false;
+}
+
 enum err
 org_create(struct domain *d, struct arena *a, const struct user *actor,
     const char *name, const char *slug, struct org *out)
@@ -78,6 +91,8 @@ org_create(struct domain *d, struct arena *a, const struct user *actor,
 		return e;
 	if ((e = org_slug_ok(slug)) != ERR_OK)
 		return e;
+	if (reserved(slug))
+		return ERR_SLUG_TAKEN;
 	out->name = trimmed;
 	out->slug = arena_strdup(a, slug);
 	return db_tx(d->db, create_tx, &c);
@@ -194,8 +209,8 @@ settings_tx(struct db *db, void *arg)
 	struct settings_args *s = arg;
 	enum err e;
 
-	if ((e = db_org_settings_update(db, s->a, s->o->id, s->enabled,
-		 s->fields)) != ERR_OK)
+	if ((e = db_org_settings_update(
+		 db, s->a, s->o->id, s->enabled, s->fields)) != ERR_OK)
 		return e;
 	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
 	    "organization.settings_changed", "organization", s->o->id,

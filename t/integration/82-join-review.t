@@ -114,7 +114,9 @@ is_deeply [ $owner->errors($again) ], ['not-pending'], '... not-pending';
 is $owner->page($again), 'org-join-requests', '... on the review page';
 is $owner->post_form("/orgs/acme/join-requests/$jc->{id}/reject")->{status}, 409, 'rejecting it now: 409';
 
-# ---- approve: no account, and an unconfirmed account -> an invitation -----------------------------
+# ---- approve: no account -> an invitation; an unconfirmed account -> a member ------------------
+# (the public form's emailed link proved the mailbox: the approval
+# confirms the address, as accepting an invitation does)
 for my $case ([ 'newbie@example.com', 'no account' ], [ 'unconf@example.com', 'an unconfirmed account' ]) {
 	my ($email, $what) = @$case;
 	person($s, $email, 'Unconfirmed') if $email =~ /^unconf/;
@@ -126,6 +128,15 @@ for my $case ([ 'newbie@example.com', 'no account' ], [ 'unconf@example.com', 'a
 	my $r = $ada->get('/orgs/acme/join-requests') && $ada->post_form("/orgs/acme/join-requests/$j->{id}/approve");
 	is $r->{status}, 303, "$what: an admin approves, 303";
 	is jr_row($s, "id = $j->{id}")->{status}, 'approved', '... approved';
+	if ($email =~ /^unconf/) {
+		is $s->sql_one(q{SELECT m.status || '/' || m.source FROM memberships m
+		    JOIN users u ON u.id = m.user_id WHERE m.organization_id = ? AND u.email = ?},
+		    $org, $email), 'active/join_request', '... an active member at once';
+		ok user_confirmed($s, $email), '... whose address is now confirmed';
+		is $s->sql_one(q{SELECT count(*) FROM invitations WHERE organization_id = ?
+		    AND email = ?}, $org, $email), 0, '... and no invitation';
+		next;
+	}
 	is $s->sql_one(q{SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
 	    WHERE m.organization_id = ? AND u.email = ?}, $org, $email), 0, '... no membership yet';
 	is $s->sql_one(q{SELECT role FROM invitations WHERE organization_id = ? AND email = ?
