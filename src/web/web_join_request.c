@@ -87,6 +87,7 @@ web_join_request_form(struct ctx *c)
 		return;
 	if (c->field[F_SENT] != NULL) {
 		tpl_set(c->page, "org_name", o.name);
+		tpl_set(c->page, "org_slug", o.slug);
 		web_page(c, PAGE_JOIN_CHECK_EMAIL);
 		return;
 	}
@@ -117,6 +118,16 @@ web_join_request_submit(struct ctx *c)
 	    FLASH_JOIN_REQUESTED);
 }
 
+/* An expired link names its request: the join-expired page then links
+ * to that organization's form, to send it again. */
+static void
+expired_form_link(struct ctx *c, enum err e, const struct join_request *j)
+{
+	if (e == ERR_JOIN_EXPIRED && j->org_slug != NULL)
+		tpl_set(c->page, "retry_url",
+		    arena_printf(c->a, "/join/%s", j->org_slug));
+}
+
 void
 web_join_request_confirm_form(struct ctx *c)
 {
@@ -125,6 +136,7 @@ web_join_request_confirm_form(struct ctx *c)
 	enum err e = join_request_confirm_check(c->d, c->a, token, &j);
 
 	if (e != ERR_OK) {
+		expired_form_link(c, e, &j);
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
@@ -141,6 +153,7 @@ web_join_request_confirm(struct ctx *c)
 	enum err e = join_request_confirm(c->d, c->a, c->field[F_TOKEN], &j);
 
 	if (e != ERR_OK) {
+		expired_form_link(c, e, &j);
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
@@ -159,6 +172,8 @@ web_join_request_create(struct ctx *c)
 	e = join_request_ask(
 	    c->d, c->a, c->user, c->req->route_args[0], extra, &o);
 	if (e == ERR_ALREADY_MEMBER || e == ERR_ALREADY_PENDING) {
+		/* A member is shown the way in instead of the button. */
+		tpl_set_bool(c->page, "already_member", e == ERR_ALREADY_MEMBER);
 		render_form(c, &o, e);
 		return;
 	}
