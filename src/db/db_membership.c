@@ -171,15 +171,17 @@ db_membership_lock(struct db *db, struct arena *a, const char *org_id,
 }
 
 enum err
-db_membership_lock_id(
-    struct db *db, struct arena *a, const char *id, struct member *m)
+db_membership_by_id(
+    struct db *db, struct arena *a, const char *id, bool lock, struct member *m)
 {
 	if (!row_id(id))
 		return ERR_NOT_FOUND;
 	return db_one(db, a, member_from_row, m,
-	    "SELECT " MEMBER_COLS " FROM memberships m "
-	    "JOIN users u ON u.id = m.user_id WHERE m.id = $1 "
-	    "FOR UPDATE OF m",
+	    lock ? "SELECT " MEMBER_COLS " FROM memberships m "
+		   "JOIN users u ON u.id = m.user_id WHERE m.id = $1 "
+		   "FOR UPDATE OF m"
+		 : "SELECT " MEMBER_COLS " FROM memberships m "
+		   "JOIN users u ON u.id = m.user_id WHERE m.id = $1",
 	    id, DB_END);
 }
 
@@ -234,8 +236,8 @@ db_membership_delete(struct db *db, struct arena *a, const char *id)
 	struct db_rows *r;
 	enum err e;
 
-	e = db_q(db, a, &r, "DELETE FROM memberships WHERE id = $1", id,
-	    DB_END);
+	e = db_q(
+	    db, a, &r, "DELETE FROM memberships WHERE id = $1", id, DB_END);
 	if (e != ERR_OK)
 		return e;
 	return r->affected == 1 ? ERR_OK : ERR_NOT_FOUND;

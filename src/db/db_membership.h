@@ -48,13 +48,13 @@ enum err db_membership_of(struct db *db, struct arena *a, const char *org_id,
 
 /* As db_membership_of, and locks the row FOR UPDATE until the
  * transaction ends. */
-enum err db_membership_lock(struct db *db, struct arena *a,
-    const char *org_id, const char *user_id, struct member *m);
+enum err db_membership_lock(struct db *db, struct arena *a, const char *org_id,
+    const char *user_id, struct member *m);
 
-/* Membership id (any organization), locked FOR UPDATE; ERR_NOT_FOUND when
- * none or when id is not a row id. */
-enum err db_membership_lock_id(
-    struct db *db, struct arena *a, const char *id, struct member *m);
+/* Membership id (any organization), locked FOR UPDATE when lock;
+ * ERR_NOT_FOUND when none or when id is not a row id. */
+enum err db_membership_by_id(struct db *db, struct arena *a, const char *id,
+    bool lock, struct member *m);
 
 /*
  * Locks the organization's row FOR UPDATE. Every transaction that may

@@ -355,7 +355,14 @@ lock_own(struct db *db, struct consent_args *s, struct member *m)
 
 	if (!s->u->email_confirmed)
 		return ERR_NOT_FOUND;
-	if ((e = db_membership_lock_id(db, s->a, s->id, m)) != ERR_OK)
+	/* The organization's row first, as every change to its members
+	 * takes it (a removal racing this consent waits there instead of
+	 * deadlocking); then the row, read again under that lock. */
+	if ((e = db_membership_by_id(db, s->a, s->id, false, m)) != ERR_OK)
+		return e;
+	if ((e = db_membership_lock_org(db, s->a, m->org_id)) != ERR_OK)
+		return e;
+	if ((e = db_membership_by_id(db, s->a, s->id, true, m)) != ERR_OK)
 		return e;
 	if (strcmp(m->user_id, s->u->id) != 0)
 		return ERR_NOT_FOUND;

@@ -112,6 +112,7 @@ for my $round (1 .. 10) {
 	my $refused = $r[1]{status} == 409 && ($r[1]{errors} // '') eq 'not-pending';
 	push @ends, {
 		round => $round, accepted => $accepted, cancelled => $cancelled,
+		answers => join(' / ', map { "$_->{status} " . ($_->{errors} || $_->{flash} // '') } @r),
 		row => $m ? $m->{status} : 'none',
 		# The Cancel (pending=1) after the consent is refused: it
 		# never removes the membership the consent made.
