@@ -46,12 +46,11 @@ membership_lock_manager(struct db *db, struct arena *a,
 	if ((e = db_membership_lock_org(db, a, o->id)) != ERR_OK)
 		return e;
 	e = db_membership_of(db, a, o->id, actor->id, &me);
-	if (e == ERR_OK && me.status != MEMBER_ACTIVE)
-		e = ERR_NOT_FOUND;
-	if (e != ERR_OK)
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
-	*role = me.role;
-	return org_role_manages(me.role) ? ERR_OK : ERR_FORBIDDEN;
+	if ((e = org_role_of(actor, e == ERR_OK ? &me : NULL, role)) != ERR_OK)
+		return e;
+	return org_role_manages(*role) ? ERR_OK : ERR_FORBIDDEN;
 }
 
 /* ERR_LAST_OWNER when m is an active owner and the only one of its

@@ -19,9 +19,10 @@
 /*
  * Locks o's row (FOR UPDATE, in the caller's transaction), then reads the
  * actor's role in o as it is now into *role: the page a form came from may
- * be older than a change that demoted or removed the actor. ERR_NOT_FOUND
- * when the actor is no longer an active member, ERR_FORBIDDEN when they no
- * longer manage. Every change to o's members takes this lock first (after
+ * be older than a change that demoted or removed the actor. A platform
+ * admin holds owner rights (org_role_of). ERR_NOT_FOUND when the actor is
+ * no longer an active member, ERR_FORBIDDEN when they no longer manage.
+ * Every change to o's members takes this lock first (after
  * invitation_lock, when it may invite).
  */
 enum err membership_lock_manager(struct db *db, struct arena *a,

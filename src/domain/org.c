@@ -20,6 +20,21 @@ org_role_manages(enum role r)
 }
 
 enum err
+org_role_of(const struct user *actor, const struct member *m, enum role *role)
+{
+	/* Owner is the highest role: a platform admin's own membership,
+	 * whatever its role, never lowers it. */
+	if (actor->platform_admin) {
+		*role = ROLE_OWNER;
+		return ERR_OK;
+	}
+	if (m == NULL || m->status != MEMBER_ACTIVE)
+		return ERR_NOT_FOUND;
+	*role = m->role;
+	return ERR_OK;
+}
+
+enum err
 org_slug_ok(const char *slug)
 {
 	size_t n = slug ? strlen(slug) : 0;
@@ -109,12 +124,10 @@ org_open(struct domain *d, struct arena *a, const struct user *actor,
 		return ERR_NOT_FOUND;
 	if ((e = db_org_by_slug(d->db, a, slug, o)) != ERR_OK)
 		return e;
-	if ((e = db_membership_of(d->db, a, o->id, actor->id, &m)) != ERR_OK)
+	e = db_membership_of(d->db, a, o->id, actor->id, &m);
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
-	if (m.status != MEMBER_ACTIVE)
-		return ERR_NOT_FOUND;
-	*role = m.role;
-	return ERR_OK;
+	return org_role_of(actor, e == ERR_OK ? &m : NULL, role);
 }
 
 enum err

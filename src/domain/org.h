@@ -13,6 +13,17 @@
 /* True when the role may manage members (owner, admin). */
 bool org_role_manages(enum role r);
 
+/*
+ * The role actor holds in an organization, given actor's membership of
+ * it (NULL when none): a platform admin holds owner rights in every
+ * organization, member or not; anyone else holds the role of an active
+ * membership. Writes *role; ERR_NOT_FOUND when actor has no role there.
+ * The role is for judging rights only: counting an organization's owners
+ * (the last-owner rule) counts memberships.
+ */
+enum err org_role_of(
+    const struct user *actor, const struct member *m, enum role *role);
+
 /* ERR_OK when slug is [a-z0-9-]{2,40}, else ERR_INVALID_SLUG. */
 enum err org_slug_ok(const char *slug);
 
@@ -26,8 +37,9 @@ enum err org_create(struct domain *d, struct arena *a, const struct user *actor,
 
 /*
  * Opens the organization slug for actor: fills *o and *role (the actor's
- * active role). ERR_NOT_FOUND when the organization does not exist or the
- * actor is not an active member: the two are indistinguishable.
+ * role, org_role_of). ERR_NOT_FOUND when the organization does not exist
+ * or the actor is neither an active member nor a platform admin: the two
+ * are indistinguishable.
  */
 enum err org_open(struct domain *d, struct arena *a, const struct user *actor,
     const char *slug, struct org *o, enum role *role);
