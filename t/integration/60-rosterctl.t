@@ -53,6 +53,60 @@ is $s->sql_one(q{SELECT is_platform_admin FROM users WHERE email = 'cat@example.
     'the account is a platform admin';
 is $conf->get('/')->{status}, 200, 'and its session goes on';
 
+# Promotion keeps what the account had, and a second run changes nothing.
+{
+	my $dog = person($s, 'dog@example.com', 'Dog', confirm => 1);
+	new_org($dog, 'Kennel', 'kennel');
+	my $state = sub {
+		join "\n", map { join ',', @$_ } $s->psql(q{SELECT u.email, u.is_platform_admin,
+		    u.email_confirmed_at, u.display_name, u.password_hash,
+		    coalesce((SELECT string_agg(o.slug || ':' || m.role || ':' || m.status, ';')
+			FROM memberships m JOIN organizations o ON o.id = m.organization_id
+			WHERE m.user_id = u.id), ''),
+		    (SELECT count(*) FROM account_tokens t WHERE t.user_id = u.id),
+		    (SELECT count(*) FROM audit_events a WHERE a.subject_type = 'user'
+			AND a.subject_id = u.id AND a.action = 'user.platform_admin_granted')
+		    FROM users u WHERE u.email IN ('dog@example.com', 'cat@example.com') ORDER BY u.email});
+	};
+	my $before = $state->();
+	$r = $s->rosterctl('bootstrap-admin', 'Dog@Example.COM');
+	is $r->{status}, 0, 'bootstrap-admin of an owner of an organization succeeds';
+	unlike $r->{out}, qr/token=/, '  without a link';
+	(my $expect = $before) =~ s/^(dog\@example\.com),f,(.*),0$/$1,t,$2,1/m
+	    or BAIL_OUT("unexpected state: $before");
+	is $state->(), $expect,
+	    'the account is promoted, its password, name, address and membership as they were, one grant audited';
+	like $state->(), qr/kennel:owner:active/, '  it still owns its organization';
+	is $dog->get('/orgs/kennel')->{status}, 200, '  its session goes on';
+	is $s->ua->login('dog@example.com', $PW)->{status}, 303, '  its password still signs in';
+	is $s->sql_one(q{SELECT count(*) FROM users WHERE email = 'dog@example.com'}), 1,
+	    '  the address in other case made no second account';
+
+	$before = $state->();
+	for my $email ('dog@example.com', 'CAT@example.com') {
+		$r = $s->rosterctl('bootstrap-admin', $email);
+		is $r->{status}, 0, "bootstrap-admin of $email again succeeds";
+		unlike $r->{out}, qr/token=/, '  without a link';
+	}
+	is $state->(), $before, 'running it again on admins changes nothing and audits nothing';
+	is $dog->get('/orgs/kennel')->{status}, 200, '  their sessions go on';
+
+	# A new address twice: a fresh link each time, one account, one grant.
+	$r = $s->rosterctl('bootstrap-admin', 'eve@example.com');
+	my ($first) = $r->{out} =~ m{/password/reset\?token=(\S+)};
+	$r = $s->rosterctl('bootstrap-admin', 'eve@example.com');
+	my ($second) = $r->{out} =~ m{/password/reset\?token=(\S+)};
+	ok $first && $second && $first ne $second, 'a new address run twice gets a link each time';
+	is $s->sql_one(q{SELECT count(*) FROM users WHERE email = 'eve@example.com'}), 1, '  one account';
+	is $s->sql_one(q{SELECT count(*) FROM audit_events WHERE action = 'user.platform_admin_granted'
+	    AND subject_id = (SELECT id FROM users WHERE email = 'eve@example.com')}), 1, '  one grant audited';
+	my $eve = $s->ua;
+	$eve->get("/password/reset?token=$second");
+	is $eve->post_form('/password/reset', { token => $second, password => $PW })->{status}, 303,
+	    '  the second link sets the password';
+	is $s->ua->login('eve@example.com', $PW)->{status}, 303, '  and eve signs in';
+}
+
 # An unconfirmed account: not promoted as it stands.
 my $squatter = person($s, 'boss@example.com', 'Not The Boss');
 $r = $s->rosterctl('bootstrap-admin', 'boss@example.com');
