@@ -94,6 +94,7 @@ web_org_render(
     struct ctx *c, const struct org *o, enum role role, enum err error)
 {
 	struct member *m;
+	bool belongs = false;
 	int n;
 	enum err e;
 
@@ -115,7 +116,12 @@ web_org_render(
 		tpl_set(row, "status", member_row_status[m[i].status]);
 		tpl_set(row, "since", m[i].since);
 		web_membership_row(c, row, role, &m[i]);
+		belongs |= m[i].status == MEMBER_ACTIVE &&
+		    strcmp(m[i].user_id, c->user->id) == 0;
 	}
+	/* A platform admin may manage an organization without belonging to
+	 * it, and then has nothing to leave. */
+	tpl_set_bool(c->page, "belongs", belongs);
 	if ((e = invitation_rows(c, o, role)) != ERR_OK) {
 		web_page_fail(c, e, PAGE__MAX);
 		return;

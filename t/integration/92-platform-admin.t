@@ -67,6 +67,8 @@ is $root->page($res), 'org-members', '... page org-members';
 like $res->{content}, qr{action="/orgs/acme/invitations"}, '... with the invite form';
 like $res->{content}, qr{<option value="owner">}, '... which offers owner';
 like $res->{content}, qr{action="/orgs/acme/members/$id{olga}/role"}, "... and the owner's role control";
+unlike $res->{content}, qr{action="/orgs/acme/leave"}, '... and no Leave form: root does not belong';
+like $olga->get('/orgs/acme')->{content}, qr{action="/orgs/acme/leave"}, 'a member sees the Leave form';
 
 for my $role (qw(owner admin member)) {
 	my $email = "inv-$role\@example.com";
@@ -146,6 +148,7 @@ redirected($root, change_role($root, 'beta', $id{nick}, 'owner'), 'role-changed'
     'and makes another member owner', to => '/orgs/beta');
 is membership_row($s, 'beta', 'nick@example.com')->{role}, 'owner', '... nick is owner of beta';
 is membership_row($s, 'beta', 'root@example.com')->{role}, 'member', "... root's own membership is unchanged";
+like $root->get('/orgs/beta')->{content}, qr{action="/orgs/beta/leave"}, '... and root may leave beta';
 
 # ---- nobody else obtains the platform role -----------------------------------------------
 is admins(), 1, 'root is the only platform admin so far';
