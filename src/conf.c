@@ -121,6 +121,12 @@ static const char *const signup_modes[SIGNUP__MAX] = {
 	[SIGNUP_CAPPED] = "capped",
 };
 
+const char *
+conf_signup_mode_str(enum signup_mode mode)
+{
+	return (unsigned)mode < SIGNUP__MAX ? signup_modes[mode] : "";
+}
+
 /* Strings built here live as long as the process: they come from a
  * process-lifetime arena. */
 static struct arena *conf_arena;

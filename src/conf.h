@@ -56,4 +56,8 @@ int conf_load(struct conf *c, bool need_secret);
  */
 void conf_print(FILE *out);
 
+/* The name ROSTER_SIGNUP_MODE gives mode ("open", "invite_only",
+ * "capped"). */
+const char *conf_signup_mode_str(enum signup_mode mode);
+
 #endif

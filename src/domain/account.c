@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
+#include "domain/platform.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -95,6 +96,8 @@ struct signup_args {
 	struct domain *d;
 	struct arena *a;
 	const char *email, *password_hash, *name;
+	const char *invite; /* a platform invitation's token, or NULL */
+	bool invited;       /* set when the invitation was used */
 	struct user *u;
 	uint8_t *session;
 };
@@ -103,41 +106,76 @@ static enum err
 signup_tx(struct db *db, void *arg)
 {
 	struct signup_args *s = arg;
-	enum err e;
+	struct platform_invitation inv;
+	enum err e = ERR_OK;
 
+	/* The invitation's row first, locked: of two sign-ups through one
+	 * link the second finds it accepted. One that no longer resolves
+	 * counts as none. */
+	s->invited = false;
+	if (s->invite != NULL) {
+		e = platform_take(s->d, s->a, s->invite, &inv);
+		if (e == ERR_OK)
+			s->invited = true;
+		else if (e == ERR_INVITATION_INVALID)
+			e = account_signup_open(s->d);
+		if (e != ERR_OK)
+			return e;
+	}
 	if ((e = account_room(s->d, s->a)) != ERR_OK)
 		return e;
 	memset(s->u, 0, sizeof(*s->u));
 	s->u->email = s->email;
 	s->u->display_name = s->name;
+	s->u->email_confirmed = s->invited;
 	if ((e = db_user_insert(db, s->a, s->email, s->name, s->password_hash,
-		 false, NULL, &s->u->id)) != ERR_OK)
+		 s->invited, s->invited ? inv.invited_by : NULL, &s->u->id)) !=
+	    ERR_OK)
 		return e;
 	if ((e = session_insert(s->d, s->a, s->u->id, s->session)) != ERR_OK)
 		return e;
 	if ((e = db_audit_insert(db, s->a, s->u->id, NULL, "user.signed_up",
-		 "user", s->u->id, NULL)) != ERR_OK)
+		 "user", s->u->id,
+		 s->invited ? "{\"via\": \"platform_invitation\"}" : NULL)) !=
+	    ERR_OK)
 		return e;
+	/* The link proved the mailbox: no confirmation email. */
+	if (s->invited)
+		return platform_accepted(db, s->a, &inv, s->u->id);
 	return queue_link(s->d, s->a, s->u, NOTICE_CONFIRM_EMAIL,
 	    "confirm_email", "/confirm", CONFIRM_TTL);
 }
 
 enum err
 account_signup(struct domain *d, struct arena *a, const char *email,
-    const char *password, const char *name, struct user *u,
-    uint8_t session[CRYPTO_TOKEN_LEN])
+    const char *password, const char *name, const char *invite,
+    struct user *u, uint8_t session[CRYPTO_TOKEN_LEN])
 {
 	struct signup_args s = { .d = d, .a = a, .u = u, .session = session };
-	char *norm, *trimmed, *hash;
+	struct platform_invitation inv;
+	char *norm = NULL, *trimmed, *hash;
 	enum err e;
 
+	/* A platform invitation is judged first: it decides the address. */
+	if (invite != NULL && *invite != '\0') {
+		e = platform_resolve(d, a, invite, &inv);
+		if (e == ERR_OK) {
+			if (email != NULL && *email != '\0' &&
+			    (validate_email(a, email, &norm) != ERR_OK ||
+				strcmp(norm, inv.email) != 0))
+				return ERR_EMAIL_MISMATCH;
+			s.invite = invite;
+			email = inv.email;
+		} else if (e != ERR_INVITATION_INVALID)
+			return e;
+	}
 	if ((e = validate_email(a, email, &norm)) != ERR_OK)
 		return e;
 	if ((e = account_password_ok(password)) != ERR_OK)
 		return e;
 	if ((e = validate_name(a, name, &trimmed)) != ERR_OK)
 		return e;
-	if ((e = account_signup_open(d)) != ERR_OK)
+	if (s.invite == NULL && (e = account_signup_open(d)) != ERR_OK)
 		return e;
 	/* Hash before the transaction: it is slow and needs no lock. */
 	if (password_hash(a, password, &hash) == -1)
@@ -145,7 +183,9 @@ account_signup(struct domain *d, struct arena *a, const char *email,
 	s.email = norm;
 	s.name = trimmed;
 	s.password_hash = hash;
-	return db_tx(d->db, signup_tx, &s);
+	if ((e = db_tx(d->db, signup_tx, &s)) == ERR_OK && s.invited)
+		platform_count_accepted();
+	return e;
 }
 
 enum err

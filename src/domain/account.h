@@ -38,10 +38,19 @@ enum err account_room(struct domain *d, struct arena *a);
  * user and the raw session token. Errors: ERR_INVALID_EMAIL,
  * ERR_INVALID_PASSWORD, ERR_INVALID_NAME, ERR_EMAIL_TAKEN,
  * ERR_SIGNUP_CLOSED, ERR_DATABASE.
+ *
+ * invite (NULL or "" for none) is a platform invitation's link token. A
+ * pending one opens sign-up in every mode (never past a full cap): the
+ * account gets the invitation's address (a non-empty email that differs
+ * is ERR_EMAIL_MISMATCH, nothing written), confirmed, with invited_by the
+ * inviter, and the same transaction stamps the invitation accepted and
+ * audits platform_invitation.accepted; no confirmation email is sent. An
+ * invite that does not resolve counts as none: ERR_SIGNUP_CLOSED in
+ * invite_only mode, a plain sign-up in the others.
  */
 enum err account_signup(struct domain *d, struct arena *a, const char *email,
-    const char *password, const char *name, struct user *u,
-    uint8_t session[CRYPTO_TOKEN_LEN]);
+    const char *password, const char *name, const char *invite,
+    struct user *u, uint8_t session[CRYPTO_TOKEN_LEN]);
 
 /*
  * Verifies credentials and opens a session. Unknown address and wrong

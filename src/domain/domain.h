@@ -26,6 +26,7 @@ enum notice_kind {
 	NOTICE_OWNER_ADD,      /* link: /me/invitations (no token) */
 	NOTICE_JOIN_CONFIRM,   /* link: /join/confirm?token= */
 	NOTICE_JOIN_APPROVED,  /* link: /orgs/{slug} (no token) */
+	NOTICE_PLATFORM_INVITATION, /* link: /signup?invite= */
 	NOTICE__MAX
 };
 

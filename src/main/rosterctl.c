@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "db/db_maint.h"
+#include "db/db_platform_invitation.h"
 #include "domain/account.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -64,15 +65,17 @@ cmd_bootstrap_admin(struct domain *d, struct arena *a, const char *email)
 static int
 cmd_purge(struct domain *d, struct arena *a)
 {
-	long long sessions = 0, events = 0, joins = 0;
+	long long sessions = 0, events = 0, joins = 0, platform = 0;
 
 	if (db_maint_purge_sessions(d->db, a, &sessions, &events) != ERR_OK ||
-	    db_maint_purge_join_requests(d->db, a, &joins) != ERR_OK)
+	    db_maint_purge_join_requests(d->db, a, &joins) != ERR_OK ||
+	    db_platform_invitation_purge(d->db, a, &platform) != ERR_OK)
 		return 1;
 	printf("expired join requests deleted: %lld\n"
 	       "expired sessions deleted: %lld\n"
-	       "old rate-limit events deleted: %lld\n",
-	    joins, sessions, events);
+	       "old rate-limit events deleted: %lld\n"
+	       "expired platform invitations deleted: %lld\n",
+	    joins, sessions, events, platform);
 	return 0;
 }
 

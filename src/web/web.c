@@ -85,6 +85,10 @@ static const struct handler handlers[] = {
 	    R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/settings" },
 	    web_join_request_settings_save, R_AUTH },
+	{ { METHOD_GET, "/admin" }, web_admin_show, R_AUTH },
+	{ { METHOD_POST, "/admin/invitations" }, web_admin_invite, R_AUTH },
+	{ { METHOD_POST, "/admin/invitations/:id/revoke" }, web_admin_revoke,
+	    R_AUTH },
 };
 #define NHANDLERS ((int)(sizeof(handlers) / sizeof(handlers[0])))
 

@@ -50,6 +50,7 @@ enum field {
 	F_JOIN_ENABLED, /* org settings */
 	F_JOIN_FIELDS,
 	F_PENDING, /* roster: a Cancel, refused once the owner-add is accepted */
+	F_INVITE, /* signup: a platform invitation's link token */
 	F__MAX
 };
 
@@ -74,6 +75,7 @@ enum page {
 	PAGE_UNAVAILABLE,
 	PAGE_UNSUPPORTED_MEDIA_TYPE,
 	PAGE_DASHBOARD, /* the pages with a template of their own */
+	PAGE_ADMIN,
 	PAGE_EMAIL_CONFIRM,
 	PAGE_EMAIL_CONFIRMED,
 	PAGE_INVITATION_ACCEPT,
@@ -118,6 +120,8 @@ enum flash {
 	FLASH_ROLE_CHANGED,
 	FLASH_ORG_CREATED,
 	FLASH_PASSWORD_RESET,
+	FLASH_PLATFORM_INVITATION_REVOKED,
+	FLASH_PLATFORM_INVITATION_SENT,
 	FLASH_SIGNED_IN,
 	FLASH_SIGNED_OUT,
 	FLASH_SIGNED_UP,
@@ -497,5 +501,25 @@ void web_join_request_settings(struct ctx *c);
  * the settings with flash settings-saved. Fails as the page does; on
  * page org-settings invalid-join-fields 422. */
 void web_join_request_settings_save(struct ctx *c);
+
+/* --- web_admin.c: the platform --- */
+
+/* GET /admin (platform admins): page admin, 200: the signup mode, the
+ * number of accounts and the cap, the platform invitations with their
+ * state, inviter and the account each became, the accepted invitations
+ * per inviter, and the invite form. Fails: forbidden 403 for everyone
+ * else signed in. */
+void web_admin_show(struct ctx *c);
+
+/* POST /admin/invitations (email): a platform invitation, 303 to /admin
+ * with flash platform-invitation-sent. Fails: forbidden 403 (page
+ * forbidden, nothing written) for all but platform admins; on page admin
+ * invalid-email 422, email-taken 409, rate-limited-user 429. */
+void web_admin_invite(struct ctx *c);
+
+/* POST /admin/invitations/{id}/revoke: 303 to /admin with flash
+ * platform-invitation-revoked. Fails: forbidden 403 as invite; on page
+ * admin not-found 404, not-pending 409. */
+void web_admin_revoke(struct ctx *c);
 
 #endif

@@ -9,6 +9,7 @@
 #include "db/db_org.h"
 #include "domain/account.h"
 #include "domain/org.h"
+#include "domain/platform.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
@@ -20,12 +21,46 @@ next_path(const char *next)
 								       : "/";
 }
 
+/*
+ * Puts a pending platform invitation on the sign-up form: its address,
+ * locked, and the token in a hidden field. ERR_INVITATION_INVALID when
+ * there is an invite that does not resolve (the form is then the plain
+ * one), ERR_OK when there is none.
+ */
+static enum err
+signup_invite(struct ctx *c)
+{
+	const char *invite = c->field[F_INVITE];
+	struct platform_invitation inv;
+	enum err e;
+
+	if (invite == NULL)
+		return ERR_OK;
+	if ((e = platform_resolve(c->d, c->a, invite, &inv)) != ERR_OK)
+		return e;
+	tpl_set_bool(c->page, "invited", true);
+	tpl_set(c->page, "invite", invite);
+	tpl_set(c->page, "email", inv.email);
+	tpl_set(c->page, "inviter", inv.inviter_name);
+	return ERR_OK;
+}
+
 void
 web_account_signup_form(struct ctx *c)
 {
-	enum err e = account_signup_open(c->d);
+	enum err e = signup_invite(c);
 
-	if (e != ERR_OK) {
+	/* A link that does not work is no invitation: in invite_only mode
+	 * sign-up is closed, in the others the plain form shows. */
+	if (e == ERR_OK && c->field[F_INVITE] != NULL) {
+		web_page(c, PAGE_SIGNUP);
+		return;
+	}
+	if (e != ERR_OK && e != ERR_INVITATION_INVALID) {
+		web_page_fail(c, e, PAGE__MAX);
+		return;
+	}
+	if ((e = account_signup_open(c->d)) != ERR_OK) {
 		web_page_fail(c, e, PAGE_SIGNUP);
 		return;
 	}
@@ -42,9 +77,12 @@ web_account_signup(struct ctx *c)
 	tpl_set(c->page, "email", web_field(c, F_EMAIL));
 	tpl_set(c->page, "display_name", web_field(c, F_DISPLAY_NAME));
 	e = account_signup(c->d, c->a, web_field(c, F_EMAIL),
-	    web_field(c, F_PASSWORD), web_field(c, F_DISPLAY_NAME), &u,
-	    session);
+	    web_field(c, F_PASSWORD), web_field(c, F_DISPLAY_NAME),
+	    c->field[F_INVITE], &u, session);
 	if (e != ERR_OK) {
+		/* The form again, with the invitation's address locked while
+		 * the invitation still works. */
+		(void)signup_invite(c);
 		web_page_fail(c, e, PAGE_SIGNUP);
 		return;
 	}

@@ -67,6 +67,7 @@ static const struct {
 	[F_JOIN_ENABLED] = { "join_enabled", any, 1 },
 	[F_JOIN_FIELDS] = { "join_fields", any, 1024 },
 	[F_PENDING] = { "pending", one, 1 },
+	[F_INVITE] = { "invite", token, 1024 },
 };
 
 void

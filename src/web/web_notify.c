@@ -33,6 +33,9 @@ static const struct {
 	    "mail-join-confirm.html", "Confirm your request to join " },
 	[NOTICE_JOIN_APPROVED] = { "join_approved", "mail-join-approved.txt",
 	    "mail-join-approved.html", "Welcome to " },
+	[NOTICE_PLATFORM_INVITATION] = { "platform_invitation",
+	    "mail-platform-invitation.txt", "mail-platform-invitation.html",
+	    "Your invitation to Roster" },
 };
 
 static char *

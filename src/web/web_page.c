@@ -41,6 +41,7 @@ static const struct {
 	[PAGE_UNSUPPORTED_MEDIA_TYPE] = { "unsupported-media-type", NULL,
 	    "Unsupported form encoding", 415 },
 	[PAGE_DASHBOARD] = { "dashboard", "dashboard.html", "Dashboard", 200 },
+	[PAGE_ADMIN] = { "admin", "admin.html", "Platform", 200 },
 	[PAGE_EMAIL_CONFIRM] = { "email-confirm", "email-confirm.html",
 	    "Confirm your email", 200 },
 	[PAGE_EMAIL_CONFIRMED] = { "email-confirmed", "email-confirmed.html",

@@ -39,8 +39,8 @@ is $res->{status}, 303, 'the password is set';
 is $ua->login('root@example.com', $PW)->{status}, 303, 'the admin signs in';
 is $s->sql_one(q{SELECT email_confirmed_at IS NOT NULL FROM users WHERE email = 'root@example.com'}),
     't', 'using the link confirmed the address';
-$res = $ua->get('/');
-unlike $res->{content}, qr{href="/admin"}, 'no admin link in the header: there is no admin page yet';
+$res = $ua->get('/admin');
+is $ua->page($res), 'admin', 'the new admin reaches /admin';
 $res = $ua->post_form('/password/reset', { token => $token, password => $PW });
 is $ua->page($res), 'token-invalid', 'the link works once';
 
@@ -134,8 +134,20 @@ $s->psql(q{INSERT INTO organizations (slug, name) VALUES ('purge-org', 'P')});
 $s->psql(q{INSERT INTO join_requests (organization_id, email, status, confirm_hash, confirm_expires_at)
     SELECT id, 'old@example.com', 'pending_confirmation', decode(repeat('cd', 32), 'hex'),
     now() - interval '1 hour' FROM organizations WHERE slug = 'purge-org'});
+$s->psql(q{INSERT INTO platform_invitations (email, hashed_token, created_at, expires_at)
+    VALUES ('gone@example.com', decode(repeat('ef', 32), 'hex'), now() - interval '8 days',
+    now() - interval '1 day'),
+    ('open@example.com', decode(repeat('12', 32), 'hex'), now(), now() + interval '1 day')});
+$s->psql(q{INSERT INTO platform_invitations (email, hashed_token, created_at, expires_at,
+    accepted_at, accepted_by)
+    SELECT 'took@example.com', decode(repeat('34', 32), 'hex'), now() - interval '8 days',
+    now() - interval '1 day', now() - interval '2 days', id FROM users LIMIT 1});
 $r = $s->rosterctl('purge-expired');
 is $r->{status}, 0, 'purge-expired succeeds';
+like $r->{out}, qr/^expired platform invitations deleted: 1$/m,
+    'it deleted the expired platform invitation';
+is_deeply [ map { $_->[0] } $s->psql('SELECT email FROM platform_invitations ORDER BY email') ],
+    [ 'open@example.com', 'took@example.com' ], 'the pending and the accepted ones stay';
 like $r->{out}, qr/expired join requests deleted: 1/, 'it deleted the expired join request';
 like $r->{out}, qr/expired sessions deleted: 1/, 'and the long-expired session';
 is $s->sql_one(q{SELECT count(*) FROM join_requests}), 0, 'no join request is left';
