@@ -216,6 +216,8 @@ render(struct ctx *c, int status, enum page p)
 		tpl_set_bool(c->page, "signed_in", true);
 		tpl_set(c->page, "user_email", c->user->email);
 		tpl_set(c->page, "user_name", c->user->display_name);
+		tpl_set_bool(
+		    c->page, "is_platform_admin", c->user->platform_admin);
 	}
 	if ((f = web_flash_take(c)) != FLASH__MAX) {
 		tpl_set(c->page, "flash", web_flash_code(f));

@@ -41,6 +41,7 @@ is $s->sql_one(q{SELECT email_confirmed_at IS NOT NULL FROM users WHERE email = 
     't', 'using the link confirmed the address';
 $res = $ua->get('/admin');
 is $ua->page($res), 'admin', 'the new admin reaches /admin';
+like $res->{content}, qr{href="/admin"}, 'the header shows the admin link';
 $res = $ua->post_form('/password/reset', { token => $token, password => $PW });
 is $ua->page($res), 'token-invalid', 'the link works once';
 
