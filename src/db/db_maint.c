@@ -188,3 +188,12 @@ db_maint_purge_sessions(
 	    "DELETE FROM rate_events WHERE at < now() - interval '1 day'",
 	    events);
 }
+
+enum err
+db_maint_purge_tokens(struct db *db, struct arena *a, long long *n)
+{
+	return purge(db, a,
+	    "DELETE FROM account_tokens WHERE expires_at < now() - "
+	    "interval '1 day' OR used_at < now() - interval '1 day'",
+	    n);
+}

@@ -29,4 +29,8 @@ enum err db_maint_purge_join_requests(
 enum err db_maint_purge_sessions(
     struct db *db, struct arena *a, long long *sessions, long long *events);
 
+/* Deletes account tokens (email confirmation, password reset) that
+ * expired or were used over a day ago; writes the count. */
+enum err db_maint_purge_tokens(struct db *db, struct arena *a, long long *n);
+
 #endif

@@ -65,17 +65,19 @@ cmd_bootstrap_admin(struct domain *d, struct arena *a, const char *email)
 static int
 cmd_purge(struct domain *d, struct arena *a)
 {
-	long long sessions = 0, events = 0, joins = 0, platform = 0;
+	long long sessions = 0, events = 0, joins = 0, platform = 0, tokens = 0;
 
 	if (db_maint_purge_sessions(d->db, a, &sessions, &events) != ERR_OK ||
+	    db_maint_purge_tokens(d->db, a, &tokens) != ERR_OK ||
 	    db_maint_purge_join_requests(d->db, a, &joins) != ERR_OK ||
 	    db_platform_invitation_purge(d->db, a, &platform) != ERR_OK)
 		return 1;
 	printf("expired join requests deleted: %lld\n"
 	       "expired sessions deleted: %lld\n"
 	       "old rate-limit events deleted: %lld\n"
-	       "expired platform invitations deleted: %lld\n",
-	    joins, sessions, events, platform);
+	       "expired platform invitations deleted: %lld\n"
+	       "expired account tokens deleted: %lld\n",
+	    joins, sessions, events, platform, tokens);
 	return 0;
 }
 

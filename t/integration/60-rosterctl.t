@@ -143,8 +143,22 @@ $s->psql(q{INSERT INTO platform_invitations (email, hashed_token, created_at, ex
     accepted_at, accepted_by)
     SELECT 'took@example.com', decode(repeat('34', 32), 'hex'), now() - interval '8 days',
     now() - interval '1 day', now() - interval '2 days', id FROM users LIMIT 1});
+$s->psql(q{DELETE FROM account_tokens});
+$s->psql(q{INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at, used_at)
+    SELECT decode(repeat('56', 32), 'hex'), id, 'reset_password', now() - interval '2 days', NULL
+    FROM users LIMIT 1});
+$s->psql(q{INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at, used_at)
+    SELECT decode(repeat('78', 32), 'hex'), id, 'confirm_email', now() + interval '1 day',
+    now() - interval '2 days' FROM users LIMIT 1});
+$s->psql(q{INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at)
+    SELECT decode(repeat('9a', 32), 'hex'), id, 'reset_password', now() + interval '1 hour'
+    FROM users LIMIT 1});
 $r = $s->rosterctl('purge-expired');
 is $r->{status}, 0, 'purge-expired succeeds';
+like $r->{out}, qr/^expired account tokens deleted: 2$/m,
+    'it deleted the expired reset token and the long-used confirmation token';
+is $s->sql_one(q{SELECT count(*) FROM account_tokens WHERE token_hash = decode(repeat('9a', 32), 'hex')}),
+    1, 'the live reset token stays';
 like $r->{out}, qr/^expired platform invitations deleted: 1$/m,
     'it deleted the expired platform invitation';
 is_deeply [ map { $_->[0] } $s->psql('SELECT email FROM platform_invitations ORDER BY email') ],
