@@ -200,3 +200,25 @@ db_invitation_count_recent(struct db *db, struct arena *a, const char *value,
 		*n = atoll(db_val(r, 0, 0));
 	return e;
 }
+
+enum err
+db_invitation_inviter(struct db *db, struct arena *a, const char *id,
+    bool *platform_admin, enum role *role)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "SELECT u.is_platform_admin, coalesce(m.role, '') "
+	    "FROM invitations i JOIN users u ON u.id = i.invited_by "
+	    "LEFT JOIN memberships m ON m.organization_id = i.organization_id "
+	    "AND m.user_id = u.id AND m.status = $2 WHERE i.id = $1",
+	    id, db_enum_status_str(MEMBER_ACTIVE), DB_END);
+	if (e != ERR_OK)
+		return e;
+	if (r->nrows == 0)
+		return ERR_NOT_FOUND;
+	*platform_admin = strcmp(db_val(r, 0, 0), "t") == 0;
+	*role = db_enum_role(db_val(r, 0, 1));
+	return ERR_OK;
+}

@@ -82,4 +82,11 @@ enum err db_invitation_list_email(struct db *db, struct arena *a,
 enum err db_invitation_count_recent(struct db *db, struct arena *a,
     const char *column_value, bool by_user, long long *n);
 
+/* The inviter of invitation id as it stands now: whether a platform admin,
+ * and the role of their active membership in the invitation's
+ * organization (ROLE__MAX when none). ERR_NOT_FOUND when the row has no
+ * inviter any more (the account is gone). A plain read: no lock. */
+enum err db_invitation_inviter(struct db *db, struct arena *a,
+    const char *id, bool *platform_admin, enum role *role);
+
 #endif

@@ -83,11 +83,41 @@ link_find(struct domain *d, struct arena *a, const char *token, bool lock,
 	return invitation_state_err(out->state);
 }
 
+/*
+ * Whether the inviter of a pending invitation may still grant it: a
+ * platform admin may; otherwise the inviter must still be an active owner
+ * of the organization, or an active admin when the role is member (what
+ * may_grant asks of a new invitation). An inviter removed, demoted, or
+ * whose account is gone has withdrawn the invitation:
+ * ERR_INVITATION_REVOKED. A plain read, in the caller's transaction when
+ * it has one: the invitation's row is its lock.
+ */
+static enum err
+inviter_holds(struct db *db, struct arena *a, const struct invitation *inv)
+{
+	bool padmin = false;
+	enum role r = ROLE__MAX;
+	enum err e;
+
+	e = db_invitation_inviter(db, a, inv->id, &padmin, &r);
+	if (e == ERR_NOT_FOUND)
+		return ERR_INVITATION_REVOKED;
+	if (e != ERR_OK)
+		return e;
+	if (padmin || r == ROLE_OWNER ||
+	    (r == ROLE_ADMIN && inv->role == ROLE_MEMBER))
+		return ERR_OK;
+	return ERR_INVITATION_REVOKED;
+}
+
 enum err
 invitation_resolve(struct domain *d, struct arena *a,
     const struct user *current, const char *token, struct invitation *out)
 {
 	enum err e = link_find(d, a, token, false, out);
+
+	if (e == ERR_OK)
+		e = inviter_holds(d->db, a, out);
 
 	if (e == ERR_OK && current != NULL &&
 	    strcmp(current->email, out->email) != 0)
@@ -485,6 +515,8 @@ accept_tx(struct db *db, void *arg)
 
 	if ((e = find_for(s->d, s->a, s->u, s->token, s->id, s->inv)) != ERR_OK)
 		return e;
+	if ((e = inviter_holds(db, s->a, s->inv)) != ERR_OK)
+		return e;
 	return join(db, s->a, s->inv, s->u->id, s->already);
 }
 
@@ -524,6 +556,8 @@ signup_tx(struct db *db, void *arg)
 	enum err e;
 
 	if ((e = link_find(s->d, s->a, s->token, true, s->inv)) != ERR_OK)
+		return e;
+	if ((e = inviter_holds(db, s->a, s->inv)) != ERR_OK)
 		return e;
 	/* Every signup mode lets an invitee in, but never past a full cap. */
 	if ((e = account_room(s->d, s->a)) != ERR_OK)

@@ -23,7 +23,10 @@ enum err invitation_state_err(enum inv_state s);
  * ERR_OK for a pending invitation, the state's error for an ended one
  * (with *out filled), ERR_INVITATION_INVALID for anything wrong with the
  * token, ERR_INVITATION_MISMATCH (with *out filled) when current is a
- * signed-in user of another address, or ERR_DATABASE.
+ * signed-in user of another address, or ERR_DATABASE. A pending
+ * invitation whose inviter may no longer grant it (removed, demoted, or
+ * gone; platform admins keep the right) is ERR_INVITATION_REVOKED; the
+ * accepts judge that again inside their transactions.
  */
 enum err invitation_resolve(struct domain *d, struct arena *a,
     const struct user *current, const char *token, struct invitation *out);
