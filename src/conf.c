@@ -21,6 +21,9 @@ enum conf_var {
 	CONF_HTTP_PORT,
 	CONF_BASE_URL,
 	CONF_DATABASE_URL,
+	CONF_DB_CONNECT_TIMEOUT,
+	CONF_DB_STATEMENT_TIMEOUT,
+	CONF_DB_LOCK_TIMEOUT,
 	CONF_SECRET_KEY,
 	CONF_SECRET_KEY_PREVIOUS,
 	CONF_SMTP_URL,
@@ -73,6 +76,16 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_DATABASE_URL] = { "ROSTER_DATABASE_URL", "dbname=roster", 0, 0, 0,
 	    "libpq connection string; scripts/up points it at its own "
 	    "cluster" },
+	[CONF_DB_CONNECT_TIMEOUT] = { "ROSTER_DB_CONNECT_TIMEOUT", "5",
+	    CONF_NUM, 1, 3600, "seconds to wait for a database connection" },
+	[CONF_DB_STATEMENT_TIMEOUT] = { "ROSTER_DB_STATEMENT_TIMEOUT", "5000",
+	    CONF_NUM, 0, 3600000,
+	    "milliseconds a statement of the web workers or the mailer may "
+	    "run (0: no limit; rosterctl has none)" },
+	[CONF_DB_LOCK_TIMEOUT] = { "ROSTER_DB_LOCK_TIMEOUT", "2000", CONF_NUM,
+	    0, 3600000,
+	    "milliseconds a statement of the web workers or the mailer may "
+	    "wait for a lock (0: no limit; rosterctl has none)" },
 	[CONF_SECRET_KEY] = { "ROSTER_SECRET_KEY", NULL, CONF_REQUIRED, 0, 0,
 	    "base64 of at least 32 random bytes; every key is derived from "
 	    "it; scripts/up generates one" },
@@ -258,6 +271,12 @@ conf_load(struct conf *c, bool need_secret)
 	    conf_num(CONF_SESSION_IDLE, -1, &c->session_idle) == -1 ||
 	    conf_num(CONF_SESSION_ABSOLUTE, -1, &c->session_absolute) == -1 ||
 	    conf_num(CONF_LOGIN_LIMIT, -1, &c->login_limit) == -1)
+		rc = -1;
+	if (conf_num(CONF_DB_CONNECT_TIMEOUT, -1, &c->db_connect_timeout) ==
+		-1 ||
+	    conf_num(CONF_DB_STATEMENT_TIMEOUT, -1, &c->db_statement_timeout) ==
+		-1 ||
+	    conf_num(CONF_DB_LOCK_TIMEOUT, -1, &c->db_lock_timeout) == -1)
 		rc = -1;
 	/* (number of cores) */
 	v = sysconf(_SC_NPROCESSORS_ONLN);

@@ -30,6 +30,7 @@ struct db {
 	int nstmt;
 	char sqlstate[6];
 	char constraint[64];
+	struct db_limits lim;
 };
 
 /* Server notices ("relation already exists, skipping") are not errors. */
@@ -69,22 +70,47 @@ db_forget(struct db *db)
 static void
 db_connect(struct db *db)
 {
+	static const char *const keys[] = { "dbname", "connect_timeout",
+		NULL };
+	char timeout[24], sql[112];
+
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db_forget(db);
-	db->conn = PQconnectdb(db->conninfo);
+	/* The conninfo first, expanded; a later keyword overrides it. */
+	snprintf(timeout, sizeof(timeout), "%lld", db->lim.connect_s);
+	db->conn = PQconnectdbParams(keys,
+	    (const char *const[]) { db->conninfo,
+		db->lim.connect_s > 0 ? timeout : NULL, NULL },
+	    1);
 	db->broken = PQstatus(db->conn) != CONNECTION_OK;
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	if (db->broken) {
 		log_warn("db: cannot connect: %s", PQerrorMessage(db->conn));
 		return;
 	}
+	if (db->lim.statement_ms > 0 || db->lim.lock_ms > 0) {
+		PGresult *res;
+
+		snprintf(sql, sizeof(sql),
+		    "SET statement_timeout = %lld; SET lock_timeout = %lld",
+		    db->lim.statement_ms, db->lim.lock_ms);
+		res = PQexec(db->conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_warn("db: cannot set time limits: %s",
+			    PQerrorMessage(db->conn));
+			db->broken = true;
+		}
+		PQclear(res);
+		if (db->broken)
+			return;
+	}
 	if (db->listen[0] != '\0')
 		db_relisten(db);
 }
 
 struct db *
-db_open(const char *conninfo)
+db_open_limits(const char *conninfo, const struct db_limits *lim)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
@@ -92,8 +118,16 @@ db_open(const char *conninfo)
 		log_err("db: out of memory");
 		abort();
 	}
+	if (lim != NULL)
+		db->lim = *lim;
 	db_connect(db);
 	return db;
+}
+
+struct db *
+db_open(const char *conninfo)
+{
+	return db_open_limits(conninfo, NULL);
 }
 
 void

@@ -31,6 +31,23 @@ struct db_rows {
  * connection is logged and retried later. Free with db_close(). */
 struct db *db_open(const char *conninfo);
 
+/*
+ * Time limits of a connection, applied on every (re)connection: libpq's
+ * connect_timeout in seconds (overriding one in the conninfo), and the
+ * session's statement_timeout and lock_timeout in milliseconds; 0 leaves
+ * each as the server or conninfo has it. A statement stopped by one fails
+ * with ERR_DATABASE (SQLSTATE 57014 or 55P03), which pages answer with
+ * 503 and Retry-After.
+ */
+struct db_limits {
+	long long connect_s;
+	long long statement_ms;
+	long long lock_ms;
+};
+
+/* db_open with time limits (lim may be NULL: none). */
+struct db *db_open_limits(const char *conninfo, const struct db_limits *lim);
+
 void db_close(struct db *db);
 
 /* Makes sure the connection is up, reconnecting if it was lost. Returns

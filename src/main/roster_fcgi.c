@@ -34,7 +34,9 @@ worker_main(void *arg, int listen_fd, volatile sig_atomic_t *stop)
 	struct arena *a;
 	int rc;
 
-	w.domain.db = db_open(app->conf.database_url);
+	w.domain.db = db_open_limits(app->conf.database_url,
+	    &(struct db_limits) { app->conf.db_connect_timeout,
+		app->conf.db_statement_timeout, app->conf.db_lock_timeout });
 	w.domain.conf = &app->conf;
 	w.domain.notify = web_notify;
 	w.domain.notify_ctx = &w;

@@ -222,7 +222,9 @@ main(int argc, char *argv[])
 	row = arena_new(0);
 	mailer_transport(&t, &conf, perm, once);
 
-	db = db_open(conf.database_url);
+	db = db_open_limits(conf.database_url,
+	    &(struct db_limits) { conf.db_connect_timeout,
+		conf.db_statement_timeout, conf.db_lock_timeout });
 	/* New messages announce themselves (mail_outbox_enqueue notifies); the
 	 * one-second timeout still finds retries that fall due. */
 	(void)db_listen(db, "roster_outbox");

@@ -104,7 +104,10 @@ main(int argc, char *argv[])
 	    conf_load(&conf, strcmp(argv[1], "migrate") != 0) == -1)
 		return 1;
 	d.conf = &conf;
-	d.db = db_open(conf.database_url);
+	/* The connect timeout only: migrations and purges may run long and
+	 * wait for the workers' locks. */
+	d.db = db_open_limits(conf.database_url,
+	    &(struct db_limits) { conf.db_connect_timeout, 0, 0 });
 	a = arena_new(0);
 	if (db_ensure(d.db) != ERR_OK) {
 		fprintf(stderr, "rosterctl: cannot connect to the database\n");
