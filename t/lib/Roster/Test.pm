@@ -68,6 +68,8 @@ sub builddir { $BUILDDIR }
 #   db_only  => 1                  cluster and migrations only
 #   mailer   => 0                  do not start roster-mailer
 #   workers  => N                  ROSTER_WORKERS [2]
+#   restore  => FILE               pg_restore a pg_dump -Fc archive into the
+#                                  fresh database before migrating
 # Dies (the test fails) when any part does not come up.
 sub start {
 	my ($class, %opt) = @_;
@@ -117,6 +119,8 @@ sub _start {
 
 	$self->{pgbin} = pg_bin() // die "PostgreSQL server programs not found\n";
 	$self->{db_url} = $self->_pg('up', $state, $self->{pg_port}, 'test');
+	$self->_run_ok("$self->{pgbin}/pg_restore", '--no-owner', '--exit-on-error',
+	    '-d', $self->{db_url}, $opt{restore}) if defined $opt{restore};
 
 	my %env = (
 		ROSTER_STATE_DIR       => $state,
