@@ -6,8 +6,9 @@
 # invitation-revoked (410) on its link and on every accept (signed in,
 # with sign-up, from the invitee's own list), and writes nothing. The
 # rule is judged when the link is used, so an inviter promoted back makes
-# the invitation good again. Invitations by a platform admin who is not a
-# member keep working.
+# the invitation good again. An approved join request's invitation has the
+# approver as inviter and follows the same rule. Invitations by a platform
+# admin who is not a member keep working.
 
 use strict;
 use warnings;
@@ -16,6 +17,7 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Roster::Test;
 use Roster::Invite;
+use Roster::Join;
 
 my $s = Roster::Test->start;
 
@@ -149,6 +151,23 @@ link_revoked($x6, 'owner inviter now an admin, invitation as admin');
 signup_revoked($x6, 'owner inviter now an admin, invitation as admin');
 my $x7ua = person($s, 'x7@example.com', 'Xavier Seven', confirm => 1);
 accepted_ok($x7ua, $x7, 'member', 'owner inviter now an admin, invitation as member');
+
+# ---- a join-request approval: the approver is the inviter -------------------------------------
+enable_join($olga, 'acme', 'message');
+public_join($s, 'acme', email => 'jo@example.com', first_name => 'Jo');
+confirm_join($s->ua, join_mail_token($s, 'jo@example.com'));
+my $jid = $s->sql_one(q{SELECT id FROM join_requests WHERE email = 'jo@example.com'});
+$bea->get('/orgs/acme/join-requests');
+is $bea->post_form("/orgs/acme/join-requests/$jid/approve")->{status}, 303, 'Bea (admin) approves a join request';
+my $jo = invitation_mail($s, 'jo@example.com');
+is $s->sql_one('SELECT invited_by FROM invitations WHERE id = ?', $jo->{id}), $bea_id,
+    '... which makes an invitation with Bea as inviter';
+set_role($bea_id, 'member', 'Bea demoted after approving');
+link_revoked($jo, 'approver demoted');
+signup_revoked($jo, 'approver demoted');
+set_role($bea_id, 'admin', 'Bea promoted back');
+join_by_signup($s, $jo, 'Jo');
+is membership_of('jo@example.com'), 'member/active', 'approver an admin again: the link makes a member';
 
 # ---- a platform admin who is not a member ---------------------------------------------------
 my $root = person($s, 'root@example.com', 'Root', confirm => 1);
