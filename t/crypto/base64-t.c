@@ -147,6 +147,8 @@ test_standard(void)
 	    "b64 rejects space");
 	is_int(-1, base64_decode(A, "Zg=a", &out, &outlen),
 	    "b64 rejects data after '='");
+	is_int(-1, base64_decode(A, "\xfe\xff\xff\xff", &out, &outlen),
+	    "b64 rejects bytes >= 0x80 (found by t/fuzz/fuzz_base64)");
 	is_int(-1, base64_decode(A, NULL, &out, &outlen), "b64 rejects NULL");
 }
 
