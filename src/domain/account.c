@@ -223,6 +223,26 @@ account_login(struct domain *d, struct arena *a, const char *email,
 }
 
 enum err
+account_token_failed(
+    struct domain *d, struct arena *a, const char *client, bool *limited)
+{
+	const char *bucket = arena_printf(a, "guess:%s", client ? client : "");
+	long long n = 0;
+	enum err e;
+
+	/* Failures only: a valid token never reaches here. Over the limit a
+	 * failure is refused and not recorded, so the table stays bounded. */
+	*limited = false;
+	if ((e = db_rate_count(d->db, a, bucket, ACCOUNT_GUESS_WINDOW, &n)) != ERR_OK)
+		return e;
+	if (n >= d->conf->token_limit) {
+		*limited = true;
+		return ERR_OK;
+	}
+	return db_rate_add(d->db, a, bucket);
+}
+
+enum err
 account_session_open(struct domain *d, struct arena *a, const char *user_id,
     uint8_t session[CRYPTO_TOKEN_LEN])
 {

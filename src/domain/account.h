@@ -7,6 +7,7 @@
 #ifndef ROSTER_DOMAIN_ACCOUNT_H
 #define ROSTER_DOMAIN_ACCOUNT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "crypto/crypto.h"
@@ -60,6 +61,18 @@ enum err account_signup(struct domain *d, struct arena *a, const char *email,
  */
 enum err account_login(struct domain *d, struct arena *a, const char *email,
     const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN]);
+
+/*
+ * Counts one failed token lookup (an invitation, confirmation, reset,
+ * join or platform invitation link that does not resolve) from the client
+ * address client. *limited is set, and nothing counted, when the client
+ * already has ROSTER_TOKEN_LIMIT failures in the last minute: the caller
+ * then answers rate-limited. A valid token is never counted.
+ */
+enum err account_token_failed(
+    struct domain *d, struct arena *a, const char *client, bool *limited);
+/* The window of ROSTER_TOKEN_LIMIT, seconds (also the Retry-After). */
+#define ACCOUNT_GUESS_WINDOW 60
 
 /* Opens a new session for user_id (used after accept-with-signup). */
 enum err account_session_open(struct domain *d, struct arena *a,

@@ -60,6 +60,10 @@ web_account_signup_form(struct ctx *c)
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
+	if (e == ERR_INVITATION_INVALID && web_page_guess(c)) {
+		web_page_fail(c, ERR_RATE_LIMITED, PAGE__MAX);
+		return;
+	}
 	if ((e = account_signup_open(c->d)) != ERR_OK) {
 		web_page_fail(c, e, PAGE_SIGNUP);
 		return;

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "domain/account.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -245,11 +246,28 @@ web_page(struct ctx *c, enum page p)
 	render(c, pages[p].status, p);
 }
 
+bool
+web_page_guess(struct ctx *c)
+{
+	bool limited = false;
+
+	if (account_token_failed(c->d, c->a, c->req->remote_addr, &limited) !=
+	    ERR_OK)
+		log_warn("token failure not counted");
+	return limited;
+}
+
 void
 web_page_fail(struct ctx *c, enum err e, enum page p)
 {
 	if ((unsigned)e >= ERR__MAX)
 		e = ERR_INTERNAL;
+	/* A link that does not resolve counts against its client address. */
+	if ((e == ERR_TOKEN_INVALID || e == ERR_INVITATION_INVALID) &&
+	    web_page_guess(c))
+		e = ERR_RATE_LIMITED;
+	if (e == ERR_RATE_LIMITED)
+		c->res->retry_after = ACCOUNT_GUESS_WINDOW;
 	if (p == PAGE__MAX)
 		p = errors[e].page;
 	tpl_set(c->page, "error", err_str(e));
