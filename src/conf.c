@@ -40,6 +40,7 @@ enum conf_var {
 	CONF_SESSION_IDLE,
 	CONF_SESSION_ABSOLUTE,
 	CONF_LOGIN_LIMIT,
+	CONF_LOGIN_CLIENT_LIMIT,
 	CONF_TOKEN_LIMIT,
 	CONF_FCGI_SOCKET,
 	CONF_DATA_DIR,
@@ -123,6 +124,9 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    "session lifetime from sign-in, seconds" },
 	[CONF_LOGIN_LIMIT] = { "ROSTER_LOGIN_LIMIT", "10", CONF_NUM, 1, 1000000,
 	    "failed sign-ins per address per 15 minutes" },
+	[CONF_LOGIN_CLIENT_LIMIT] = { "ROSTER_LOGIN_CLIENT_LIMIT", "30",
+	    CONF_NUM, 1, 1000000,
+	    "failed sign-ins per client address per 15 minutes" },
 	[CONF_TOKEN_LIMIT] = { "ROSTER_TOKEN_LIMIT", "60", CONF_NUM, 1, 1000000,
 	    "failed token lookups per client address per minute" },
 	[CONF_FCGI_SOCKET] = { "ROSTER_FCGI_SOCKET",
@@ -274,6 +278,8 @@ conf_load(struct conf *c, bool need_secret)
 	    conf_num(CONF_SESSION_IDLE, -1, &c->session_idle) == -1 ||
 	    conf_num(CONF_SESSION_ABSOLUTE, -1, &c->session_absolute) == -1 ||
 	    conf_num(CONF_LOGIN_LIMIT, -1, &c->login_limit) == -1 ||
+	    conf_num(CONF_LOGIN_CLIENT_LIMIT, -1, &c->login_client_limit) ==
+		-1 ||
 	    conf_num(CONF_TOKEN_LIMIT, -1, &c->token_limit) == -1)
 		rc = -1;
 	if (conf_num(CONF_DB_CONNECT_TIMEOUT, -1, &c->db_connect_timeout) ==

@@ -39,6 +39,7 @@ struct conf {
 	long long session_idle;     /* ROSTER_SESSION_IDLE [7200] */
 	long long session_absolute; /* ROSTER_SESSION_ABSOLUTE [43200] */
 	long long login_limit; /* failed logins per address per 15 min [10] */
+	long long login_client_limit; /* per client address per 15 min [30] */
 	long long token_limit; /* failed token lookups per client per min [60] */
 	bool cookie_secure;
 	struct keys keys;

@@ -30,3 +30,24 @@ db_rate_add(struct db *db, struct arena *a, const char *bucket)
 	return db_q(db, a, NULL, "INSERT INTO rate_events (bucket) VALUES ($1)",
 	    bucket, DB_END);
 }
+
+enum err
+db_rate_hold(struct db *db, struct arena *a, const char *bucket, char **held)
+{
+	struct db_rows *r;
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "INSERT INTO rate_events (bucket) VALUES ($1) RETURNING ctid::text",
+	    bucket, DB_END);
+	if (e == ERR_OK)
+		*held = arena_strdup(a, db_val(r, 0, 0));
+	return e;
+}
+
+enum err
+db_rate_release(struct db *db, struct arena *a, const char *held)
+{
+	return db_q(db, a, NULL, "DELETE FROM rate_events WHERE ctid = $1::tid",
+	    held, DB_END);
+}

@@ -16,4 +16,11 @@ enum err db_rate_count(struct db *db, struct arena *a, const char *bucket,
 /* Records one event of bucket now. */
 enum err db_rate_add(struct db *db, struct arena *a, const char *bucket);
 
+/* Records one event of bucket now, as db_rate_add, and sets *held to the
+ * row's place, which db_rate_release (in a later transaction, before any
+ * purge) deletes: an event counted while its outcome is pending. */
+enum err db_rate_hold(struct db *db, struct arena *a, const char *bucket,
+    char **held);
+enum err db_rate_release(struct db *db, struct arena *a, const char *held);
+
 #endif

@@ -193,13 +193,63 @@ account_signup(struct domain *d, struct arena *a, const char *email,
 	return e;
 }
 
+struct login_args {
+	struct domain *d;
+	struct arena *a;
+	const char *by_email, *by_client;
+	char *held_email, *held_client; /* the attempt's pending failures */
+};
+
+/*
+ * Admits one attempt, under a lock on its client address so that the
+ * client's count is exact: a client over its own limit is refused; an
+ * address over its limit is refused only to a client that has failed
+ * lately, so an attacker cannot lock the owner out. An admitted attempt
+ * is counted as a failure in both buckets before the password is checked
+ * (concurrent attempts see it), and released if the password is right.
+ */
+static enum err
+login_admit_tx(struct db *db, void *arg)
+{
+	struct login_args *l = arg;
+	long long by_client = 0, by_email = 0;
+	enum err e;
+
+	if ((e = db_lock(db, l->a,
+		 arena_printf(l->a, "roster:%s", l->by_client))) != ERR_OK ||
+	    (e = db_rate_count(db, l->a, l->by_client, LOGIN_WINDOW,
+		 &by_client)) != ERR_OK ||
+	    (e = db_rate_count(db, l->a, l->by_email, LOGIN_WINDOW,
+		 &by_email)) != ERR_OK)
+		return e;
+	if (by_client >= l->d->conf->login_client_limit ||
+	    (by_email >= l->d->conf->login_limit && by_client > 0))
+		return ERR_RATE_LIMITED;
+	if ((e = db_rate_hold(db, l->a, l->by_email, &l->held_email)) !=
+	    ERR_OK)
+		return e;
+	return db_rate_hold(db, l->a, l->by_client, &l->held_client);
+}
+
+static enum err
+login_release_tx(struct db *db, void *arg)
+{
+	struct login_args *l = arg;
+	enum err e;
+
+	if ((e = db_rate_release(db, l->a, l->held_email)) != ERR_OK)
+		return e;
+	return db_rate_release(db, l->a, l->held_client);
+}
+
 enum err
 account_login(struct domain *d, struct arena *a, const char *email,
-    const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN])
+    const char *password, const char *client, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN])
 {
-	const char *hash = NULL, *bucket;
+	struct login_args l = { .d = d, .a = a };
+	const char *hash = NULL;
 	char *norm;
-	long long failures = 0;
 	bool good;
 	enum err e;
 
@@ -209,21 +259,20 @@ account_login(struct domain *d, struct arena *a, const char *email,
 		(void)password_verify(NULL, "");
 		return ERR_INVALID_CREDENTIALS;
 	}
-	bucket = arena_printf(a, "login:%s", norm);
-	if ((e = db_rate_count(d->db, a, bucket, LOGIN_WINDOW, &failures)) !=
-	    ERR_OK)
+	l.by_email = arena_printf(a, "login:%s", norm);
+	l.by_client = arena_printf(a, "login-client:%s", client ? client : "");
+	if ((e = db_tx(d->db, login_admit_tx, &l)) != ERR_OK)
 		return e;
-	if (failures >= d->conf->login_limit)
-		return ERR_RATE_LIMITED;
 	e = db_user_by_email(d->db, a, norm, u, &hash);
 	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
 	good = password_verify(e == ERR_OK ? hash : NULL, password);
 	if (!good) {
 		metrics_add(C_LOGIN_FAILURES, 1);
-		(void)db_rate_add(d->db, a, bucket);
 		return ERR_INVALID_CREDENTIALS;
 	}
+	if ((e = db_tx(d->db, login_release_tx, &l)) != ERR_OK)
+		return e;
 	return session_insert(d, a, u->id, session);
 }
 

@@ -56,11 +56,16 @@ enum err account_signup(struct domain *d, struct arena *a, const char *email,
 /*
  * Verifies credentials and opens a session. Unknown address and wrong
  * password take the same path (a dummy hash verification) and both give
- * ERR_INVALID_CREDENTIALS; more than the configured number of failures for
- * one address in 15 minutes gives ERR_RATE_LIMITED without verifying.
+ * ERR_INVALID_CREDENTIALS. Failures count per address and per client
+ * address (client, "" when unknown) over 15 minutes. ERR_RATE_LIMITED,
+ * without verifying, when the client has ROSTER_LOGIN_CLIENT_LIMIT
+ * failures, or when the address has ROSTER_LOGIN_LIMIT failures and this
+ * client has failed at all; a client with no recent failure always gets
+ * its password checked, so nobody can lock an owner out.
  */
 enum err account_login(struct domain *d, struct arena *a, const char *email,
-    const char *password, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN]);
+    const char *password, const char *client, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN]);
 
 /*
  * Counts one failed token lookup (an invitation, confirmation, reset,

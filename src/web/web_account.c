@@ -113,7 +113,7 @@ web_account_login(struct ctx *c)
 	tpl_set(c->page, "email", web_field(c, F_EMAIL));
 	tpl_set(c->page, "next", next);
 	e = account_login(c->d, c->a, web_field(c, F_EMAIL),
-	    web_field(c, F_PASSWORD), &u, session);
+	    web_field(c, F_PASSWORD), c->req->remote_addr, &u, session);
 	if (e != ERR_OK) {
 		web_page_fail(c, e, PAGE_LOGIN);
 		return;
