@@ -200,7 +200,7 @@ void web_page_fail(struct ctx *c, enum err e, enum page p);
  * Counts a failed token lookup from the request's client address (every
  * ERR_TOKEN_INVALID and ERR_INVITATION_INVALID web_page_fail renders goes
  * through it); true when the client is over ROSTER_TOKEN_LIMIT a minute,
- * and the answer must then be rate-limited (429, Retry-After).
+ * and the answer must then be rate-limited (429; it sets Retry-After).
  */
 bool web_page_guess(struct ctx *c);
 

@@ -254,6 +254,8 @@ web_page_guess(struct ctx *c)
 	if (account_token_failed(c->d, c->a, c->req->remote_addr, &limited) !=
 	    ERR_OK)
 		log_warn("token failure not counted");
+	if (limited)
+		c->res->retry_after = ACCOUNT_GUESS_WINDOW;
 	return limited;
 }
 
@@ -266,8 +268,6 @@ web_page_fail(struct ctx *c, enum err e, enum page p)
 	if ((e == ERR_TOKEN_INVALID || e == ERR_INVITATION_INVALID) &&
 	    web_page_guess(c))
 		e = ERR_RATE_LIMITED;
-	if (e == ERR_RATE_LIMITED)
-		c->res->retry_after = ACCOUNT_GUESS_WINDOW;
 	if (p == PAGE__MAX)
 		p = errors[e].page;
 	tpl_set(c->page, "error", err_str(e));
