@@ -34,6 +34,7 @@ my $stopfile = "$dir/stop";
 # Each client writes one line per answer: "kind status retry-after email".
 sub client {
 	my ($k, $kind) = @_;
+	my $test = $$;
 	my $pid = fork // die "fork: $!";
 	return $pid if $pid;
 	my $ua = clone_ua($s, $owner);
@@ -47,7 +48,7 @@ sub client {
 	};
 	my $deadline = time + $LOAD_SECONDS + 10;
 	my $n = 0;
-	while (time < $deadline && !-e $stopfile) {
+	while (time < $deadline && !-e $stopfile && getppid() == $test) {
 		$n++;
 		if ($kind eq 'read') {
 			$rec->('read', $ua->get('/orgs/acme'));
