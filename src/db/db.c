@@ -70,8 +70,7 @@ db_forget(struct db *db)
 static void
 db_connect(struct db *db)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout",
-		NULL };
+	static const char *const keys[] = { "dbname", "connect_timeout", NULL };
 	char timeout[24], sql[112];
 
 	if (db->conn != NULL)
@@ -80,8 +79,8 @@ db_connect(struct db *db)
 	/* The conninfo first, expanded; a later keyword overrides it. */
 	snprintf(timeout, sizeof(timeout), "%lld", db->lim.connect_s);
 	db->conn = PQconnectdbParams(keys,
-	    (const char *const[]) { db->conninfo,
-		db->lim.connect_s > 0 ? timeout : NULL, NULL },
+	    (const char *const[]){
+		db->conninfo, db->lim.connect_s > 0 ? timeout : NULL, NULL },
 	    1);
 	db->broken = PQstatus(db->conn) != CONNECTION_OK;
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
@@ -352,6 +351,22 @@ db_one(struct db *db, struct arena *a, db_fill_fn fill, void *out,
 		return ERR_NOT_FOUND;
 	fill(r, 0, out);
 	return ERR_OK;
+}
+
+enum err
+db_change_one(
+    struct db *db, struct arena *a, enum err none, const char *sql, ...)
+{
+	struct db_rows *r;
+	va_list ap;
+	enum err e;
+
+	va_start(ap, sql);
+	e = vq(db, a, &r, sql, ap);
+	va_end(ap);
+	if (e != ERR_OK)
+		return e;
+	return r->affected == 1 ? ERR_OK : none;
 }
 
 enum err

@@ -89,6 +89,13 @@ void db_value_from_row(const struct db_rows *r, int row, void *out);
 enum err db_one(struct db *db, struct arena *a, db_fill_fn fill, void *out,
     const char *sql, ...);
 
+/* Runs a statement that must change exactly one row (an UPDATE or DELETE
+ * with a WHERE that names it), parameters given inline as for db_q:
+ * ERR_OK when one row changed, none (the caller's code for "it was not
+ * there", e.g. ERR_NOT_PENDING) when no row did, or db_exec's errors. */
+enum err db_change_one(
+    struct db *db, struct arena *a, enum err none, const char *sql, ...);
+
 /*
  * Runs sql like db_one and stores in the pointer variable at out an arena
  * array of every row (structs of size bytes, each filled by fill, with a

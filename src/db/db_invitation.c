@@ -107,28 +107,13 @@ db_invitation_insert(struct db *db, struct arena *a, const char *org_id,
 	    arena_printf(a, "%lld", (long long)expires), invited_by, DB_END);
 }
 
-/* Runs an UPDATE of one open row; ERR_NOT_PENDING when none changed. */
-static enum err
-inv_end(struct db *db, struct arena *a, const char *sql, const char *id,
-    const char *p2)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = p2 ? db_q(db, a, &r, sql, id, p2, DB_END)
-	       : db_q(db, a, &r, sql, id, DB_END);
-	if (e != ERR_OK)
-		return e;
-	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
-}
-
 enum err
 db_invitation_revoke(struct db *db, struct arena *a, const char *id)
 {
-	return inv_end(db, a,
+	return db_change_one(db, a, ERR_NOT_PENDING,
 	    "UPDATE invitations i SET revoked_at = now() "
 	    "WHERE i.id = $1 AND " OPEN_ROW,
-	    id, NULL);
+	    id, DB_END);
 }
 
 enum err
@@ -145,19 +130,19 @@ enum err
 db_invitation_accept(
     struct db *db, struct arena *a, const char *id, const char *user_id)
 {
-	return inv_end(db, a,
+	return db_change_one(db, a, ERR_NOT_PENDING,
 	    "UPDATE invitations i SET accepted_at = now(), "
 	    "accepted_by = $2 WHERE i.id = $1 AND " OPEN_ROW,
-	    id, user_id);
+	    id, user_id, DB_END);
 }
 
 enum err
 db_invitation_decline(struct db *db, struct arena *a, const char *id)
 {
-	return inv_end(db, a,
+	return db_change_one(db, a, ERR_NOT_PENDING,
 	    "UPDATE invitations i SET declined_at = now() "
 	    "WHERE i.id = $1 AND " OPEN_ROW,
-	    id, NULL);
+	    id, DB_END);
 }
 
 enum err

@@ -156,18 +156,13 @@ db_join_request_by_id(struct db *db, struct arena *a, const char *org_id,
 enum err
 db_join_request_submit(struct db *db, struct arena *a, const char *id)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
-	    "UPDATE join_requests SET status = 'submitted', "
-	    "submitted_at = now(), confirm_hash = NULL, "
-	    "confirm_expires_at = NULL "
-	    "WHERE id = $1 AND status = 'pending_confirmation'",
-	    id, DB_END);
-	if (e != ERR_OK)
-		return open_conflict(db, e);
-	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
+	return open_conflict(db,
+	    db_change_one(db, a, ERR_NOT_PENDING,
+		"UPDATE join_requests SET status = 'submitted', "
+		"submitted_at = now(), confirm_hash = NULL, "
+		"confirm_expires_at = NULL "
+		"WHERE id = $1 AND status = 'pending_confirmation'",
+		id, DB_END));
 }
 
 enum err
@@ -181,16 +176,10 @@ enum err
 db_join_request_decide(struct db *db, struct arena *a, const char *id,
     enum jr_status status, const char *decided_by)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
+	return db_change_one(db, a, ERR_NOT_PENDING,
 	    "UPDATE join_requests SET status = $2, decided_at = now(), "
 	    "decided_by = $3 WHERE id = $1 AND status = 'submitted'",
 	    id, db_enum_jr_status_str(status), decided_by, DB_END);
-	if (e != ERR_OK)
-		return e;
-	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
 }
 
 enum err

@@ -102,17 +102,11 @@ enum err
 db_membership_activate(struct db *db, struct arena *a, const char *id,
     enum role role, enum member_source source)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
+	return db_change_one(db, a, ERR_NOT_PENDING,
 	    "UPDATE memberships SET status = 'active', "
 	    "activated_at = now(), role = $2, source = $3 "
 	    "WHERE id = $1 AND status = 'pending'",
 	    id, db_enum_role_str(role), db_enum_source_str(source), DB_END);
-	if (e != ERR_OK)
-		return e;
-	return r->affected == 1 ? ERR_OK : ERR_NOT_PENDING;
 }
 
 enum err
@@ -220,27 +214,16 @@ enum err
 db_membership_set_role(
     struct db *db, struct arena *a, const char *id, enum role role)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r, "UPDATE memberships SET role = $2 WHERE id = $1",
-	    id, db_enum_role_str(role), DB_END);
-	if (e != ERR_OK)
-		return e;
-	return r->affected == 1 ? ERR_OK : ERR_NOT_FOUND;
+	return db_change_one(db, a, ERR_NOT_FOUND,
+	    "UPDATE memberships SET role = $2 WHERE id = $1", id,
+	    db_enum_role_str(role), DB_END);
 }
 
 enum err
 db_membership_delete(struct db *db, struct arena *a, const char *id)
 {
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(
-	    db, a, &r, "DELETE FROM memberships WHERE id = $1", id, DB_END);
-	if (e != ERR_OK)
-		return e;
-	return r->affected == 1 ? ERR_OK : ERR_NOT_FOUND;
+	return db_change_one(db, a, ERR_NOT_FOUND,
+	    "DELETE FROM memberships WHERE id = $1", id, DB_END);
 }
 
 enum err
