@@ -21,8 +21,10 @@
 #include "util/arena.h"
 #include "util/log.h"
 
-enum err
-invitation_state_err(enum inv_state s)
+/* The error that stands for a state other than pending (ERR_OK for
+ * pending): expired, revoked, declined, already accepted. */
+static enum err
+state_err(enum inv_state s)
 {
 	switch (s) {
 	case INV_PENDING:
@@ -80,7 +82,7 @@ link_find(struct domain *d, struct arena *a, const char *token, bool lock,
 	/* Addresses are stored canonical (lower case), so bytes compare. */
 	if (strcmp(email, out->email) != 0)
 		return ERR_INVITATION_INVALID;
-	return invitation_state_err(out->state);
+	return state_err(out->state);
 }
 
 /*
@@ -498,7 +500,7 @@ find_for(struct domain *d, struct arena *a, const struct user *u,
 			    strcmp(u->email, inv->email) != 0)))
 			return ERR_INVITATION_INVALID;
 		if (e == ERR_OK)
-			e = invitation_state_err(inv->state);
+			e = state_err(inv->state);
 	}
 	if (e != ERR_OK)
 		return e;

@@ -14,10 +14,6 @@
 #include "domain/domain.h"
 #include "domain/org.h"
 
-/* The error that stands for a state other than pending (ERR_OK for
- * pending): expired, revoked, declined, already accepted. */
-enum err invitation_state_err(enum inv_state s);
-
 /*
  * Verifies a link token and finds its invitation without writing. Returns
  * ERR_OK for a pending invitation, the state's error for an ended one

@@ -4,7 +4,6 @@
 #include "domain/org.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "db/db.h"
 #include "db/db_audit.h"
@@ -12,6 +11,7 @@
 #include "db/db_user.h"
 #include "domain/validate.h"
 #include "util/arena.h"
+#include "util/str.h"
 
 bool
 org_role_manages(enum role r)
@@ -165,28 +165,25 @@ org_audit(struct domain *d, struct arena *a, const struct org *o,
 	return db_audit_list(d->db, a, o->id, 200, out, n);
 }
 
-enum err
-org_join_fields_parse(const char *list, unsigned *mask)
+/*
+ * Parses a join_fields setting: names of the fixed set of extra join
+ * fields (enum join_field), separated by commas, with white space and empty
+ * entries ignored and case not minded. Writes their bitmask to *mask.
+ * ERR_INVALID_JOIN_FIELDS when a name is not in the set.
+ */
+static enum err
+join_fields_parse(struct arena *a, const char *list, unsigned *mask)
 {
 	unsigned m = 0;
 
 	while (list != NULL && *list != '\0') {
 		size_t n = strcspn(list, ",");
-		const char *p = list;
-		size_t k = n;
+		char *name =
+		    str_lower(a, str_trim(a, arena_strndup(a, list, n)));
 		enum join_field f;
 
-		while (k > 0 && (*p == ' ' || *p == '\t'))
-			p++, k--;
-		while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
-			k--;
-		if (k > 0) {
-			for (f = 0; f < JOIN_FIELD__MAX; f++)
-				if (strlen(db_enum_join_field_str(f)) == k &&
-				    strncasecmp(
-					db_enum_join_field_str(f), p, k) == 0)
-					break;
-			if (f == JOIN_FIELD__MAX)
+		if (*name != '\0') {
+			if ((f = db_enum_join_field(name)) == JOIN_FIELD__MAX)
 				return ERR_INVALID_JOIN_FIELDS;
 			m |= 1u << f;
 		}
@@ -245,7 +242,7 @@ org_settings_update(struct domain *d, struct arena *a, const struct user *actor,
 
 	if (!org_role_manages(role))
 		return ERR_FORBIDDEN;
-	if ((e = org_join_fields_parse(join_fields, &s.fields)) != ERR_OK)
+	if ((e = join_fields_parse(a, join_fields, &s.fields)) != ERR_OK)
 		return e;
 	return db_tx(d->db, settings_tx, &s);
 }

@@ -53,14 +53,6 @@ enum err org_members(struct domain *d, struct arena *a, const struct org *o,
 enum err org_list_mine(struct domain *d, struct arena *a, const struct user *u,
     struct my_org **out, int *n);
 
-/*
- * Parses a join_fields setting: names of the fixed set of extra join
- * fields (enum join_field), separated by commas, with spaces and empty
- * entries ignored and case not minded. Writes their bitmask to *mask.
- * ERR_INVALID_JOIN_FIELDS when a name is not in the set.
- */
-enum err org_join_fields_parse(const char *list, unsigned *mask);
-
 /* The names of the fields of mask, joined by ", " (arena). */
 const char *org_join_fields_str(struct arena *a, unsigned mask);
 

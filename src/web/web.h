@@ -208,9 +208,6 @@ bool web_page_guess(struct ctx *c);
  * FLASH__MAX for none. */
 void web_page_redirect(struct ctx *c, const char *location, enum flash flash);
 
-/* The HTTP status for an error code. */
-int web_page_status(enum err e);
-
 /* --- web_flash.c: the one-shot flash cookie --- */
 
 /* The data-flash code and sentence of f. */

@@ -69,8 +69,8 @@ static const struct {
 	[PAGE_ORG_NEW] = { "org-new", "org-new.html", "New organization", 200 },
 	[PAGE_ORG_JOIN_REQUESTS] = { "org-join-requests",
 	    "org-join-requests.html", "Join requests", 200 },
-	[PAGE_ORG_SETTINGS] = { "org-settings", "org-settings.html",
-	    "Settings", 200 },
+	[PAGE_ORG_SETTINGS] = { "org-settings", "org-settings.html", "Settings",
+	    200 },
 	[PAGE_PASSWORD_FORGOT] = { "password-forgot", "password-forgot.html",
 	    "Forgot password", 200 },
 	[PAGE_PASSWORD_RESET] = { "password-reset", "password-reset.html",
@@ -191,8 +191,9 @@ web_page_check(const struct tpl_set *t)
 	return ok;
 }
 
-int
-web_page_status(enum err e)
+/* The HTTP status for an error code. */
+static int
+status_of(enum err e)
 {
 	return (unsigned)e < ERR__MAX && errors[e].status ? errors[e].status
 							  : 500;
@@ -274,7 +275,7 @@ web_page_fail(struct ctx *c, enum err e, enum page p)
 	tpl_set(c->page, "error_text", errors[e].text);
 	if (e == ERR_DATABASE || e == ERR_RETRY_EXHAUSTED)
 		c->res->retry_after = 5;
-	render(c, web_page_status(e), p);
+	render(c, status_of(e), p);
 }
 
 void
