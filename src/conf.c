@@ -35,6 +35,9 @@ enum conf_var {
 	CONF_INVITE_TTL,
 	CONF_INVITE_LIMIT_USER,
 	CONF_INVITE_LIMIT_ORG,
+	CONF_INVITE_LIMIT_RECIPIENT_HOUR,
+	CONF_INVITE_LIMIT_RECIPIENT_DAY,
+	CONF_REQUIRE_CONFIRMED,
 	CONF_WORKERS,
 	CONF_COOKIE_SECURE,
 	CONF_SESSION_IDLE,
@@ -112,6 +115,15 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    1, 1000000, "invitations per hour per inviting user" },
 	[CONF_INVITE_LIMIT_ORG] = { "ROSTER_INVITE_LIMIT_ORG", "100", CONF_NUM,
 	    1, 1000000, "invitations per hour per organization" },
+	[CONF_INVITE_LIMIT_RECIPIENT_HOUR] = {
+	    "ROSTER_INVITE_LIMIT_RECIPIENT_HOUR", "5", CONF_NUM, 1, 1000000,
+	    "invitation emails per hour to one address, all organizations" },
+	[CONF_INVITE_LIMIT_RECIPIENT_DAY] = {
+	    "ROSTER_INVITE_LIMIT_RECIPIENT_DAY", "20", CONF_NUM, 1, 1000000,
+	    "invitation emails per day to one address, all organizations" },
+	[CONF_REQUIRE_CONFIRMED] = { "ROSTER_REQUIRE_CONFIRMED", "0", CONF_NUM,
+	    0, 1, "1: only users with a confirmed address create "
+	    "organizations or invite" },
 	[CONF_WORKERS] = { "ROSTER_WORKERS", "(number of cores)",
 	    CONF_NUM | CONF_RULE, 1, 256, "FastCGI worker processes" },
 	[CONF_COOKIE_SECURE] = { "ROSTER_COOKIE_SECURE",
@@ -275,6 +287,11 @@ conf_load(struct conf *c, bool need_secret)
 	if (conf_num(CONF_INVITE_TTL, -1, &c->invite_ttl) == -1 ||
 	    conf_num(CONF_INVITE_LIMIT_USER, -1, &c->invite_limit_user) == -1 ||
 	    conf_num(CONF_INVITE_LIMIT_ORG, -1, &c->invite_limit_org) == -1 ||
+	    conf_num(CONF_INVITE_LIMIT_RECIPIENT_HOUR, -1,
+		&c->invite_limit_recipient_hour) == -1 ||
+	    conf_num(CONF_INVITE_LIMIT_RECIPIENT_DAY, -1,
+		&c->invite_limit_recipient_day) == -1 ||
+	    conf_num(CONF_REQUIRE_CONFIRMED, -1, &c->require_confirmed) == -1 ||
 	    conf_num(CONF_SESSION_IDLE, -1, &c->session_idle) == -1 ||
 	    conf_num(CONF_SESSION_ABSOLUTE, -1, &c->session_absolute) == -1 ||
 	    conf_num(CONF_LOGIN_LIMIT, -1, &c->login_limit) == -1 ||

@@ -38,6 +38,7 @@ struct notice {
 	const char *name;          /* recipient's display name, if known */
 	const char *org_name;      /* invitations */
 	const char *inviter;       /* invitations: inviter's display name */
+	const char *inviter_email; /* invitations: inviter's address */
 	enum role role;            /* invitations */
 	int64_t expires;           /* unix seconds */
 	const char *invitation_id; /* invitations: the row the email is for */

@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "conf.h"
 #include "crypto/envelope.h"
+#include "crypto/hex.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "domain/account.h"
@@ -211,6 +212,62 @@ invitation_rate_count_owner_add(struct domain *d, struct arena *a,
 	return e;
 }
 
+/* The windows of the per-recipient cap, in seconds. */
+#define RECIPIENT_HOUR 3600
+#define RECIPIENT_DAY  86400
+
+/* The cap's bucket of an address: a hash, so rate_events never holds
+ * the address itself. */
+static const char *
+recipient_bucket(struct arena *a, const char *email)
+{
+	uint8_t h[CRYPTO_SHA256_LEN];
+
+	crypto_sha256(h, email, strlen(email));
+	return arena_printf(
+	    a, "invite-to:%s", hex_encode(a, h, CRYPTO_SHA256_LEN));
+}
+
+enum err
+invitation_recipient_take(struct domain *d, struct arena *a, const char *email)
+{
+	const char *bucket = recipient_bucket(a, email);
+	long long hour = 0, day = 0;
+	enum err e;
+
+	if ((e = db_savepoint(d->db)) != ERR_OK)
+		return e;
+	e = db_lock(d->db, a, arena_printf(a, "roster:%s", bucket));
+	if (e == ERR_OK)
+		e = db_rate_count(d->db, a, bucket, RECIPIENT_HOUR, &hour);
+	if (e == ERR_OK)
+		e = db_rate_count(d->db, a, bucket, RECIPIENT_DAY, &day);
+	if (e == ERR_OK && hour < d->conf->invite_limit_recipient_hour &&
+	    day < d->conf->invite_limit_recipient_day)
+		e = db_rate_add(d->db, a, bucket);
+	if (e != ERR_OK) {
+		log_warn("recipient rate limiter failed (%s); letting the "
+			 "email through",
+		    err_str(e));
+		metrics_add(C_RATE_LIMITER_FAILURES, 1);
+		return db_savepoint_rollback(d->db);
+	}
+	if ((e = db_savepoint_release(d->db)) != ERR_OK)
+		return e;
+	if (hour >= d->conf->invite_limit_recipient_hour ||
+	    day >= d->conf->invite_limit_recipient_day)
+		return ERR_RATE_LIMITED;
+	return ERR_OK;
+}
+
+enum err
+invitation_actor_confirmed(const struct domain *d, const struct user *actor)
+{
+	if (d->conf->require_confirmed && !actor->email_confirmed)
+		return ERR_EMAIL_UNCONFIRMED;
+	return ERR_OK;
+}
+
 struct send_args {
 	struct domain *d;
 	struct arena *a;
@@ -237,6 +294,8 @@ send_tx(struct db *db, void *arg)
 	bool member;
 	enum err e;
 
+	if ((e = invitation_actor_confirmed(d, s->actor)) != ERR_OK)
+		return e;
 	if ((e = invitation_lock(db, s->a, s->actor, s->o)) != ERR_OK)
 		return e;
 	if (s->resend_id != NULL) {
@@ -258,6 +317,8 @@ send_tx(struct db *db, void *arg)
 		return ERR_ALREADY_MEMBER;
 	if ((e = invitation_rate_check(d, s->a, s->actor, s->o)) != ERR_OK)
 		return e;
+	if ((e = invitation_recipient_take(d, s->a, s->email)) != ERR_OK)
+		return e;
 	e = db_invitation_open_for(db, s->a, s->o->id, s->email, &old);
 	if (e == ERR_OK) {
 		old_id = old.id;
@@ -275,6 +336,7 @@ send_tx(struct db *db, void *arg)
 	n.to = s->email;
 	n.org_name = s->o->name;
 	n.inviter = s->actor->display_name;
+	n.inviter_email = s->actor->email;
 	n.role = s->role;
 	n.expires = expires;
 	n.invitation_id = id;
@@ -299,7 +361,8 @@ send_invitation(struct send_args *s)
 
 	if (e == ERR_OK)
 		metrics_add(C_INVITATIONS_CREATED, 1);
-	else if (e == ERR_RATE_LIMITED_USER || e == ERR_RATE_LIMITED_ORG)
+	else if (e == ERR_RATE_LIMITED_USER || e == ERR_RATE_LIMITED_ORG ||
+	    e == ERR_RATE_LIMITED)
 		metrics_add(C_INVITATIONS_RATE_LIMITED, 1);
 	return e;
 }

@@ -55,6 +55,27 @@ enum err invitation_rate_count_owner_add(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o);
 
 /*
+ * The per-recipient cap across all organizations: every invitation email
+ * (invite, resend, the invitation of a join approval, owner-add) to the
+ * canonical address email counts, and past ROSTER_INVITE_LIMIT_RECIPIENT_
+ * HOUR in the last hour or _DAY in the last day the answer is
+ * ERR_RATE_LIMITED. Under an advisory lock on the address, taken after
+ * invitation_lock's (so always last), the count and the event recorded
+ * for this email are exact under concurrency; the event is in the
+ * caller's transaction, so a refusal or rollback records nothing. The
+ * bucket holds a SHA-256 of the address, not the address. A limiter that
+ * fails lets the email through, logged and counted.
+ */
+enum err invitation_recipient_take(struct domain *d, struct arena *a,
+    const char *email);
+
+/* ERR_EMAIL_UNCONFIRMED when ROSTER_REQUIRE_CONFIRMED is 1 and actor's
+ * address is unconfirmed: creating organizations and every invitation
+ * (invite, resend, owner-add, the invitation of a join approval). */
+enum err invitation_actor_confirmed(
+    const struct domain *d, const struct user *actor);
+
+/*
  * Invites email to o with role, by actor whose role in o is actor_role.
  * An open row for the address is revoked and replaced in the same
  * transaction; the email is queued with it. Errors: ERR_FORBIDDEN (not a

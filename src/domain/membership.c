@@ -111,6 +111,8 @@ add_tx(struct db *db, void *arg)
 		return ERR_NO_SUCH_USER;
 	if (e != ERR_OK)
 		return e;
+	if ((e = invitation_recipient_take(s->d, s->a, u.email)) != ERR_OK)
+		return e;
 	if ((e = db_membership_insert(db, s->a, s->o->id, u.id, s->role,
 		 MEMBER_PENDING, SOURCE_OWNER_ADD, s->actor->id, &id)) !=
 	    ERR_OK)
@@ -122,6 +124,7 @@ add_tx(struct db *db, void *arg)
 	n.name = u.display_name;
 	n.org_name = s->o->name;
 	n.inviter = s->actor->display_name;
+	n.inviter_email = s->actor->email;
 	n.role = s->role;
 	n.link = arena_printf(s->a, "%s/me/invitations", s->d->conf->base_url);
 	if ((e = s->d->notify(s->d->notify_ctx, db, s->a, &n)) != ERR_OK)
@@ -145,6 +148,8 @@ membership_add(struct domain *d, struct arena *a, const struct user *actor,
 
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
+	if ((e = invitation_actor_confirmed(d, actor)) != ERR_OK)
+		return e;
 	if ((e = validate_email(a, email, &norm)) != ERR_OK)
 		return e;
 	if ((s.role = db_enum_role(role)) == ROLE__MAX)

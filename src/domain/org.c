@@ -9,6 +9,7 @@
 #include "db/db_audit.h"
 #include "db/db_membership.h"
 #include "db/db_user.h"
+#include "domain/invitation.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/str.h"
@@ -102,6 +103,8 @@ org_create(struct domain *d, struct arena *a, const struct user *actor,
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
+	if ((e = invitation_actor_confirmed(d, actor)) != ERR_OK)
+		return e;
 	if ((e = validate_name(a, name, &trimmed)) != ERR_OK)
 		return e;
 	if ((e = org_slug_ok(slug)) != ERR_OK)

@@ -40,6 +40,7 @@ enum err {
 	ERR_RATE_LIMITED,        /* rate-limited */
 	ERR_RATE_LIMITED_USER,   /* rate-limited-user */
 	ERR_RATE_LIMITED_ORG,    /* rate-limited-org */
+	ERR_EMAIL_UNCONFIRMED,   /* email-unconfirmed */
 	ERR_TOKEN_INVALID,       /* token-invalid */
 	ERR_INVITATION_INVALID,  /* invitation-invalid */
 	ERR_INVITATION_EXPIRED,  /* invitation-expired */

@@ -10,6 +10,7 @@
 #include "counters.h"
 #include "conf.h"
 #include "mail/mail.h"
+#include "mail/mail_subject.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -19,23 +20,27 @@ static const struct {
 	const char *kind;    /* outbox kind */
 	const char *txt;     /* plain-text template */
 	const char *html;    /* HTML template */
-	const char *subject; /* invitations add the organization's name */
+	const char *subject; /* the subject, or what comes before the name */
+	const char *after;   /* non-NULL: the subject names the organization
+				(mail_subject_org), then this */
 } kinds[NOTICE__MAX] = {
 	[NOTICE_CONFIRM_EMAIL] = { "confirm_email", "mail-confirm.txt",
-	    "mail-confirm.html", "Confirm your email address" },
+	    "mail-confirm.html", "Confirm your email address", NULL },
 	[NOTICE_RESET_PASSWORD] = { "reset_password", "mail-reset.txt",
-	    "mail-reset.html", "Reset your Roster password" },
+	    "mail-reset.html", "Reset your Roster password", NULL },
 	[NOTICE_INVITATION] = { "invitation", "mail-invitation.txt",
-	    "mail-invitation.html", "You are invited to join " },
+	    "mail-invitation.html", "You are invited to join ", " on Roster" },
 	[NOTICE_OWNER_ADD] = { "owner_add", "mail-owner-add.txt",
-	    "mail-owner-add.html", "Your consent is needed to join " },
+	    "mail-owner-add.html", "Your consent is needed to join ",
+	    " on Roster" },
 	[NOTICE_JOIN_CONFIRM] = { "join_confirm", "mail-join-confirm.txt",
-	    "mail-join-confirm.html", "Confirm your request to join " },
+	    "mail-join-confirm.html", "Confirm your request to join ",
+	    " on Roster" },
 	[NOTICE_JOIN_APPROVED] = { "join_approved", "mail-join-approved.txt",
-	    "mail-join-approved.html", "Welcome to " },
+	    "mail-join-approved.html", "Welcome to ", " on Roster" },
 	[NOTICE_PLATFORM_INVITATION] = { "platform_invitation",
 	    "mail-platform-invitation.txt", "mail-platform-invitation.html",
-	    "Your invitation to Roster" },
+	    "Your invitation to Roster", NULL },
 };
 
 static char *
@@ -77,13 +82,11 @@ web_notify(void *wp, struct db *db, struct arena *a, const struct notice *n)
 	tpl_set(data, "role", db_enum_role_str(n->role));
 	tpl_set(data, "expires", expires);
 	tpl_set(data, "base_url", w->conf->base_url);
-	m.subject = arena_printf(a, "%s%s", kinds[n->kind].subject,
-	    (n->kind == NOTICE_INVITATION || n->kind == NOTICE_OWNER_ADD ||
-		n->kind == NOTICE_JOIN_CONFIRM ||
-		n->kind == NOTICE_JOIN_APPROVED) &&
-		    n->org_name
-		? n->org_name
-		: "");
+	tpl_set(data, "inviter_email", n->inviter_email);
+	m.subject = kinds[n->kind].after != NULL
+	    ? mail_subject_org(a, kinds[n->kind].subject, n->org_name,
+		  kinds[n->kind].after)
+	    : kinds[n->kind].subject;
 	m.text = render(w->tpl, a, kinds[n->kind].txt, data);
 	m.html = render(w->tpl, a, kinds[n->kind].html, data);
 	if (m.text == NULL || m.html == NULL)

@@ -149,6 +149,10 @@ static const struct {
 	    "You have sent too many invitations this hour." },
 	[ERR_RATE_LIMITED_ORG] = { 429, PAGE_ERROR,
 	    "This organization has sent too many invitations this hour." },
+	[ERR_EMAIL_UNCONFIRMED] = { 403, PAGE_ERROR,
+	    "Confirm your email address first: open the link in the "
+	    "confirmation email Roster sent you when you signed up, then "
+	    "try again." },
 	[ERR_TOKEN_INVALID] = { 404, PAGE_TOKEN_INVALID,
 	    "This link is invalid, expired or already used." },
 	[ERR_INVITATION_INVALID] = { 404, PAGE_INVITATION_INVALID,

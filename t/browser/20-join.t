@@ -318,7 +318,7 @@ sub walk {
 		    "member active join_request $OWNER_ID", 'the account is an active member, source join_request';
 		is_deeply attrs_of(qq{tr[data-member-id][data-email="$email"]}, qw(data-role data-status)),
 		    { 'data-role' => 'member', 'data-status' => 'active' }, 'the roster shows the new member active';
-		ok $s->wait_for_mail(to => $email, subject => qr/^Welcome to \Q$v{org}\E/, timeout => 20),
+		ok $s->wait_for_mail(to => $email, subject => qr/^Welcome to "\Q$v{org}\E"/, timeout => 20),
 		    'the new member is welcomed by email';
 	} else {
 		is $s->sql_one(q{SELECT role || ' ' || (accepted_at IS NULL AND revoked_at IS NULL) || ' ' || invited_by
@@ -328,7 +328,7 @@ sub walk {
 		    WHERE o.slug = ?', $slug), 1, '... and no membership is made';
 		is_deeply attrs_of(qq{tr[data-invitation-id][data-email="$email"]}, qw(data-role data-status)),
 		    { 'data-role' => 'member', 'data-status' => 'invited' }, 'the roster shows the invitation';
-		my $inv = $s->wait_for_mail(to => $email, subject => qr/^You are invited to join \Q$v{org}\E/,
+		my $inv = $s->wait_for_mail(to => $email, subject => qr/^You are invited to join "\Q$v{org}\E"/,
 		    timeout => 20);
 		like $inv ? $inv->{link} // '' : '', qr{^\Q$BASE\E/invitations/accept\?token=},
 		    'the invitation email went out with its link';

@@ -105,7 +105,7 @@ is $jc->{status}, 'approved', '... the request is approved';
 is $jc->{decided_by}, user_id($s, 'olga@example.com'), '... by the owner';
 is join('|', $s->psql(q{SELECT role, status, source FROM memberships WHERE organization_id = ? AND user_id = ?},
     $org, $jc->{user_id})->[0]->@*), 'member|active|join_request', '... carol is an active member, source join_request';
-ok $s->wait_for_mail(to => 'carol@example.com', subject => 'Welcome to Acme'), '... and is told by email';
+ok $s->wait_for_mail(to => 'carol@example.com', subject => 'Welcome to "Acme" on Roster'), '... and is told by email';
 is audit_count($s, 'join_request.approved', $jc->{id}), 1, '... audited';
 is $carol->get('/orgs/acme')->{status}, 200, 'carol sees the roster';
 my $again = $owner->post_form("/orgs/acme/join-requests/$jc->{id}/approve");
