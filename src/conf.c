@@ -21,7 +21,6 @@ enum conf_var {
 	CONF_HTTP_PORT,
 	CONF_BASE_URL,
 	CONF_DATABASE_URL,
-	CONF_MIGRATE_DATABASE_URL,
 	CONF_DB_CONNECT_TIMEOUT,
 	CONF_DB_STATEMENT_TIMEOUT,
 	CONF_DB_LOCK_TIMEOUT,
@@ -46,9 +45,9 @@ enum conf_var {
 	CONF_LOGIN_LIMIT,
 	CONF_LOGIN_CLIENT_LIMIT,
 	CONF_TOKEN_LIMIT,
+	CONF_RETRY_BASE,
+	CONF_MAIL_GIVE_UP,
 	CONF_FCGI_SOCKET,
-	CONF_USER,
-	CONF_SOCKET_GROUP,
 	CONF_DATA_DIR,
 	CONF__MAX
 };
@@ -84,10 +83,6 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_DATABASE_URL] = { "ROSTER_DATABASE_URL", "dbname=roster", 0, 0, 0,
 	    "libpq connection string; scripts/up points it at its own "
 	    "cluster" },
-	[CONF_MIGRATE_DATABASE_URL] = { "ROSTER_MIGRATE_DATABASE_URL",
-	    "$ROSTER_DATABASE_URL", 0, 0, 0,
-	    "connection of rosterctl migrate, as the role that owns the "
-	    "schema; migrate grants the role of ROSTER_DATABASE_URL the rows" },
 	[CONF_DB_CONNECT_TIMEOUT] = { "ROSTER_DB_CONNECT_TIMEOUT", "5",
 	    CONF_NUM, 1, 3600, "seconds to wait for a database connection" },
 	[CONF_DB_STATEMENT_TIMEOUT] = { "ROSTER_DB_STATEMENT_TIMEOUT", "5000",
@@ -148,16 +143,15 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    "failed sign-ins per client address per 15 minutes" },
 	[CONF_TOKEN_LIMIT] = { "ROSTER_TOKEN_LIMIT", "60", CONF_NUM, 1, 1000000,
 	    "failed token lookups per client address per minute" },
+	[CONF_RETRY_BASE] = { "ROSTER_RETRY_BASE", "5", CONF_NUM, 1, 3600,
+	    "seconds before the first retry of a failed email delivery; each "
+	    "later wait doubles (with jitter), capped at one hour" },
+	[CONF_MAIL_GIVE_UP] = { "ROSTER_MAIL_GIVE_UP", "86400", CONF_NUM, 1,
+	    30LL * 86400,
+	    "seconds after queueing past which an email is not retried but "
+	    "failed" },
 	[CONF_FCGI_SOCKET] = { "ROSTER_FCGI_SOCKET",
-	    "$ROSTER_STATE_DIR/run/fcgi/fcgi.sock", 0, 0, 0,
-	    "the FastCGI socket; a directory made for it belongs to "
-	    "ROSTER_USER" },
-	[CONF_USER] = { "ROSTER_USER", "roster", 0, 0, 0,
-	    "unprivileged user roster-fcgi and roster-mailer switch to when "
-	    "started as root" },
-	[CONF_SOCKET_GROUP] = { "ROSTER_SOCKET_GROUP", "www-data", 0, 0, 0,
-	    "group of the FastCGI socket when started as root: the web "
-	    "server's" },
+	    "$ROSTER_STATE_DIR/run/fcgi.sock", 0, 0, 0, "the FastCGI socket" },
 	[CONF_DATA_DIR] = { "ROSTER_DATA_DIR", "(installed data directory)",
 	    CONF_RULE, 0, 0, "where templates/, static/ and sql/ live" },
 };
@@ -270,9 +264,6 @@ conf_load(struct conf *c, bool need_secret)
 		rc = -1;
 	}
 	c->database_url = conf_str(CONF_DATABASE_URL);
-	c->migrate_database_url = conf_str(CONF_MIGRATE_DATABASE_URL);
-	c->user = conf_str(CONF_USER);
-	c->socket_group = conf_str(CONF_SOCKET_GROUP);
 	c->socket_path = conf_str(CONF_FCGI_SOCKET);
 	/* (installed data directory) */
 	if ((c->data_dir = conf_str(CONF_DATA_DIR)) == NULL)
@@ -316,6 +307,9 @@ conf_load(struct conf *c, bool need_secret)
 	    conf_num(CONF_LOGIN_CLIENT_LIMIT, -1, &c->login_client_limit) ==
 		-1 ||
 	    conf_num(CONF_TOKEN_LIMIT, -1, &c->token_limit) == -1)
+		rc = -1;
+	if (conf_num(CONF_RETRY_BASE, -1, &c->retry_base) == -1 ||
+	    conf_num(CONF_MAIL_GIVE_UP, -1, &c->mail_give_up) == -1)
 		rc = -1;
 	if (conf_num(CONF_DB_CONNECT_TIMEOUT, -1, &c->db_connect_timeout) ==
 		-1 ||

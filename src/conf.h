@@ -21,13 +21,10 @@ struct conf {
 	const char *state_dir;    /* ROSTER_STATE_DIR [./var] */
 	const char *base_url;     /* ROSTER_BASE_URL, no trailing slash */
 	const char *database_url; /* ROSTER_DATABASE_URL */
-	const char *migrate_database_url; /* ROSTER_MIGRATE_DATABASE_URL */
 	long long db_connect_timeout;   /* ROSTER_DB_CONNECT_TIMEOUT [5] s */
 	long long db_statement_timeout; /* ROSTER_DB_STATEMENT_TIMEOUT [5000] ms */
 	long long db_lock_timeout;      /* ROSTER_DB_LOCK_TIMEOUT [2000] ms */
 	const char *socket_path; /* ROSTER_FCGI_SOCKET [$state/run/fcgi.sock] */
-	const char *user;         /* ROSTER_USER [roster], when root */
-	const char *socket_group; /* ROSTER_SOCKET_GROUP [www-data], when root */
 	const char *data_dir; /* ROSTER_DATA_DIR: templates/, static/, sql/ */
 	const char *smtp_url; /* ROSTER_SMTP_URL or NULL */
 	const char *smtp_user;
@@ -47,6 +44,8 @@ struct conf {
 	long long login_limit; /* failed logins per address per 15 min [10] */
 	long long login_client_limit; /* per client address per 15 min [30] */
 	long long token_limit; /* failed token lookups per client per min [60] */
+	long long retry_base;   /* ROSTER_RETRY_BASE [5] s, first mail retry */
+	long long mail_give_up; /* ROSTER_MAIL_GIVE_UP [86400] s after queueing */
 	bool cookie_secure;
 	struct keys keys;
 };

@@ -21,7 +21,10 @@
 	"CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
 	"  WHEN i.revoked_at IS NOT NULL THEN 'revoked' "                      \
 	"  WHEN i.declined_at IS NOT NULL THEN 'declined' "                    \
-	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
+	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END, "     \
+	"coalesce((SELECT last_error FROM outbox x "                           \
+	"  WHERE x.invitation_id = i.id AND x.status = 'failed' "              \
+	"  ORDER BY x.id DESC LIMIT 1), '')"
 #define INV_FROM                                                               \
 	" FROM invitations i JOIN organizations o ON o.id = "                  \
 	"i.organization_id "                                                   \
@@ -47,6 +50,7 @@ inv_from_row(const struct db_rows *r, int row, void *out)
 	v->expires = atoll(db_val(r, row, 9));
 	v->delivery = db_val(r, row, 10);
 	v->state = db_enum_state(db_val(r, row, 11));
+	v->delivery_error = db_val(r, row, 12);
 }
 
 enum err

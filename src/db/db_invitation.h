@@ -27,6 +27,7 @@ struct invitation {
 	const char *expires_at;   /* YYYY-MM-DD HH:MM UTC */
 	int64_t expires;          /* unix seconds */
 	const char *delivery;     /* queued, sent, failed (newest email) */
+	const char *delivery_error; /* why the newest failed email failed */
 	enum inv_state state;
 };
 

@@ -129,15 +129,95 @@ db_outbox_close(struct db *db, struct arena *a, const char *id,
 }
 
 enum err
-db_outbox_retry(struct db *db, struct arena *a, const char *id, const char *why)
+db_outbox_retry(struct db *db, struct arena *a, const char *id,
+    long long wait_ms, long long give_up, const char *why, bool *gave_up)
 {
-	return db_q(db, a, NULL,
-	    "UPDATE outbox SET attempts = attempts + 1,"
-	    " next_attempt_at = now() + least(power(2, attempts) *"
-	    "  interval '5 seconds', interval '1 hour'),"
-	    " last_error = $2"
-	    " WHERE id = $1::bigint AND status = 'queued'",
-	    id, why, DB_END);
+	struct db_rows *r;
+	enum err e;
+
+	*gave_up = false;
+	/* One statement: the row either waits for its next try or fails,
+	 * and the failed counter moves with it. */
+	e = db_q(db, a, &r,
+	    "WITH cur AS ("
+	    "  SELECT id, attempts + 1 AS n,"
+	    "   now() + make_interval(secs => $2::bigint / 1000.0) AS next,"
+	    "   now() + make_interval(secs => $2::bigint / 1000.0) >"
+	    "    created_at + make_interval(secs => $3::bigint) AS late"
+	    "  FROM outbox WHERE id = $1::bigint AND status = 'queued'"
+	    "  FOR UPDATE),"
+	    " u AS (UPDATE outbox o SET attempts = cur.n,"
+	    "  next_attempt_at = cur.next,"
+	    "  status = CASE WHEN cur.late THEN 'failed' ELSE 'queued' END,"
+	    "  body = CASE WHEN cur.late THEN NULL ELSE o.body END,"
+	    "  last_error = CASE WHEN cur.late THEN"
+	    "   left('gave up after ' || cur.n || ' attempts: ' ||"
+	    "    coalesce($4, ''), 240) ELSE $4 END"
+	    "  FROM cur WHERE o.id = cur.id RETURNING cur.late),"
+	    " c AS (UPDATE mail_counters SET value = value +"
+	    "  (SELECT count(*) FROM u WHERE late)"
+	    "  WHERE name = 'emails_failed_total')"
+	    " SELECT late FROM u",
+	    id, arena_printf(a, "%lld", wait_ms),
+	    arena_printf(a, "%lld", give_up), why, DB_END);
+	if (e == ERR_OK && r->nrows == 1)
+		*gave_up = strcmp(db_val(r, 0, 0), "t") == 0;
+	return e;
+}
+
+enum err
+db_outbox_summary(struct db *db, struct arena *a, struct outbox_summary *out)
+{
+	struct db_rows *r;
+	long long v[4];
+	enum err e;
+
+	e = db_q(db, a, &r,
+	    "SELECT count(*) FILTER (WHERE status = 'queued'),"
+	    " count(*) FILTER (WHERE status = 'sent'),"
+	    " count(*) FILTER (WHERE status = 'failed'"
+	    "  AND last_error IS DISTINCT FROM $1),"
+	    " count(*) FILTER (WHERE status = 'failed' AND last_error = $1)"
+	    " FROM outbox",
+	    OUTBOX_SKIP_REASON, DB_END);
+	if (e != ERR_OK)
+		return e;
+	for (int i = 0; i < 4; i++)
+		if (str_tonum(db_val(r, 0, i), 0, LLONG_MAX, &v[i], NULL) == -1)
+			return ERR_DATABASE;
+	out->queued = v[0];
+	out->sent = v[1];
+	out->failed = v[2];
+	out->skipped = v[3];
+	return ERR_OK;
+}
+
+static void
+failure_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct outbox_failure *f = out;
+
+	f->id = db_val(r, row, 0);
+	f->kind = db_val(r, row, 1);
+	f->recipient = db_val(r, row, 2);
+	f->queued_at = db_val(r, row, 3);
+	f->attempts = db_val(r, row, 4);
+	f->last_error = db_val(r, row, 5);
+}
+
+enum err
+db_outbox_failures(struct db *db, struct arena *a, int max,
+    struct outbox_failure **out, int *n)
+{
+	return db_list(db, a, failure_from_row, sizeof(**out), out, n,
+	    "SELECT id, kind, recipient::text,"
+	    " to_char(created_at AT TIME ZONE 'UTC',"
+	    "  'YYYY-MM-DD HH24:MI \"UTC\"'),"
+	    " attempts, coalesce(last_error, '')"
+	    " FROM outbox WHERE status = 'failed'"
+	    " AND last_error IS DISTINCT FROM $1"
+	    " ORDER BY id DESC LIMIT $2::int",
+	    OUTBOX_SKIP_REASON, arena_printf(a, "%d", max), DB_END);
 }
 
 enum err

@@ -27,6 +27,10 @@ struct outbox_row {
 		       * has expired */
 };
 
+/* The last_error of a row closed as OUTBOX_SKIPPED: it is stored as
+ * failed, and this reason tells it apart from a delivery that failed. */
+#define OUTBOX_SKIP_REASON "invitation no longer open"
+
 /* How a delivery ended, for db_outbox_close. */
 enum outbox_end {
 	OUTBOX_SENT,    /* delivered: counted in emails_sent_total */
@@ -56,10 +60,39 @@ enum err db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
 enum err db_outbox_close(struct db *db, struct arena *a, const char *id,
     enum outbox_end end, const char *why);
 
-/* Counts a failed attempt and schedules the next one with exponential
- * backoff (5 s doubling, at most an hour). */
-enum err db_outbox_retry(
-    struct db *db, struct arena *a, const char *id, const char *why);
+/*
+ * Counts a failed attempt and schedules the next one wait_ms from now,
+ * unless that falls later than give_up seconds after the row was queued:
+ * then, in the same statement, the row fails ("gave up after N attempts:
+ * why"), its body is dropped and emails_failed_total grows. *gave_up says
+ * which happened.
+ */
+enum err db_outbox_retry(struct db *db, struct arena *a, const char *id,
+    long long wait_ms, long long give_up, const char *why, bool *gave_up);
+
+/* The outbox at a glance, for the platform admin. */
+struct outbox_summary {
+	long long queued, sent, failed, skipped;
+};
+
+/* Counts the rows by state (a skipped row counts as skipped, not
+ * failed). */
+enum err db_outbox_summary(
+    struct db *db, struct arena *a, struct outbox_summary *out);
+
+/* A message given up, as the platform admin sees it: never its body. */
+struct outbox_failure {
+	const char *id;
+	const char *kind;
+	const char *recipient;
+	const char *queued_at; /* "YYYY-MM-DD HH:MM UTC" */
+	const char *attempts;
+	const char *last_error; /* "" when none was recorded */
+};
+
+/* The failed rows (not the skipped ones), newest first, at most max. */
+enum err db_outbox_failures(struct db *db, struct arena *a, int max,
+    struct outbox_failure **out, int *n);
 
 /* Gives a leased row back for an attempt now. */
 enum err db_outbox_release(struct db *db, struct arena *a, const char *id);

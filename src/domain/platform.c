@@ -251,3 +251,17 @@ platform_user_count(
 		return ERR_FORBIDDEN;
 	return db_user_count(d->db, a, n);
 }
+
+enum err
+platform_mail(struct domain *d, struct arena *a, const struct user *actor,
+    struct outbox_summary *sum, struct outbox_failure **failed, int *n)
+{
+	enum err e;
+
+	if (actor == NULL || !actor->platform_admin)
+		return ERR_FORBIDDEN;
+	if ((e = db_outbox_summary(d->db, a, sum)) != ERR_OK)
+		return e;
+	return db_outbox_failures(
+	    d->db, a, PLATFORM_MAIL_FAILURES_MAX, failed, n);
+}

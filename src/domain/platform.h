@@ -11,11 +11,14 @@
 #ifndef ROSTER_DOMAIN_PLATFORM_H
 #define ROSTER_DOMAIN_PLATFORM_H
 
+#include "db/db_outbox.h"
 #include "db/db_platform_invitation.h"
 #include "domain/domain.h"
 
 /* How many invitations /admin lists, newest first. */
 #define PLATFORM_LIST_MAX 200
+/* How many failed emails /admin lists, newest first. */
+#define PLATFORM_MAIL_FAILURES_MAX 50
 
 /*
  * Invites email to the platform, by platform admin actor. An open row for
@@ -75,5 +78,13 @@ enum err platform_referrals(struct domain *d, struct arena *a,
  * admin. */
 enum err platform_user_count(
     struct domain *d, struct arena *a, const struct user *actor, long long *n);
+
+/* The outbox for /admin: rows queued, sent, failed and skipped, and the
+ * newest PLATFORM_MAIL_FAILURES_MAX failed messages (kind, recipient,
+ * when queued, attempts, last error; never a body). ERR_FORBIDDEN unless
+ * actor is a platform admin. */
+enum err platform_mail(struct domain *d, struct arena *a,
+    const struct user *actor, struct outbox_summary *sum,
+    struct outbox_failure **failed, int *n);
 
 #endif

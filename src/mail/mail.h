@@ -25,8 +25,14 @@ struct keys;
 
 #define MAIL_SUBJECT_MAX   998 /* bytes of a subject before encoding */
 #define MAIL_BODY_MAX      (1 << 20)
-#define MAIL_MAX_ATTEMPTS  8 /* deliveries tried before a row fails */
 #define MAIL_LEASE_SECONDS 300
+#define MAIL_RETRY_CAP     3600 /* seconds: the longest wait between tries */
+
+/* When a failed delivery is tried again, and when it is given up. */
+struct mail_schedule {
+	long long base;    /* ROSTER_RETRY_BASE: seconds before the 1st retry */
+	long long give_up; /* ROSTER_MAIL_GIVE_UP: seconds after queueing */
+};
 
 struct mail_msg {
 	const char *to;
@@ -149,17 +155,31 @@ enum err mail_outbox_claim(
     struct db *db, struct arena *a, int max, struct outbox_row **rows, int *n);
 
 /*
+ * The wait in milliseconds before the next try of a delivery that has
+ * failed `attempts` times before this failure (0 for the first):
+ * min(base * 2^attempts, MAIL_RETRY_CAP) seconds, times a jitter factor
+ * 0.8 + 0.4 * u (u in [0, 1), drawn by the caller; 0.5 is no jitter),
+ * never more than MAIL_RETRY_CAP seconds. The one place the schedule is
+ * computed.
+ */
+long long mail_outbox_retry_wait_ms(long long base, int attempts, double u);
+
+/*
  * Records the outcome of a delivery of r: MAIL_SENT marks the row sent,
  * drops its body and counts emails_sent_total; MAIL_RETRY counts the
- * attempt and schedules the next one after min(2^attempts * 5 s, 1 h), or,
- * at MAIL_MAX_ATTEMPTS, fails it; MAIL_FAILED marks the row failed, drops
- * its body and counts emails_failed_total; MAIL_SKIPPED does the same but
- * counts emails_skipped_total. why (may be NULL) becomes last_error.
- * Each outcome is one statement, so the row and its counter change
- * together. Returns ERR_OK or the database error.
+ * attempt and schedules the next one after mail_outbox_retry_wait_ms
+ * (s->base, random jitter), unless that would fall later than s->give_up
+ * seconds after the row was queued: then the row fails instead ("gave up
+ * after N attempts: why"); MAIL_FAILED marks the row failed, drops its body and
+ * counts emails_failed_total; MAIL_SKIPPED does the same but counts
+ * emails_skipped_total. why (may be NULL) becomes last_error. Each outcome
+ * is one statement, so the row and its counter change together. *done
+ * (when not NULL) gets what became of the row: res, or MAIL_FAILED for a
+ * retry given up. Returns ERR_OK or the database error.
  */
 enum err mail_outbox_finish(struct db *db, struct arena *a,
-    const struct outbox_row *r, enum mail_result res, const char *why);
+    const struct outbox_row *r, const struct mail_schedule *s,
+    enum mail_result res, const char *why, enum mail_result *done);
 
 /* Ends the lease on a claimed row that was not attempted, so it is due
  * again at once. Returns ERR_OK or the database error. */
@@ -169,13 +189,14 @@ enum err mail_outbox_release(
 /*
  * Handles one claimed row: skips it when stale, decrypts it (a body that
  * fails authentication fails the row as "undecryptable"), delivers it
- * through t and records the outcome with mail_outbox_finish. Logs the row
- * id, kind, result and Message-ID, never the body. Writes the outcome to
- * *res. Returns ERR_OK, or the database error of recording it (the row
- * then stays leased and is tried again later).
+ * through t and records the outcome with mail_outbox_finish under s. Logs
+ * the row id, kind, attempt, result and Message-ID, never the body. Writes
+ * what became of the row to *res. Returns ERR_OK, or the database error
+ * of recording it (the row then stays leased and is tried again later).
  */
 enum err mail_outbox_process(struct db *db, struct arena *a,
     const struct keys *k, const struct mail_transport *t,
-    const struct outbox_row *r, enum mail_result *res);
+    const struct mail_schedule *s, const struct outbox_row *r,
+    enum mail_result *res);
 
 #endif

@@ -73,13 +73,34 @@ mail_outbox_claim(
 	return db_outbox_claim(db, a, max, MAIL_LEASE_SECONDS, rows, n);
 }
 
-/* A retry that would be the last allowed attempt fails instead. */
-static enum mail_result
-effective_result(const struct outbox_row *r, enum mail_result res)
+long long
+mail_outbox_retry_wait_ms(long long base, int attempts, double u)
 {
-	if (res == MAIL_RETRY && r->attempts + 1 >= MAIL_MAX_ATTEMPTS)
-		return MAIL_FAILED;
-	return res;
+	long long secs = base < 1 ? 1 : base;
+	double ms;
+
+	/* Doubling stops at the cap, so nothing overflows however many
+	 * attempts a long give-up time allows. */
+	for (int i = 0; i < attempts && secs < MAIL_RETRY_CAP; i++)
+		secs *= 2;
+	if (secs > MAIL_RETRY_CAP)
+		secs = MAIL_RETRY_CAP;
+	if (!(u >= 0.0 && u < 1.0))
+		u = 0.5;
+	ms = (double)secs * 1000.0 * (0.8 + 0.4 * u);
+	if (ms > MAIL_RETRY_CAP * 1000.0)
+		ms = MAIL_RETRY_CAP * 1000.0;
+	return (long long)ms;
+}
+
+/* A uniform number in [0, 1) for the jitter. */
+static double
+jitter(void)
+{
+	uint32_t v;
+
+	crypto_random(&v, sizeof(v));
+	return (double)v / 4294967296.0;
 }
 
 /* last_error: at most LAST_ERROR_MAX bytes of printable ASCII (a server's
@@ -94,21 +115,26 @@ last_error(struct arena *a, const char *why)
 
 enum err
 mail_outbox_finish(struct db *db, struct arena *a, const struct outbox_row *r,
-    enum mail_result res, const char *why)
+    const struct mail_schedule *s, enum mail_result res, const char *why,
+    enum mail_result *done)
 {
 	const char *err;
+	bool gave_up = false;
+	enum err e;
 
-	if (effective_result(r, res) != res) {
-		why = arena_printf(a, "gave up after %d attempts: %s",
-		    MAIL_MAX_ATTEMPTS, why != NULL ? why : "");
-		res = MAIL_FAILED;
-	}
+	if (done != NULL)
+		*done = res;
 	err = last_error(a, why);
 	switch (res) {
 	case MAIL_SENT:
 		return db_outbox_close(db, a, r->id, OUTBOX_SENT, NULL);
 	case MAIL_RETRY:
-		return db_outbox_retry(db, a, r->id, err);
+		e = db_outbox_retry(db, a, r->id,
+		    mail_outbox_retry_wait_ms(s->base, r->attempts, jitter()),
+		    s->give_up, err, &gave_up);
+		if (e == ERR_OK && gave_up && done != NULL)
+			*done = MAIL_FAILED;
+		return e;
 	case MAIL_SKIPPED:
 		return db_outbox_close(db, a, r->id, OUTBOX_SKIPPED, err);
 	case MAIL_FAILED:
@@ -139,8 +165,8 @@ message_id(struct arena *a, const char *msg)
 
 enum err
 mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
-    const struct mail_transport *t, const struct outbox_row *r,
-    enum mail_result *res)
+    const struct mail_transport *t, const struct mail_schedule *s,
+    const struct outbox_row *r, enum mail_result *res)
 {
 	const char *why = NULL, *mid = "-";
 	enum mail_result out;
@@ -150,7 +176,7 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 
 	if (r->stale) {
 		out = MAIL_SKIPPED;
-		why = "invitation no longer open";
+		why = OUTBOX_SKIP_REASON;
 	} else if (r->box == NULL ||
 	    box_open(a, k, r->box, r->boxlen, &msg, &len) == -1) {
 		out = MAIL_FAILED;
@@ -161,12 +187,11 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 		    t, a, r->id, r->recipient, msg, len, &why);
 		crypto_wipe(msg, len);
 	}
-	if ((e = mail_outbox_finish(db, a, r, out, why)) != ERR_OK) {
+	if ((e = mail_outbox_finish(db, a, r, s, out, why, &out)) != ERR_OK) {
 		log_err("outbox %s kind=%s: recording %s failed: %s", r->id,
 		    r->kind, mail_transport_result_str(out), err_str(e));
 		return e;
 	}
-	out = effective_result(r, out);
 	log_info("outbox %s kind=%s attempt=%d result=%s message-id=%s%s%s",
 	    r->id, r->kind, r->attempts + 1, mail_transport_result_str(out),
 	    mid, why != NULL ? " reason=" : "", why != NULL ? why : "");

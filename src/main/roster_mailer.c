@@ -22,7 +22,6 @@
 #include "util/email.h"
 #include "util/err.h"
 #include "util/log.h"
-#include "util/priv.h"
 #include "util/str.h"
 
 #define BATCH 10
@@ -82,7 +81,8 @@ mailer_now(void)
  */
 static int
 mailer_batch(struct db *db, struct arena *batch, struct arena *row,
-    const struct keys *k, const struct mail_transport *t)
+    const struct keys *k, const struct mail_transport *t,
+    const struct mail_schedule *s)
 {
 	struct outbox_row *rows;
 	enum mail_result res;
@@ -97,7 +97,7 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
 	for (i = 0; i < n && !mailer_stop; i++) {
 		if (mailer_now() - start > BATCH_BUDGET)
 			break;
-		e = mail_outbox_process(db, row, k, t, &rows[i], &res);
+		e = mail_outbox_process(db, row, k, t, s, &rows[i], &res);
 		arena_reset(row);
 		if (e != ERR_OK) {
 			/* The outcome of this row is unknown to the database:
@@ -156,11 +156,13 @@ static int
 mailer_loop(struct db *db, struct arena *batch, struct arena *row,
     const struct conf *conf, const struct mail_transport *t, bool once)
 {
+	const struct mail_schedule s = { conf->retry_base, conf->mail_give_up };
 	int n, down_wait = 1;
 
 	while (!mailer_stop) {
 		if (db_ensure(db) != ERR_OK ||
-		    (n = mailer_batch(db, batch, row, &conf->keys, t)) == -1) {
+		    (n = mailer_batch(db, batch, row, &conf->keys, t, &s)) ==
+			-1) {
 			if (once)
 				return -1;
 			mailer_wait(down_wait);
@@ -185,7 +187,6 @@ main(int argc, char *argv[])
 	struct arena *perm = NULL, *batch = NULL, *row = NULL;
 	struct db *db = NULL;
 	struct conf conf;
-	struct priv priv;
 	bool once = false;
 	int rc = 1;
 
@@ -198,9 +199,7 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	/* Nothing here needs root: started as root, it drops at once. */
-	if (crypto_init() == -1 || conf_load(&conf, true) == -1 ||
-	    priv_init(&priv, conf.user, NULL) == -1 || priv_drop(&priv) == -1)
+	if (crypto_init() == -1 || conf_load(&conf, true) == -1)
 		return 1;
 	if (!email_valid(conf.mail_from, EMAIL_HEADER)) {
 		log_err(

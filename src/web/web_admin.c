@@ -59,6 +59,29 @@ referral_rows(struct ctx *c, const struct platform_referral *v, int n)
 	}
 }
 
+/* The Mail section: the outbox's counts and its newest failures. */
+static void
+mail_rows(struct ctx *c, const struct outbox_summary *sum,
+    const struct outbox_failure *v, int n)
+{
+	tpl_setf(c->page, "mail_queued", "%lld", sum->queued);
+	tpl_setf(c->page, "mail_sent", "%lld", sum->sent);
+	tpl_setf(c->page, "mail_failed", "%lld", sum->failed);
+	tpl_setf(c->page, "mail_skipped", "%lld", sum->skipped);
+	tpl_set_list(c->page, "mail_failures");
+	tpl_set_bool(c->page, "has_mail_failures", n > 0);
+	for (int i = 0; i < n; i++) {
+		struct tpl_ctx *row = tpl_add_row(c->page, "mail_failures");
+
+		tpl_set(row, "id", v[i].id);
+		tpl_set(row, "kind", v[i].kind);
+		tpl_set(row, "recipient", v[i].recipient);
+		tpl_set(row, "queued", v[i].queued_at);
+		tpl_set(row, "attempts", v[i].attempts);
+		tpl_set(row, "last_error", v[i].last_error);
+	}
+}
+
 /* Renders page admin, with error marked when not ERR_OK. */
 static void
 render(struct ctx *c, enum err error)
@@ -66,14 +89,18 @@ render(struct ctx *c, enum err error)
 	const struct conf *conf = c->w->conf;
 	struct platform_invitation *inv;
 	struct platform_referral *refs;
+	struct outbox_summary mail;
+	struct outbox_failure *failed;
 	long long users;
-	int ninv, nrefs;
+	int ninv, nrefs, nfailed;
 	enum err e;
 
 	if ((e = platform_user_count(c->d, c->a, c->user, &users)) != ERR_OK ||
 	    (e = platform_list(c->d, c->a, c->user, &inv, &ninv)) != ERR_OK ||
 	    (e = platform_referrals(c->d, c->a, c->user, &refs, &nrefs)) !=
-		ERR_OK) {
+		ERR_OK ||
+	    (e = platform_mail(c->d, c->a, c->user, &mail, &failed,
+		 &nfailed)) != ERR_OK) {
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
@@ -85,6 +112,7 @@ render(struct ctx *c, enum err error)
 		tpl_setf(c->page, "cap", "%lld", conf->signup_cap);
 	invitation_rows(c, inv, ninv);
 	referral_rows(c, refs, nrefs);
+	mail_rows(c, &mail, failed, nfailed);
 	if (error != ERR_OK)
 		web_page_fail(c, error, PAGE_ADMIN);
 	else

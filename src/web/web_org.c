@@ -83,6 +83,14 @@ invitation_rows(struct ctx *c, const struct org *o, enum role role)
 		tpl_set(row, "status", invitation_row_status[inv[i].state]);
 		tpl_set_bool(row, "expired", inv[i].state == INV_EXPIRED);
 		tpl_set(row, "delivery", inv[i].delivery);
+		/* Why the email failed, for those who can resend it; the
+		 * outbox never records a link. */
+		tpl_set_bool(row, "delivery_failed",
+		    strcmp(inv[i].delivery, "failed") == 0);
+		tpl_set_bool(row, "has_delivery_error",
+		    inv[i].delivery_error != NULL &&
+			*inv[i].delivery_error != '\0');
+		tpl_set(row, "delivery_error", inv[i].delivery_error);
 		tpl_set(row, "inviter", inv[i].inviter_name);
 		tpl_set(row, "expires", inv[i].expires_at);
 	}

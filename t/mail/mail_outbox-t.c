@@ -38,6 +38,8 @@
 static struct arena *A;
 static struct db *DB;
 static struct keys K;
+/* The default schedule: ROSTER_RETRY_BASE 5, ROSTER_MAIL_GIVE_UP a day. */
+static const struct mail_schedule S = { 5, 86400 };
 static char *schema;
 static char tmpdir[] = "/tmp/roster-outbox-t.XXXXXX";
 
@@ -67,7 +69,7 @@ pg_stop(void)
 }
 
 /* Starts a private cluster with scripts/pg, the bootstrap scripts/up and
- * the test harness use; returns its owner role's conninfo, or NULL. */
+ * the test harness use; returns its conninfo, or NULL. */
 static const char *
 pg_start(void)
 {
@@ -78,11 +80,8 @@ pg_start(void)
 	if (mkdtemp(pgdir) == NULL)
 		return NULL;
 	pg_started = true;
-	/* As the schema's owner: the test makes a schema of its own. */
-	p = popen(arena_printf(A,
-		      "'%1$s/scripts/pg' up '%2$s' 5432 test >/dev/null && "
-		      "'%1$s/scripts/pg' url '%2$s' 5432 owner",
-		      src_dir(), pgdir),
+	p = popen(arena_printf(
+		      A, "'%s/scripts/pg' up '%s' 5432 test", src_dir(), pgdir),
 	    "r");
 	if (p == NULL)
 		return NULL;
@@ -409,6 +408,54 @@ test_skip_locked(const char *url)
 	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
 }
 
+/* The schedule alone: waits 5, 10, 20, ... 2560, then 3600 s for good;
+ * jitter within 20 %, never past the hour. */
+static void
+test_schedule(void)
+{
+	static const long long want[] = { 5, 10, 20, 40, 80, 160, 320, 640,
+		1280, 2560, 3600, 3600, 3600 };
+	long long t = 0, tries = 1;
+	bool exact = true;
+
+	for (int i = 0; i < (int)(sizeof(want) / sizeof(want[0])); i++)
+		if (mail_outbox_retry_wait_ms(5, i, 0.5) != want[i] * 1000) {
+			diag("attempts %d: %lld ms", i,
+			    mail_outbox_retry_wait_ms(5, i, 0.5));
+			exact = false;
+		}
+	ok(exact, "base 5: 5, 10, 20, ... 2560, 3600, 3600 s");
+	is_int(3600000, mail_outbox_retry_wait_ms(5, 1000000, 0.5),
+	    "a million attempts: still an hour, no overflow");
+	is_int(4000, mail_outbox_retry_wait_ms(5, 0, 0.0),
+	    "jitter: at least 80 percent");
+	ok(mail_outbox_retry_wait_ms(5, 0, 0.999999) > 5990 &&
+		mail_outbox_retry_wait_ms(5, 0, 0.999999) < 6000,
+	    "jitter: below 120 percent");
+	is_int(3600000, mail_outbox_retry_wait_ms(5, 10, 0.999999),
+	    "jitter never passes the hour");
+	is_int(2880000, mail_outbox_retry_wait_ms(5, 10, 0.0),
+	    "at the cap, down to 80 percent of it");
+	is_int(1000, mail_outbox_retry_wait_ms(1, 0, 0.5), "base 1: 1 s");
+	is_int(8000, mail_outbox_retry_wait_ms(1, 3, 0.5),
+	    "base 1: then 2, 4, 8 s");
+	is_int(5000, mail_outbox_retry_wait_ms(5, 0, -1.0),
+	    "a bad u means none");
+
+	/* The give-up point of the default schedule: the try at which the
+	 * next one would fall after ROSTER_MAIL_GIVE_UP (a day). */
+	for (;;) {
+		long long w = mail_outbox_retry_wait_ms(5, (int)tries - 1, 0.5);
+
+		if (t + w / 1000 > 86400)
+			break;
+		t += w / 1000;
+		tries++;
+	}
+	is_int(33, tries, "a day holds 33 tries");
+	is_int(84315, t, "the last one 84 315 s after queueing");
+}
+
 static void
 test_deliveries(void)
 {
@@ -435,7 +482,7 @@ test_deliveries(void)
 	if (r == NULL)
 		return;
 	is_int(
-	    ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res), "processed");
+	    ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res), "processed");
 	is_int(MAIL_SENT, res, "sent");
 	path = arena_printf(A, "%s/%s.eml", t.mail_dir, id);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
@@ -456,7 +503,7 @@ test_deliveries(void)
 		id),
 	    "row sent, body dropped");
 	is_int(sent + 1, counter("emails_sent_total"), "emails_sent_total + 1");
-	is_int(ERR_OK, mail_outbox_finish(DB, A, r, MAIL_SENT, NULL),
+	is_int(ERR_OK, mail_outbox_finish(DB, A, r, &S, MAIL_SENT, NULL, NULL),
 	    "finishing a finished row again");
 	is_int(sent + 1, counter("emails_sent_total"), "counts nothing twice");
 
@@ -464,7 +511,7 @@ test_deliveries(void)
 	t.smtp_url = "smtp://127.0.0.1:1";
 	id = enqueue("bob@example.com", NULL);
 	r = claim_id(id);
-	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
 	    "processed a failing delivery");
 	is_int(MAIL_RETRY, res, "retry");
 	is_string("queued|f|1|t",
@@ -478,38 +525,81 @@ test_deliveries(void)
 		" next_attempt_at BETWEEN now() + interval '3 seconds' AND"
 		" now() + interval '7 seconds'",
 		id),
-	    "next try in 5 s");
+	    "next try in 5 s (with jitter)");
 
 	(void)db_q(DB, A, NULL,
 	    "UPDATE outbox SET attempts = 4,"
 	    " next_attempt_at = now() WHERE id = $1::bigint",
 	    id, DB_END);
 	r = claim_id(id);
-	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
 	    "fifth attempt");
 	is_int(1,
 	    num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
 		" attempts = 5 AND next_attempt_at BETWEEN now() + interval "
-		"'78 s'"
-		" AND now() + interval '82 s'",
+		"'63 s'"
+		" AND now() + interval '97 s'",
 		id),
-	    "backoff doubles: 80 s");
+	    "backoff doubles: 80 s (with jitter)");
 
+	/* Thirty failures later, queued 80 000 s ago: the next try, at most
+	 * an hour away, still falls within the day. */
 	(void)db_q(DB, A, NULL,
-	    "UPDATE outbox SET attempts = 7,"
-	    " next_attempt_at = now() WHERE id = $1::bigint",
+	    "UPDATE outbox SET attempts = 30, next_attempt_at = now(),"
+	    " created_at = now() - interval '80000 seconds'"
+	    " WHERE id = $1::bigint",
 	    id, DB_END);
 	r = claim_id(id);
-	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
-	    "eighth attempt");
-	is_int(MAIL_FAILED, res, "the eighth failure gives up");
-	is_string("failed|t|8|t",
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
+	    "31st attempt, 80 000 s after queueing");
+	is_int(MAIL_RETRY, res, "still retried");
+	is_int(1,
+	    num("SELECT count(*) FROM outbox WHERE id = $1::bigint AND"
+		" status = 'queued' AND attempts = 31 AND next_attempt_at"
+		" BETWEEN now() + interval '2879 s' AND now() + interval '3600 s'",
+		id),
+	    "the wait is capped at an hour (less up to 20 percent jitter)");
+	is_int(failed, counter("emails_failed_total"),
+	    "emails_failed_total unchanged by retries");
+
+	/* Queued 84 315 s ago (the 33rd try of the nominal schedule): the
+	 * next try would fall after the day, so this failure is the last. */
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET attempts = 32, next_attempt_at = now(),"
+	    " created_at = now() - interval '84315 seconds'"
+	    " WHERE id = $1::bigint",
+	    id, DB_END);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
+	    "33rd attempt");
+	is_int(MAIL_FAILED, res, "a retry past ROSTER_MAIL_GIVE_UP gives up");
+	is_string("failed|t|33|t",
 	    q1("SELECT concat_ws('|', status,"
-	       " body IS NULL, attempts, last_error LIKE 'gave up after 8%')"
+	       " body IS NULL, attempts,"
+	       " last_error LIKE 'gave up after 33 attempts: smtp:%')"
 	       " FROM outbox WHERE id = $1::bigint",
 		id),
-	    "row failed, body dropped");
+	    "row failed, body dropped, last error says why");
 	is_int(failed + 1, counter("emails_failed_total"),
+	    "emails_failed_total + 1");
+
+	/* A row queued before a mailer outage longer than the give-up time
+	 * fails at its first failure. */
+	id = enqueue("bert@example.com", NULL);
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET created_at = now() - interval '2 days'"
+	    " WHERE id = $1::bigint",
+	    id, DB_END);
+	r = claim_id(id);
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
+	    "first attempt two days after queueing");
+	is_int(MAIL_FAILED, res, "gives up at once");
+	is_string("failed|1",
+	    q1("SELECT concat_ws('|', status, attempts) FROM outbox"
+	       " WHERE id = $1::bigint",
+		id),
+	    "failed after one attempt");
+	is_int(failed + 2, counter("emails_failed_total"),
 	    "emails_failed_total + 1");
 
 	/* Undecryptable: sealed under another key. */
@@ -517,7 +607,7 @@ test_deliveries(void)
 	ok(keys_derive(&other, OTHER_SECRET, NULL) == 0, "other keys");
 	id = enqueue("carol@example.com", NULL);
 	r = claim_id(id);
-	is_int(ERR_OK, mail_outbox_process(DB, A, &other, &t, r, &res),
+	is_int(ERR_OK, mail_outbox_process(DB, A, &other, &t, &S, r, &res),
 	    "processed under the wrong key");
 	is_int(MAIL_FAILED, res, "undecryptable fails");
 	is_string("failed|t|undecryptable",
@@ -527,7 +617,7 @@ test_deliveries(void)
 	    "row failed as undecryptable");
 	ok(access(arena_printf(A, "%s/%s.eml", t.mail_dir, id), F_OK) == -1,
 	    "nothing written");
-	is_int(failed + 2, counter("emails_failed_total"),
+	is_int(failed + 3, counter("emails_failed_total"),
 	    "emails_failed_total + 1");
 
 	/* A recipient the database allows but the transport refuses. */
@@ -537,7 +627,7 @@ test_deliveries(void)
 	    " WHERE id = $1::bigint",
 	    id, DB_END);
 	r = claim_id(id);
-	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
 	    "processed a bad recipient");
 	is_int(MAIL_FAILED, res, "bad recipient fails at the transport");
 
@@ -569,7 +659,7 @@ test_deliveries(void)
 	    inv, DB_END);
 	r = claim_id(id);
 	ok(r != NULL && r->stale, "revoked invitation: stale");
-	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, r, &res),
+	is_int(ERR_OK, mail_outbox_process(DB, A, &K, &t, &S, r, &res),
 	    "processed a stale row");
 	is_int(MAIL_SKIPPED, res, "skipped");
 	is_string("failed|t|0",
@@ -581,7 +671,7 @@ test_deliveries(void)
 	    "nothing written");
 	is_int(skipped + 1, counter("emails_skipped_total"),
 	    "emails_skipped_total + 1");
-	is_int(failed + 3, counter("emails_failed_total"),
+	is_int(failed + 4, counter("emails_failed_total"),
 	    "emails_failed_total unchanged by the skip");
 	keys_wipe(&other);
 }
@@ -616,6 +706,7 @@ main(void)
 	test_enqueue(url);
 	test_claim();
 	test_skip_locked(url);
+	test_schedule();
 	test_deliveries();
 	(void)db_exec_script(
 	    DB, arena_printf(A, "DROP SCHEMA %s CASCADE", schema));
