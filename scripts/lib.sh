@@ -20,6 +20,13 @@ ROSTER_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libpq-dev libsodium-dev libcurl4-openssl-dev
 	postgresql postgresql-contrib nginx curl)
 
+# The roles of a stack's cluster (docs/security.md, "Least privilege"):
+# the superuser, for operators and the tests only; the owner of the schema,
+# which rosterctl migrate connects as; and the programs' role, which may
+# read and write rows and nothing more.
+# shellcheck disable=SC2034 # used by the scripts that source this
+ROSTER_PG_ADMIN=roster ROSTER_PG_OWNER=roster_owner ROSTER_PG_APP=roster_app
+
 roster_say() { printf '%s: %s\n' "${ROSTER_PROG:-roster}" "$*"; }
 roster_warn() { printf '%s: %s\n' "${ROSTER_PROG:-roster}" "$*" >&2; }
 roster_die() { roster_warn "$*"; exit 1; }
@@ -214,13 +221,17 @@ roster_config_load() {
 }
 
 # The value a program would read for variable NAME: the environment's
-# when set and not empty, else the default (see roster_config_load).
+# when set and not empty, else the default (see roster_config_load; when
+# no table is loaded yet, it is read from the rosterctl of
+# $ROSTER_BUILDDIR, else of build/).
 roster_config_value() {
 	local v=${!1:-} head='' re='^([^$]*)[$](ROSTER_[A-Z0-9_]+)(.*)$'
 	if [ -n "$v" ]; then
 		printf '%s\n' "$v"
 		return 0
 	fi
+	[ ${#ROSTER_DEFAULTS[@]} -gt 0 ] ||
+		roster_config_load "${ROSTER_BUILDDIR:-$ROSTER_ROOT/build}/rosterctl"
 	v=${ROSTER_DEFAULTS[$1]-}
 	while [[ $v =~ $re ]]; do
 		head+=${BASH_REMATCH[1]}$(roster_config_value "${BASH_REMATCH[2]}")
@@ -317,10 +328,79 @@ roster_pg_make_reachable() {
 		roster_die "user postgres still cannot reach $dir; choose another ROSTER_STATE_DIR"
 }
 
+# The unprivileged OS user roster-fcgi and roster-mailer switch to when
+# started as root (ROSTER_USER), and the web server's group, which gets
+# the FastCGI socket and runs nginx's workers (ROSTER_SOCKET_GROUP).
+roster_run_user() { roster_config_value ROSTER_USER; }
+roster_web_user() { roster_config_value ROSTER_SOCKET_GROUP; }
+
+# As root, creates the system user ROSTER_USER unless it exists (no home,
+# no shell, its own group), as Debian's adduser --system --group would.
+roster_ensure_run_user() {
+	local user
+	roster_is_root || return 0
+	user=$(roster_run_user)
+	id -u "$user" >/dev/null 2>&1 && return 0
+	roster_say "creating the system user $user (ROSTER_USER)"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$user" ||
+		roster_die "cannot create the system user $user"
+}
+
+# The directories of a stack under STATE: log/, run/, nginx/ and tmp/ for
+# whoever starts it, mail/ (the .eml files) for the mailer only: as root,
+# owned by ROSTER_USER, mode 0700.
+roster_state_dirs() {
+	local state=$1
+	mkdir -p "$state"
+	chmod 755 "$state"
+	mkdir -p "$state/log" "$state/run" "$state/mail" "$state/nginx" "$state/tmp"
+	chmod 700 "$state/mail"
+	if roster_is_root; then
+		roster_ensure_run_user
+		chown "$(roster_run_user):" "$state/mail"
+	fi
+}
+
+# Writes who may connect to the cluster of STATE: UNIX socket only, peer
+# authentication (the kernel names the connecting OS user) through the map
+# "roster" of pg_ident.conf: the user who set the stack up (root, or the
+# developer) may be any of the three roles; as root, ROSTER_USER may be
+# the programs' role only. Anyone else is refused; no password exists.
+# Reloads a running cluster.
+roster_pg_auth() {
+	local state=$1 pgdata=$1/pg me role
+	me=$(id -un)
+	{
+		echo "# Written by scripts/lib.sh roster_pg_auth: Roster's private cluster."
+		echo "# TYPE  DATABASE  USER  METHOD"
+		echo "local   all       all   peer map=roster"
+	} >"$pgdata/pg_hba.conf"
+	{
+		echo "# Written by scripts/lib.sh roster_pg_auth."
+		echo "# MAPNAME  SYSTEM-USERNAME  PG-USERNAME"
+		for role in "$ROSTER_PG_ADMIN" "$ROSTER_PG_OWNER" "$ROSTER_PG_APP"; do
+			echo "roster     $me  $role"
+		done
+		roster_is_root && echo "roster     $(roster_run_user)  $ROSTER_PG_APP"
+	} >"$pgdata/pg_ident.conf"
+	if roster_is_root; then
+		chown postgres: "$pgdata/pg_hba.conf" "$pgdata/pg_ident.conf"
+	fi
+	chmod 600 "$pgdata/pg_hba.conf" "$pgdata/pg_ident.conf"
+	if roster_pg_pid "$state" >/dev/null; then
+		roster_as_pg "$(roster_pg_bin)/pg_ctl" -D "$pgdata" reload >/dev/null 2>&1 ||
+			roster_die "cannot reload PostgreSQL's authentication files"
+	fi
+}
+
 # Creates the cluster under STATE/pg unless it exists (PG_VERSION), socket
 # in STATE/pgsock, listening on no TCP address; its log is
 # STATE/log/postgres.log. The cluster runs as an unprivileged user (see
-# roster_pg_user); its superuser is "roster", trusted on the socket.
+# roster_pg_user); its superuser is "roster". The socket directory is
+# 0700, or as root 0750 with ROSTER_USER's group (the programs); who may
+# connect as whom is written each time (roster_pg_auth), so an older
+# cluster is brought up to date.
 # Usage: roster_pg_init STATE PORT [test]
 #   ("test": a throw-away cluster: no fsync, no syncs, fewer connections)
 roster_pg_init() {
@@ -331,14 +411,31 @@ roster_pg_init() {
 	mkdir -p "$state"
 	roster_pg_make_reachable "$state"
 	mkdir -p "$state/log" "$sock"
-	chmod 755 "$sock"
 	touch "$log"
-	roster_is_root && chown postgres: "$sock" "$log"
-	[ -f "$pgdata/PG_VERSION" ] && return 0
+	if roster_is_root; then
+		roster_ensure_run_user
+		chown "postgres:$(id -gn "$(roster_run_user)")" "$sock"
+		chmod 750 "$sock"
+		chown postgres: "$log"
+	else
+		chmod 700 "$sock"
+	fi
+	if [ ! -f "$pgdata/PG_VERSION" ]; then
+		roster_pg_initdb "$state" "$port" "$mode"
+	fi
+	roster_pg_auth "$state"
+}
+
+# initdb for roster_pg_init, with its settings.
+roster_pg_initdb() {
+	local state=$1 port=$2 mode=$3 bin pgdata=$1/pg sock=$1/pgsock rc=0
+	bin=$(roster_pg_bin)
 	rm -rf "$pgdata"
 	mkdir -m 700 "$pgdata"
 	roster_is_root && chown postgres: "$pgdata"
-	local args=(-D "$pgdata" -U roster --auth=trust -E UTF8)
+	# Peer authentication from the start (roster_pg_auth narrows it).
+	local args=(-D "$pgdata" -U "$ROSTER_PG_ADMIN" --auth-local=peer
+		--auth-host=reject -E UTF8)
 	[ "$mode" = test ] && args+=(-N)
 	roster_as_pg "$bin/initdb" "${args[@]}" --locale=C.UTF-8 >"$state/log/initdb.log" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -351,7 +448,7 @@ roster_pg_init() {
 	fi
 	if [ "$rc" -ne 0 ]; then
 		tail -n 20 "$state/log/initdb.log" >&2
-		roster_die "initdb failed (as $user) in $pgdata"
+		roster_die "initdb failed (as $(roster_pg_user)) in $pgdata"
 	fi
 	{
 		echo
@@ -401,27 +498,69 @@ roster_pg_stop() {
 	roster_say "stopped postgres (pid $pid)"
 }
 
-# libpq connection string of STATE's cluster.
+# libpq connection string of STATE's cluster, as ROLE: app (the
+# programs' role, the default), owner (the schema's: rosterctl migrate,
+# restores) or admin (the superuser).
 roster_pg_url() {
-	printf 'host=%s port=%s dbname=roster user=roster\n' "$1/pgsock" "$2"
+	local role
+	case ${3:-app} in
+	app) role=$ROSTER_PG_APP ;;
+	owner) role=$ROSTER_PG_OWNER ;;
+	admin) role=$ROSTER_PG_ADMIN ;;
+	*) roster_die "unknown role '${3:-}' (app, owner, admin)" ;;
+	esac
+	printf 'host=%s port=%s dbname=roster user=%s\n' "$1/pgsock" "$2" "$role"
 }
 
-# Creates the database "roster" unless it exists.
+# Creates the roles and the database "roster" unless they exist: the
+# database and its schema belong to the owner role; the programs' role may
+# connect and nothing more until rosterctl migrate grants it the rows;
+# nobody else may connect. A database from before the roles existed is
+# handed to the owner.
 roster_pg_createdb() {
 	local state=$1 port=$2 bin have
 	bin=$(roster_pg_bin) || roster_die "PostgreSQL server programs not found"
-	have=$("$bin/psql" -X -q -At -h "$state/pgsock" -p "$port" -U roster -d postgres \
-	    -c "SELECT 1 FROM pg_database WHERE datname = 'roster'") ||
+	local psql=("$bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$state/pgsock" -p "$port"
+		-U "$ROSTER_PG_ADMIN")
+	"${psql[@]}" -d postgres >/dev/null <<-EOF || roster_die "cannot reach PostgreSQL at $state/pgsock"
+		DO \$\$ BEGIN
+		  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROSTER_PG_OWNER') THEN
+		    CREATE ROLE $ROSTER_PG_OWNER LOGIN;
+		  END IF;
+		  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROSTER_PG_APP') THEN
+		    CREATE ROLE $ROSTER_PG_APP LOGIN;
+		  END IF;
+		END \$\$;
+		ALTER ROLE $ROSTER_PG_OWNER NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+		ALTER ROLE $ROSTER_PG_APP NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+	EOF
+	have=$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'roster'") ||
 		roster_die "cannot reach PostgreSQL at $state/pgsock"
-	[ "$have" = 1 ] && return 0
-	"$bin/createdb" -h "$state/pgsock" -p "$port" -U roster roster ||
-		roster_die "createdb failed"
+	if [ "$have" != 1 ]; then
+		"$bin/createdb" -h "$state/pgsock" -p "$port" -U "$ROSTER_PG_ADMIN" \
+			-O "$ROSTER_PG_OWNER" roster || roster_die "createdb failed"
+	fi
+	"${psql[@]}" -d roster >/dev/null <<-EOF || roster_die "cannot set up the database's privileges"
+		ALTER DATABASE roster OWNER TO $ROSTER_PG_OWNER;
+		REVOKE ALL ON DATABASE roster FROM PUBLIC;
+		GRANT CONNECT ON DATABASE roster TO $ROSTER_PG_APP;
+		REVOKE ALL ON SCHEMA public FROM PUBLIC;
+		DO \$\$ DECLARE r record; BEGIN
+		  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+		        AND pg_get_userbyid(c.relowner) <> '$ROSTER_PG_OWNER' LOOP
+		    EXECUTE format('ALTER TABLE %I OWNER TO $ROSTER_PG_OWNER', r.relname);
+		  END LOOP;
+		END \$\$;
+	EOF
 }
 
-# Makes STATE's cluster ready for Roster: created unless it exists,
-# running, with the database "roster".
+# Makes STATE ready for a Roster stack: its directories (roster_state_dirs),
+# and its cluster created unless it exists, running, with the roles and the
+# database "roster".
 # Usage: roster_pg_up STATE PORT [test]
 roster_pg_up() {
+	roster_state_dirs "$1"
 	roster_pg_init "$@"
 	roster_pg_start "$1"
 	roster_pg_createdb "$1" "$2"
@@ -429,11 +568,25 @@ roster_pg_up() {
 
 # ---- nginx ---------------------------------------------------------------
 
-# Writes nginx's configuration from nginx.conf.example.
+# Writes nginx's configuration from nginx.conf.example. As root, nginx's
+# workers run as the web server's user (ROSTER_SOCKET_GROUP, www-data:
+# the FastCGI socket's group); when that user cannot read STATIC_DIR (a
+# checkout under a private home), they serve a copy in STATE/nginx/static.
 # Usage: roster_nginx_render OUT PORT STATE SOCKET STATIC_DIR
 roster_nginx_render() {
-	local out=$1 port=$2 state=$3 socket=$4 static=$5 t user_line=
-	roster_is_root && user_line="user root;"
+	local out=$1 port=$2 state=$3 socket=$4 static=$5 t user_line= web
+	if roster_is_root; then
+		web=$(roster_web_user)
+		id -u "$web" >/dev/null 2>&1 ||
+			roster_die "no user $web (ROSTER_SOCKET_GROUP) for nginx's workers"
+		user_line="user $web;"
+		if ! runuser -u "$web" -- test -r "$static/style.css" 2>/dev/null; then
+			rm -rf "$state/nginx/static"
+			cp -R "$static" "$state/nginx/static"
+			chmod -R a+rX "$state/nginx/static"
+			static=$state/nginx/static
+		fi
+	fi
 	t=$(<"$ROSTER_ROOT/nginx.conf.example")
 	t=${t//@USER_LINE@/"$user_line"}
 	t=${t//@PORT@/"$port"}

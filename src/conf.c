@@ -21,6 +21,7 @@ enum conf_var {
 	CONF_HTTP_PORT,
 	CONF_BASE_URL,
 	CONF_DATABASE_URL,
+	CONF_MIGRATE_DATABASE_URL,
 	CONF_DB_CONNECT_TIMEOUT,
 	CONF_DB_STATEMENT_TIMEOUT,
 	CONF_DB_LOCK_TIMEOUT,
@@ -48,6 +49,8 @@ enum conf_var {
 	CONF_RETRY_BASE,
 	CONF_MAIL_GIVE_UP,
 	CONF_FCGI_SOCKET,
+	CONF_USER,
+	CONF_SOCKET_GROUP,
 	CONF_DATA_DIR,
 	CONF__MAX
 };
@@ -83,6 +86,10 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_DATABASE_URL] = { "ROSTER_DATABASE_URL", "dbname=roster", 0, 0, 0,
 	    "libpq connection string; scripts/up points it at its own "
 	    "cluster" },
+	[CONF_MIGRATE_DATABASE_URL] = { "ROSTER_MIGRATE_DATABASE_URL",
+	    "$ROSTER_DATABASE_URL", 0, 0, 0,
+	    "connection of rosterctl migrate, as the role that owns the "
+	    "schema; migrate grants the role of ROSTER_DATABASE_URL the rows" },
 	[CONF_DB_CONNECT_TIMEOUT] = { "ROSTER_DB_CONNECT_TIMEOUT", "5",
 	    CONF_NUM, 1, 3600, "seconds to wait for a database connection" },
 	[CONF_DB_STATEMENT_TIMEOUT] = { "ROSTER_DB_STATEMENT_TIMEOUT", "5000",
@@ -151,7 +158,15 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    "seconds after queueing past which an email is not retried but "
 	    "failed" },
 	[CONF_FCGI_SOCKET] = { "ROSTER_FCGI_SOCKET",
-	    "$ROSTER_STATE_DIR/run/fcgi.sock", 0, 0, 0, "the FastCGI socket" },
+	    "$ROSTER_STATE_DIR/run/fcgi/fcgi.sock", 0, 0, 0,
+	    "the FastCGI socket; a directory made for it belongs to "
+	    "ROSTER_USER" },
+	[CONF_USER] = { "ROSTER_USER", "roster", 0, 0, 0,
+	    "unprivileged user roster-fcgi and roster-mailer switch to when "
+	    "started as root" },
+	[CONF_SOCKET_GROUP] = { "ROSTER_SOCKET_GROUP", "www-data", 0, 0, 0,
+	    "group of the FastCGI socket when started as root: the web "
+	    "server's" },
 	[CONF_DATA_DIR] = { "ROSTER_DATA_DIR", "(installed data directory)",
 	    CONF_RULE, 0, 0, "where templates/, static/ and sql/ live" },
 };
@@ -264,6 +279,9 @@ conf_load(struct conf *c, bool need_secret)
 		rc = -1;
 	}
 	c->database_url = conf_str(CONF_DATABASE_URL);
+	c->migrate_database_url = conf_str(CONF_MIGRATE_DATABASE_URL);
+	c->user = conf_str(CONF_USER);
+	c->socket_group = conf_str(CONF_SOCKET_GROUP);
 	c->socket_path = conf_str(CONF_FCGI_SOCKET);
 	/* (installed data directory) */
 	if ((c->data_dir = conf_str(CONF_DATA_DIR)) == NULL)

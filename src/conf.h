@@ -21,10 +21,13 @@ struct conf {
 	const char *state_dir;    /* ROSTER_STATE_DIR [./var] */
 	const char *base_url;     /* ROSTER_BASE_URL, no trailing slash */
 	const char *database_url; /* ROSTER_DATABASE_URL */
+	const char *migrate_database_url; /* ROSTER_MIGRATE_DATABASE_URL */
 	long long db_connect_timeout;   /* ROSTER_DB_CONNECT_TIMEOUT [5] s */
 	long long db_statement_timeout; /* ROSTER_DB_STATEMENT_TIMEOUT [5000] ms */
 	long long db_lock_timeout;      /* ROSTER_DB_LOCK_TIMEOUT [2000] ms */
 	const char *socket_path; /* ROSTER_FCGI_SOCKET [$state/run/fcgi.sock] */
+	const char *user;         /* ROSTER_USER [roster], when root */
+	const char *socket_group; /* ROSTER_SOCKET_GROUP [www-data], when root */
 	const char *data_dir; /* ROSTER_DATA_DIR: templates/, static/, sql/ */
 	const char *smtp_url; /* ROSTER_SMTP_URL or NULL */
 	const char *smtp_user;

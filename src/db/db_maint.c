@@ -85,6 +85,43 @@ apply(struct db *db, struct arena *a, const char *dir, const char *name)
 }
 
 enum err
+db_maint_grant(struct db *owner, struct arena *a, const char *role)
+{
+	/* A role is an identifier, which no statement takes as a parameter:
+	 * the server quotes it. */
+	static const char *const grants[] = {
+		"GRANT USAGE ON SCHEMA public TO ",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+		"public TO ",
+		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ",
+		"REVOKE UPDATE, DELETE ON audit_events FROM ",
+		"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ",
+	};
+	const char *q;
+	enum err e;
+
+	if ((e = db_one(owner, a, db_value_from_row, &q,
+		 "SELECT quote_ident($1)", role, DB_END)) != ERR_OK)
+		return e;
+	if ((e = db_q(owner, a, NULL, "BEGIN", DB_END)) != ERR_OK)
+		return e;
+	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+		if ((e = db_q(owner, a, NULL, arena_printf(a, "%s%s", grants[i], q),
+			 DB_END)) != ERR_OK)
+			break;
+	if (e == ERR_OK)
+		e = db_q(owner, a, NULL, "COMMIT", DB_END);
+	if (e != ERR_OK) {
+		(void)db_q(owner, a, NULL, "ROLLBACK", DB_END);
+		log_err("migrate: cannot grant role %s its rows", role);
+		return ERR_DATABASE;
+	}
+	log_info("migrate: role %s may read and write rows, nothing more",
+	    role);
+	return ERR_OK;
+}
+
+enum err
 db_maint_migrate(struct db *db, struct arena *a, const char *dir, int *applied)
 {
 	struct db_rows *done;

@@ -19,6 +19,15 @@ struct db;
 enum err db_maint_migrate(
     struct db *db, struct arena *a, const char *dir, int *applied);
 
+/*
+ * Gives role (the programs' role, not the schema's owner) the rows and
+ * nothing else: SELECT, INSERT, UPDATE and DELETE on the tables, the
+ * sequences, but the audit trail append-only and schema_migrations
+ * read-only; no DDL, no TRUNCATE. Idempotent; run by the owner after each
+ * migrate, so new tables are covered. ERR_DATABASE (logged) on failure.
+ */
+enum err db_maint_grant(struct db *owner, struct arena *a, const char *role);
+
 /* Deletes join requests that were never confirmed and whose link expired;
  * writes the count. */
 enum err db_maint_purge_join_requests(

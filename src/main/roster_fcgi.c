@@ -1,8 +1,10 @@
 /*
  * roster-fcgi: the web workers. Reads the configuration, compiles the
  * templates, maps the shared metrics and names the counters once, then
- * hands over to the prefork supervisor; each worker opens its own database
- * connection and serves FastCGI requests until told to stop.
+ * hands over to the prefork supervisor, which binds the socket and, when
+ * started as root, drops to ROSTER_USER before any worker starts; each
+ * worker opens its own database connection and serves FastCGI requests
+ * until told to stop.
  */
 #include <fcgiapp.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/priv.h"
 #include "web/web.h"
 
 struct app {
@@ -53,6 +56,7 @@ main(int argc, char *argv[])
 {
 	struct app app;
 	struct sup_config sc;
+	struct priv priv;
 	const char *dir;
 	int rc;
 
@@ -63,7 +67,8 @@ main(int argc, char *argv[])
 		    "environment variables)\n");
 		return 2;
 	}
-	if (crypto_init() == -1 || conf_load(&app.conf, true) == -1)
+	if (crypto_init() == -1 || conf_load(&app.conf, true) == -1 ||
+	    priv_init(&priv, app.conf.user, app.conf.socket_group) == -1)
 		return 1;
 	dir = arena_printf(arena_new(0), "%s/templates", app.conf.data_dir);
 	if ((app.tpl = tpl_load(dir)) == NULL) {
@@ -83,6 +88,7 @@ main(int argc, char *argv[])
 	sc.worker_main = worker_main;
 	sc.ctx = &app;
 	sc.on_stop = FCGX_ShutdownPending;
+	sc.priv = &priv;
 	log_info("starting %d workers on %s", sc.workers, sc.socket_path);
 	rc = sup_run(&sc);
 	tpl_free(app.tpl);

@@ -22,6 +22,7 @@
 #include "util/email.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/priv.h"
 #include "util/str.h"
 
 #define BATCH 10
@@ -187,6 +188,7 @@ main(int argc, char *argv[])
 	struct arena *perm = NULL, *batch = NULL, *row = NULL;
 	struct db *db = NULL;
 	struct conf conf;
+	struct priv priv;
 	bool once = false;
 	int rc = 1;
 
@@ -199,7 +201,9 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (crypto_init() == -1 || conf_load(&conf, true) == -1)
+	/* Nothing here needs root: started as root, it drops at once. */
+	if (crypto_init() == -1 || conf_load(&conf, true) == -1 ||
+	    priv_init(&priv, conf.user, NULL) == -1 || priv_drop(&priv) == -1)
 		return 1;
 	if (!email_valid(conf.mail_from, EMAIL_HEADER)) {
 		log_err(

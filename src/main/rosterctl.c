@@ -31,16 +31,38 @@ no_notify(void *ctx, struct db *db, struct arena *a, const struct notice *n)
 	return ERR_INTERNAL;
 }
 
+/*
+ * d->db is the schema owner's connection (ROSTER_MIGRATE_DATABASE_URL).
+ * When the programs connect as another role, that role is then granted
+ * the rows of every table, new ones included.
+ */
 static int
 cmd_migrate(struct domain *d, struct arena *a)
 {
-	int applied;
+	int applied, rc = 1;
 	const char *dir = arena_printf(a, "%s/sql", d->conf->data_dir);
+	const char *owner, *app;
+	struct db *appdb;
 
 	if (db_maint_migrate(d->db, a, dir, &applied) != ERR_OK)
 		return 1;
 	printf("migrations applied: %d\n", applied);
-	return 0;
+	if (strcmp(d->conf->migrate_database_url, d->conf->database_url) == 0)
+		return 0;
+	appdb = db_open_limits(d->conf->database_url,
+	    &(struct db_limits) { d->conf->db_connect_timeout, 0, 0 });
+	if (db_one(d->db, a, db_value_from_row, &owner, "SELECT current_user",
+		DB_END) != ERR_OK ||
+	    db_one(appdb, a, db_value_from_row, &app, "SELECT current_user",
+		DB_END) != ERR_OK)
+		fprintf(stderr,
+		    "rosterctl: cannot connect as ROSTER_DATABASE_URL's role "
+		    "to grant it its rows\n");
+	else if (strcmp(owner, app) == 0 ||
+	    db_maint_grant(d->db, a, app) == ERR_OK)
+		rc = 0;
+	db_close(appdb);
+	return rc;
 }
 
 static int
@@ -106,7 +128,9 @@ main(int argc, char *argv[])
 	d.conf = &conf;
 	/* The connect timeout only: migrations and purges may run long and
 	 * wait for the workers' locks. */
-	d.db = db_open_limits(conf.database_url,
+	d.db = db_open_limits(strcmp(argv[1], "migrate") == 0
+		? conf.migrate_database_url
+		: conf.database_url,
 	    &(struct db_limits) { conf.db_connect_timeout, 0, 0 });
 	a = arena_new(0);
 	if (db_ensure(d.db) != ERR_OK) {

@@ -171,9 +171,13 @@ sup_status(int st, char *buf, size_t len)
 	return buf;
 }
 
-/* Creates the missing directories of path's parent, mode 0750. */
+/*
+ * Creates the missing directories of path's parent, mode 0750; started
+ * as root, each one made belongs to the user and the socket's group, so
+ * that the supervisor can still remove its socket after dropping root.
+ */
 static int
-sup_mkparent(const char *path)
+sup_mkparent(const char *path, const struct priv *priv)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct stat sb;
@@ -191,7 +195,10 @@ sup_mkparent(const char *path)
 		*p = '\0';
 		if (stat(dir, &sb) == -1) {
 			/* chmod: the umask must not narrow 0750. */
-			if (mkdir(dir, 0750) == -1 || chmod(dir, 0750) == -1) {
+			if (mkdir(dir, 0750) == -1 || chmod(dir, 0750) == -1 ||
+			    (priv != NULL && priv->drop &&
+				chown(dir, priv->uid, priv->socket_gid) ==
+				    -1)) {
 				log_err(
 				    "sup: mkdir %s: %s", dir, strerror(errno));
 				return -1;
@@ -265,7 +272,7 @@ sup_bind(struct sup *s)
 		    sizeof(sun.sun_path) - 1);
 		goto fail;
 	}
-	if (sup_mkparent(sun.sun_path) == -1 || sup_clear_stale(&sun) == -1)
+	if (sup_mkparent(sun.sun_path, s->cfg->priv) == -1 || sup_clear_stale(&sun) == -1)
 		goto fail;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -280,7 +287,11 @@ sup_bind(struct sup *s)
 		log_err("sup: bind %s: %s", sun.sun_path, strerror(errno));
 		goto fail;
 	}
-	if (chmod(sun.sun_path, 0660) == -1 || lstat(sun.sun_path, &sb) == -1 ||
+	if (chmod(sun.sun_path, 0660) == -1 ||
+	    (s->cfg->priv != NULL && s->cfg->priv->drop &&
+		chown(sun.sun_path, s->cfg->priv->uid,
+		    s->cfg->priv->socket_gid) == -1) ||
+	    lstat(sun.sun_path, &sb) == -1 ||
 	    listen(fd, SUP_BACKLOG) == -1) {
 		log_err("sup: %s: %s", sun.sun_path, strerror(errno));
 		unlink(sun.sun_path);
@@ -303,9 +314,17 @@ sup_unlink(struct sup *s)
 	struct stat sb;
 
 	if (lstat(s->cfg->socket_path, &sb) == 0 && sb.st_dev == s->dev &&
-	    sb.st_ino == s->ino && unlink(s->cfg->socket_path) == -1)
-		log_warn(
-		    "sup: unlink %s: %s", s->cfg->socket_path, strerror(errno));
+	    sb.st_ino == s->ino && unlink(s->cfg->socket_path) == -1) {
+		/* After dropping root, a root-owned directory keeps it; the
+		 * next start replaces it as stale. */
+		if (errno == EACCES && s->cfg->priv != NULL &&
+		    s->cfg->priv->drop)
+			log_info("sup: %s left for the next start to replace",
+			    s->cfg->socket_path);
+		else
+			log_warn("sup: unlink %s: %s", s->cfg->socket_path,
+			    strerror(errno));
+	}
 }
 
 /* In the child after fork: becomes a worker and never returns. */
@@ -601,6 +620,13 @@ sup_run(const struct sup_config *cfg)
 		return -1;
 	}
 	if (sup_bind(&s) == -1) {
+		free(s.procs);
+		return -1;
+	}
+	/* Bind, drop, then serve. */
+	if (cfg->priv != NULL && priv_drop(cfg->priv) == -1) {
+		unlink(cfg->socket_path);
+		close(s.fd);
 		free(s.procs);
 		return -1;
 	}

@@ -10,6 +10,8 @@
 
 #include <signal.h>
 
+#include "util/priv.h"
+
 struct sup_config {
 	const char *socket_path; /* UNIX socket to bind (replaced if stale) */
 	int workers;             /* number of worker processes, >= 1 */
@@ -31,11 +33,19 @@ struct sup_config {
 	 * for none.
 	 */
 	void (*on_stop)(void);
+	/*
+	 * NULL, or who to become: when priv->drop (started as root) the
+	 * socket is given to priv->uid and priv->socket_gid right after it is
+	 * bound, and the supervisor drops to priv's user before the first
+	 * worker starts, so no worker ever runs as root.
+	 */
+	const struct priv *priv;
 };
 
 /*
- * Binds the socket (mode 0660: the web server runs as the same user or
- * group; missing parent directories are made with mode 0750; a stale
+ * Binds the socket (mode 0660, owner and group only: the web server runs
+ * as the same user or in the socket's group; missing parent directories
+ * are made with mode 0750; a stale
  * socket is replaced, but not a live one nor a file of another kind),
  * starts the workers and supervises them until SIGTERM or SIGINT: a worker
  * that dies is logged and replaced (at most 10 forks a second), SIGHUP

@@ -36,13 +36,17 @@ is $s->sql_one("SELECT count(*) FROM users"), 1, 'and keeps the data';
 is $s->sql_one("SELECT count(*) FROM mail_counters"), 3, 'seed rows are not inserted twice';
 
 # Two migrations at once on a fresh database.
-$s->psql('CREATE DATABASE fresh');
-my $url = $s->{env}{ROSTER_DATABASE_URL} =~ s/dbname=roster/dbname=fresh/r;
+# As scripts/pg makes "roster": owned by the schema's role, which migrates
+# it, and open to the programs' role, which migrate then grants the rows.
+$s->psql('CREATE DATABASE fresh OWNER roster_owner');
+$s->psql('REVOKE ALL ON DATABASE fresh FROM PUBLIC; GRANT CONNECT ON DATABASE fresh TO roster_app');
+my %fresh = map { ($_ => $s->{env}{$_} =~ s/dbname=roster/dbname=fresh/r) }
+    qw(ROSTER_DATABASE_URL ROSTER_MIGRATE_DATABASE_URL);
 my @kids;
 for (1 .. 2) {
 	my $pid = fork // die "fork: $!";
 	if (!$pid) {
-		my $res = $s->rosterctl({ ROSTER_DATABASE_URL => $url }, 'migrate');
+		my $res = $s->rosterctl(\%fresh, 'migrate');
 		print STDERR $res->{err} if $res->{status};
 		POSIX::_exit($res->{status} ? 1 : 0);
 	}
@@ -62,7 +66,7 @@ ok((grep { $_ eq 'users' } @app), 'the fresh database got the schema');
 is $tables->('fresh'), $tables->('roster'), 'the same tables as a single migration';
 is $s->psql_in('fresh', 'SELECT count(*) FROM mail_counters')->[0][0], 3,
     'seed rows inserted once';
-$r = $s->rosterctl({ ROSTER_DATABASE_URL => $url }, 'migrate');
+$r = $s->rosterctl(\%fresh, 'migrate');
 is $r->{status}, 0, 'a third migrate on it succeeds';
 
 done_testing;

@@ -17,11 +17,11 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
-use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 use Roster::Test;
 use Roster::Invite;
+use Roster::SmtpSink;
 
 my $N = 200;
 my $s = Roster::Test->start(env => {
@@ -32,105 +32,16 @@ my $owner = person($s, 'olga@example.com', 'Olga', confirm => 1);
 new_org($owner, 'Acme', 'acme');
 
 my $dir = $s->state_dir . '/tmp';
-my $received = "$dir/smtp-received";
 my $smtp_port = Roster::Test::_free_port();
 
 # ---- the SMTP sink -----------------------------------------------------------------
-# A forking server: one process per connection, no STARTTLS offered. Each
-# accepted message appends "message-id recipient" to $received in one write.
-# $delay seconds pass before a message is acknowledged.
-my $sink_pid;
-sub sink_start {
-	my ($delay) = @_;
-	my $test = $$;
-	my $pid = fork // die "fork: $!";
-	if ($pid) { $sink_pid = $pid; return wait_port(1) }
-	setpgrp(0, 0);
-	$SIG{CHLD} = 'IGNORE';
-	$SIG{TERM} = sub { kill 'TERM', -$$; POSIX::_exit(0) };
-	my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $smtp_port,
-	    Listen => 20, ReuseAddr => 1, Proto => 'tcp', Timeout => 1) or POSIX::_exit(1);
-	# Gone within a second of the test, however the test ends.
-	my $deadline = time + 300;
-	while (time < $deadline && getppid() == $test) {
-		my $c = $l->accept or next;
-		my $k = fork;
-		if (defined $k && !$k) {
-			$SIG{TERM} = 'DEFAULT';
-			close $l;
-			sink_session($c, $delay);
-			POSIX::_exit(0);
-		}
-		close $c;
-	}
-	POSIX::_exit(0);
-}
-
-sub sink_session {
-	my ($c, $delay) = @_;
-	$c->autoflush(1);
-	print $c "220 sink.test ESMTP\r\n";
-	my @rcpt;
-	local $/ = "\r\n";
-	while (defined(my $line = <$c>)) {
-		if ($line =~ /^EHLO/i) { print $c "250-sink.test\r\n250 SIZE 10000000\r\n" }
-		elsif ($line =~ /^HELO/i) { print $c "250 sink.test\r\n" }
-		elsif ($line =~ /^MAIL FROM:/i) { @rcpt = (); print $c "250 ok\r\n" }
-		elsif ($line =~ /^RCPT TO:\s*<([^>]*)>/i) { push @rcpt, lc $1; print $c "250 ok\r\n" }
-		elsif ($line =~ /^DATA/i) {
-			print $c "354 go ahead\r\n";
-			my $msg = '';
-			while (defined(my $d = <$c>)) {
-				last if $d eq ".\r\n";
-				$msg .= $d;
-			}
-			my ($mid) = $msg =~ /^Message-ID:\s*(<[^>]+>)/mi;
-			sleep $delay if $delay;
-			open my $out, '>>', $received or POSIX::_exit(1);
-			syswrite $out, sprintf("%s %s\n", $mid // '-', join(',', @rcpt));
-			close $out;
-			print $c "250 queued\r\n";
-		}
-		elsif ($line =~ /^(?:RSET|NOOP)/i) { print $c "250 ok\r\n" }
-		elsif ($line =~ /^QUIT/i) { print $c "221 bye\r\n"; last }
-		else { print $c "502 unknown\r\n" }
-	}
-	close $c;
-}
-
-sub sink_stop {
-	return unless $sink_pid;
-	kill 'TERM', $sink_pid;
-	waitpid $sink_pid, 0;
-	kill 'KILL', -$sink_pid;
-	undef $sink_pid;
-	wait_port(0);
-}
-
-# Waits until the port accepts connections ($up) or refuses them.
-sub wait_port {
-	my ($up) = @_;
-	my $deadline = time + 10;
-	while (time < $deadline) {
-		my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $smtp_port, Timeout => 1);
-		close $c if $c;
-		return 1 if !!$c == !!$up;
-		sleep 0.05;
-	}
-	return 0;
-}
-
-# Message-ID => times received, of the recipients matching $re.
-sub deliveries {
-	my ($re) = @_;
-	my %n;
-	open my $in, '<', $received or return \%n;
-	while (<$in>) {
-		my ($mid, $to) = split;
-		$n{$mid}++ if $to =~ $re;
-	}
-	return \%n;
-}
+# Roster::SmtpSink: a forking server, no STARTTLS offered, recording the
+# Message-ID and recipients of every message it accepts. $delay seconds
+# pass before a message is acknowledged.
+my $sink = Roster::SmtpSink->new(dir => $dir, port => $smtp_port);
+sub sink_start { my ($delay) = @_; return $sink->start(delay => $delay) }
+sub sink_stop { $sink->stop }
+sub deliveries { $sink->deliveries(@_) }
 
 # A second roster-mailer, outside the stack's bookkeeping.
 my @extra;
@@ -149,7 +60,7 @@ sub spawn_mailer {
 	push @extra, $pid;
 	return $pid;
 }
-END { kill 'TERM', @extra if @extra; sink_stop() if $sink_pid && $$ == $s->{owner} }
+END { kill 'TERM', @extra if @extra; sink_stop() if $sink->running && $$ == $s->{owner} }
 
 # Queues one invitation to each address (the mailer being stopped) and
 # returns the outbox ids.

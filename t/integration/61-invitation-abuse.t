@@ -22,6 +22,7 @@ use Digest::SHA qw(sha256_hex);
 use Roster::Test;
 use Roster::Invite;
 use Roster::Members qw(owner_add);
+use Roster::Join;
 use MIME::Base64 qw(decode_base64);
 use Encode qw(decode);
 
@@ -147,6 +148,23 @@ ok invite_ok($s, $owner[5], 'org6', 'target@example.com', 'member'),
 	is $s->sql_one(q{SELECT count(*) FROM audit_events WHERE action = 'invitation.created'
 	    AND subject_id IN (SELECT id FROM invitations WHERE email = 'race@example.com')}), 5,
 	    '... 5 invitations audited';
+}
+
+# ---- a join approval that invites counts too ----
+{
+	invite_ok($s, $owner[$_], $slug[$_], 'jane@example.com', 'member') for 0, 1, 3, 4, 5;
+	enable_join($owner[2], 'org3', '');
+	public_join($s, 'org3', email => 'jane@example.com', first_name => 'Jane');
+	confirm_join($s->ua, join_mail_token($s, 'jane@example.com'));
+	my $j = jr_row($s, 'email = ?', 'jane@example.com');
+	is $j->{status}, 'submitted', 'jane asked to join org3 (no account: approval would invite)';
+	$owner[2]->get('/orgs/org3/join-requests');
+	my $before = state($s);
+	my $res = $owner[2]->post_form("/orgs/org3/join-requests/$j->{id}/approve");
+	is $res->{status}, 429, 'approving it, her 6th invitation this hour: 429';
+	is_deeply [ $owner[2]->errors($res) ], [ 'rate-limited' ], '... rate-limited';
+	is jr_row($s, "id = $j->{id}")->{status}, 'submitted', '... the request still waits';
+	is state($s), $before, '... nothing written';
 }
 
 # ---- subjects and bodies ----

@@ -69,7 +69,7 @@ pg_stop(void)
 }
 
 /* Starts a private cluster with scripts/pg, the bootstrap scripts/up and
- * the test harness use; returns its conninfo, or NULL. */
+ * the test harness use; returns its owner role's conninfo, or NULL. */
 static const char *
 pg_start(void)
 {
@@ -80,8 +80,11 @@ pg_start(void)
 	if (mkdtemp(pgdir) == NULL)
 		return NULL;
 	pg_started = true;
-	p = popen(arena_printf(
-		      A, "'%s/scripts/pg' up '%s' 5432 test", src_dir(), pgdir),
+	/* As the schema's owner: the test makes a schema of its own. */
+	p = popen(arena_printf(A,
+		      "'%1$s/scripts/pg' up '%2$s' 5432 test >/dev/null && "
+		      "'%1$s/scripts/pg' url '%2$s' 5432 owner",
+		      src_dir(), pgdir),
 	    "r");
 	if (p == NULL)
 		return NULL;

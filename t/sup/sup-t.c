@@ -137,7 +137,7 @@ start_sup(const char *path, int workers,
     int (*wm)(void *, int, volatile sig_atomic_t *), const char *logpath)
 {
 	struct sup_config cfg = { path, workers, wm, NULL,
-		FCGX_ShutdownPending };
+		FCGX_ShutdownPending, NULL };
 	pid_t pid;
 	int fd;
 
@@ -417,7 +417,7 @@ stale_socket(const char *path)
 static void
 test_refusals(void)
 {
-	struct sup_config cfg = { NULL, 2, echo_main, NULL, NULL };
+	struct sup_config cfg = { NULL, 2, echo_main, NULL, NULL, NULL };
 	struct sockaddr_un sun;
 	char path[256], file[128];
 	struct stat sb;

@@ -118,18 +118,24 @@ sub _start {
 	_write_file("$state/secret.key", "$secret\n", 0600);
 
 	$self->{pgbin} = pg_bin() // die "PostgreSQL server programs not found\n";
+	# The programs connect as the role that may touch rows only; migrations
+	# and restores run as the schema's owner; the tests read and check
+	# the database as the superuser.
 	$self->{db_url} = $self->_pg('up', $state, $self->{pg_port}, 'test');
+	$self->{owner_url} = $self->_pg('url', $state, $self->{pg_port}, 'owner');
+	$self->{admin_url} = $self->_pg('url', $state, $self->{pg_port}, 'admin');
 	$self->_run_ok("$self->{pgbin}/pg_restore", '--no-owner', '--exit-on-error',
-	    '-d', $self->{db_url}, $opt{restore}) if defined $opt{restore};
+	    '-d', $self->{owner_url}, $opt{restore}) if defined $opt{restore};
 
 	my %env = (
 		ROSTER_STATE_DIR       => $state,
 		ROSTER_HTTP_PORT       => $self->{port},
 		ROSTER_BASE_URL        => "http://127.0.0.1:$self->{port}",
 		ROSTER_DATABASE_URL    => $self->{db_url},
+		ROSTER_MIGRATE_DATABASE_URL => $self->{owner_url},
 		ROSTER_SECRET_KEY      => $secret,
 		ROSTER_DATA_DIR        => $SRCDIR,
-		ROSTER_FCGI_SOCKET     => "$state/run/fcgi.sock",
+		ROSTER_FCGI_SOCKET     => "$state/run/fcgi/fcgi.sock",
 		ROSTER_WORKERS         => $opt{workers} // 2,
 		ROSTER_MAILER_POLL_MS  => 200,
 		ROSTER_COOKIE_SECURE   => 0,
@@ -186,6 +192,16 @@ sub base_url { "http://127.0.0.1:$_[0]{port}" }
 sub url { $_[0]->base_url . $_[1] }
 sub port { $_[0]{port} }
 sub state_dir { $_[0]{state} }
+
+# The libpq connection string of the stack's database as ROLE: app (the
+# programs' role, ROSTER_DATABASE_URL; the default), owner (the schema's)
+# or admin (the cluster's superuser, which psql() uses).
+sub db_url {
+	my ($self, $role) = @_;
+	my %key = (app => 'db_url', owner => 'owner_url', admin => 'admin_url');
+	my $k = $key{ $role // 'app' } or croak "db_url: unknown role $role";
+	return $self->{$k};
+}
 sub env { %{ $_[0]{env} } }
 
 # A new HTTP client with its own cookie jar (see Roster::Test::UA).
@@ -481,7 +497,7 @@ sub _bind {
 sub _psql_raw {
 	my ($self, $sql, @bind) = @_;
 	$sql = $self->_bind($sql, @bind);
-	my $url = $self->{db_url};
+	my $url = $self->{admin_url};
 	$url =~ s/\bdbname=\S+/dbname=$self->{dbname}/ if defined $self->{dbname};
 	return $self->_run(
 		cmd => [ "$self->{pgbin}/psql", '-X', '-q', '-A', '-t', '-F', '|',
