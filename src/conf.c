@@ -30,6 +30,8 @@ enum conf_var {
 	CONF_SMTP_URL,
 	CONF_SMTP_USER,
 	CONF_SMTP_PASSWORD,
+	CONF_SMTP_REQUIRE_TLS,
+	CONF_SMTP_CA_FILE,
 	CONF_MAIL_FROM,
 	CONF_SIGNUP_MODE,
 	CONF_SIGNUP_CAP,
@@ -112,6 +114,12 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    "SMTP authentication: user name" },
 	[CONF_SMTP_PASSWORD] = { "ROSTER_SMTP_PASSWORD", NULL, 0, 0, 0,
 	    "SMTP authentication: password" },
+	[CONF_SMTP_REQUIRE_TLS] = { "ROSTER_SMTP_REQUIRE_TLS", "0", CONF_NUM, 0,
+	    1, "1: no mail over smtp:// without STARTTLS, even without "
+	    "credentials (with credentials TLS is always required)" },
+	[CONF_SMTP_CA_FILE] = { "ROSTER_SMTP_CA_FILE", NULL, 0, 0, 0,
+	    "PEM CA bundle that verifies the SMTP server's certificate; unset: "
+	    "the system's" },
 	[CONF_MAIL_FROM] = { "ROSTER_MAIL_FROM", "roster@localhost", 0, 0, 0,
 	    "sender address" },
 	[CONF_SIGNUP_MODE] = { "ROSTER_SIGNUP_MODE", "open", 0, 0, 0,
@@ -125,10 +133,10 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_INVITE_LIMIT_ORG] = { "ROSTER_INVITE_LIMIT_ORG", "100", CONF_NUM,
 	    1, 1000000, "invitations per hour per organization" },
 	[CONF_INVITE_LIMIT_RECIPIENT_HOUR] = {
-	    "ROSTER_INVITE_LIMIT_RECIPIENT_HOUR", "20", CONF_NUM, 1, 1000000,
+	    "ROSTER_INVITE_LIMIT_RECIPIENT_HOUR", "5", CONF_NUM, 1, 1000000,
 	    "invitation emails per hour to one address, all organizations" },
 	[CONF_INVITE_LIMIT_RECIPIENT_DAY] = {
-	    "ROSTER_INVITE_LIMIT_RECIPIENT_DAY", "50", CONF_NUM, 1, 1000000,
+	    "ROSTER_INVITE_LIMIT_RECIPIENT_DAY", "20", CONF_NUM, 1, 1000000,
 	    "invitation emails per day to one address, all organizations" },
 	[CONF_REQUIRE_CONFIRMED] = { "ROSTER_REQUIRE_CONFIRMED", "0", CONF_NUM,
 	    0, 1, "1: only users with a confirmed address create "
@@ -289,6 +297,12 @@ conf_load(struct conf *c, bool need_secret)
 	c->smtp_url = conf_str(CONF_SMTP_URL);
 	c->smtp_user = conf_str(CONF_SMTP_USER);
 	c->smtp_password = conf_str(CONF_SMTP_PASSWORD);
+	c->smtp_ca_file = conf_str(CONF_SMTP_CA_FILE);
+	if (conf_num(CONF_SMTP_REQUIRE_TLS, -1, &v) == -1) {
+		rc = -1;
+		v = 0;
+	}
+	c->smtp_require_tls = v == 1;
 	c->mail_from = conf_str(CONF_MAIL_FROM);
 	if (!str_no_ctl(c->mail_from) || strchr(c->mail_from, '@') == NULL) {
 		log_err("ROSTER_MAIL_FROM must be a plain address");

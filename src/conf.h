@@ -32,14 +32,16 @@ struct conf {
 	const char *smtp_url; /* ROSTER_SMTP_URL or NULL */
 	const char *smtp_user;
 	const char *smtp_password;
+	bool smtp_require_tls;     /* ROSTER_SMTP_REQUIRE_TLS [0] */
+	const char *smtp_ca_file; /* ROSTER_SMTP_CA_FILE or NULL */
 	const char *mail_from; /* ROSTER_MAIL_FROM [roster@localhost] */
 	enum signup_mode signup_mode;
 	long long signup_cap; /* -1 when unset */
 	long long invite_ttl; /* seconds */
 	long long invite_limit_user;
 	long long invite_limit_org;
-	long long invite_limit_recipient_hour; /* per address [20] */
-	long long invite_limit_recipient_day;  /* per address [50] */
+	long long invite_limit_recipient_hour; /* per address [5] */
+	long long invite_limit_recipient_day;  /* per address [20] */
 	long long require_confirmed; /* ROSTER_REQUIRE_CONFIRMED [0] */
 	long long workers;
 	long long session_idle;     /* ROSTER_SESSION_IDLE [7200] */

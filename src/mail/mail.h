@@ -101,10 +101,31 @@ struct mail_transport {
 	const char *smtp_url;  /* smtp://host:port or smtps://host:port */
 	const char *smtp_user; /* NULL or "": no authentication */
 	const char *smtp_password;
-	bool require_tls;     /* STARTTLS or fail (always for smtps://) */
+	bool require_tls;     /* ROSTER_SMTP_REQUIRE_TLS: TLS even without
+				 credentials (see mail_transport_tls) */
+	const char *ca_file;  /* CA bundle to verify with; NULL: the system's */
 	const char *mail_dir; /* file transport: $ROSTER_STATE_DIR/mail */
 	const char *from;     /* envelope sender (MAIL FROM) */
 };
+
+/*
+ * Whether delivery through t must be encrypted: always for smtps://
+ * (implicit TLS); for smtp:// when credentials are set (smtp_user,
+ * smtp_password, or a user in the URL) or t->require_tls, and then
+ * STARTTLS is required (CURLUSESSL_ALL); otherwise STARTTLS is used
+ * whenever the server offers it (CURLUSESSL_TRY). Certificates and host
+ * names are verified in every case.
+ */
+bool mail_transport_tls(const struct mail_transport *t);
+
+/*
+ * Checks t before a mailer starts. Returns NULL when it may be used, or a
+ * sentence (static) naming the variables to fix: credentials without an
+ * smtp:// or smtps:// URL (including no URL at all), a URL of another
+ * scheme, a user name without a password or the reverse, a CA file that
+ * cannot be read, or anything else that would let AUTH go out in clear.
+ */
+const char *mail_transport_check(const struct mail_transport *t);
 
 /*
  * Writes msg (len bytes) to "<dir>/<id>.eml" atomically: a temporary file
@@ -120,8 +141,11 @@ enum mail_result mail_transport_file(const char *dir, const char *id,
  * Sends msg to one recipient through t->smtp_url with libcurl (connect
  * timeout 10 s, whole transfer 30 s). from and rcpt are validated again
  * with email_valid (EMAIL_HEADER) and a bad one is MAIL_FAILED before libcurl
- * is called. Returns what mail_transport_classify makes of the outcome; *why
- * gets a reason (arena string) unless the result is MAIL_SENT.
+ * is called. TLS as mail_transport_tls says, verified against t->ca_file
+ * or the system's CA bundle. Returns what mail_transport_classify makes of
+ * the outcome; *why gets a reason (arena string) unless the result is
+ * MAIL_SENT. A server that does not start TLS when it is required is a
+ * retry, and *why names its host and port, never a credential.
  */
 enum mail_result mail_transport_smtp(const struct mail_transport *t,
     struct arena *a, const char *rcpt, const char *msg, size_t len,
@@ -130,7 +154,8 @@ enum mail_result mail_transport_smtp(const struct mail_transport *t,
 /*
  * Classifies a libcurl result code and the last SMTP response code:
  * success → MAIL_SENT; a 5xx reply → MAIL_FAILED, except a refused login
- * (the operator's mistake, which retrying lets them fix); anything else
+ * (the operator's mistake, which retrying lets them fix) and a server that
+ * would not start TLS when it was required; anything else
  * (no connection, timeouts, 4xx, TLS trouble) → MAIL_RETRY.
  */
 enum mail_result mail_transport_classify(int curl_code, long smtp_code);

@@ -1,8 +1,10 @@
 /*
  * Transports: the file transport writes each message atomically to
  * $ROSTER_STATE_DIR/mail/<outbox id>.eml (for development and tests); the
- * SMTP transport hands it to libcurl. Both report sent, retry or failed;
- * neither ever logs a message body.
+ * SMTP transport hands it to libcurl, over TLS whenever the server offers
+ * it and never without it when credentials are set (mail_transport_tls),
+ * certificates always verified. Both report sent, retry or failed; neither
+ * ever logs a message body.
  */
 #include "mail/mail.h"
 
@@ -136,6 +138,11 @@ mail_transport_classify(int curl_code, long smtp_code)
 	 * keep retrying so fixing the password lets the mail go out. */
 	if (curl_code == CURLE_LOGIN_DENIED)
 		return MAIL_RETRY;
+	/* So is a server that will not start TLS when it must, whatever it
+	 * replied: the message waits until the server or the settings are
+	 * fixed. */
+	if (curl_code == CURLE_USE_SSL_FAILED)
+		return MAIL_RETRY;
 	if (smtp_code >= 500 && smtp_code <= 599)
 		return MAIL_FAILED;
 	return MAIL_RETRY;
@@ -165,6 +172,121 @@ smtp_url_valid(const char *url)
 {
 	return url != NULL &&
 	    (str_startswith(url, "smtp://") || str_startswith(url, "smtps://"));
+}
+
+static bool
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* Where a URL points, for messages: host and port as libcurl reads them,
+ * and whether it names a user (credentials in the URL). */
+struct smtp_where {
+	char host[256];
+	char port[16];
+	bool user;
+};
+
+/* Fills *w from url; false when libcurl cannot parse it. */
+static bool
+smtp_where(const char *url, struct smtp_where *w)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *user = NULL;
+	bool ok = false;
+
+	memset(w, 0, sizeof(*w));
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+		CURLUE_OK) {
+		snprintf(w->host, sizeof(w->host), "%s", host);
+		snprintf(w->port, sizeof(w->port), "%s", port);
+		w->user = curl_url_get(u, CURLUPART_USER, &user, 0) ==
+			CURLUE_OK &&
+		    user != NULL && user[0] != '\0';
+		ok = true;
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* Whether t carries credentials: a user or password of its own, or a
+ * user in the URL (libcurl would send those too). */
+static bool
+smtp_credentials(const struct mail_transport *t)
+{
+	struct smtp_where w;
+
+	if (nonempty(t->smtp_user) || nonempty(t->smtp_password))
+		return true;
+	return nonempty(t->smtp_url) && smtp_where(t->smtp_url, &w) && w.user;
+}
+
+bool
+mail_transport_tls(const struct mail_transport *t)
+{
+	struct smtp_where w;
+
+	if (!nonempty(t->smtp_url) || str_startswith(t->smtp_url, "smtps://"))
+		return true;
+	/* A URL libcurl cannot read is not trusted to carry nothing. */
+	if (!smtp_where(t->smtp_url, &w))
+		return true;
+	return t->require_tls || smtp_credentials(t);
+}
+
+const char *
+mail_transport_check(const struct mail_transport *t)
+{
+	bool creds = nonempty(t->smtp_user) || nonempty(t->smtp_password);
+	struct smtp_where w;
+
+	if (!nonempty(t->smtp_url))
+		return creds ? "ROSTER_SMTP_USER or ROSTER_SMTP_PASSWORD is set "
+			       "but ROSTER_SMTP_URL is not: set ROSTER_SMTP_URL "
+			       "to an smtp:// or smtps:// URL, or unset them"
+			     : NULL;
+	if (!smtp_url_valid(t->smtp_url))
+		return creds ? "ROSTER_SMTP_URL must begin with smtp:// or "
+			       "smtps://: the credentials in ROSTER_SMTP_USER "
+			       "and ROSTER_SMTP_PASSWORD would not be protected"
+			     : "ROSTER_SMTP_URL must begin with smtp:// or "
+			       "smtps://";
+	if (!smtp_where(t->smtp_url, &w))
+		return "ROSTER_SMTP_URL is not a URL the mailer can use";
+	if (nonempty(t->smtp_user) != nonempty(t->smtp_password))
+		return "ROSTER_SMTP_USER and ROSTER_SMTP_PASSWORD must be set "
+		       "together";
+	if (nonempty(t->ca_file) && access(t->ca_file, R_OK) == -1)
+		return "ROSTER_SMTP_CA_FILE names a file the mailer cannot read";
+	/* Holds by construction (credentials make TLS required); checked so
+	 * that a change to mail_transport_tls cannot undo it silently. */
+	if (smtp_credentials(t) && !mail_transport_tls(t))
+		return "the SMTP settings would send credentials in clear: fix "
+		       "ROSTER_SMTP_URL, ROSTER_SMTP_USER, ROSTER_SMTP_PASSWORD";
+	return NULL;
+}
+
+/* The reason for a server that did not start TLS when it was required:
+ * where it is and what was refused, never a credential. */
+static const char *
+smtp_no_tls(const struct mail_transport *t, struct arena *a, const char *err)
+{
+	struct smtp_where w;
+
+	if (!smtp_where(t->smtp_url, &w))
+		snprintf(w.host, sizeof(w.host), "?");
+	return arena_printf(a, "the SMTP server at %s:%s %s; refusing to send %s",
+	    w.host, w.port,
+	    strstr(err, "denied") != NULL ? "refused STARTTLS"
+					   : "does not offer STARTTLS",
+	    smtp_credentials(t) ? "credentials in clear"
+				: "mail in clear (ROSTER_SMTP_REQUIRE_TLS=1)");
 }
 
 enum mail_result
@@ -218,8 +340,15 @@ mail_transport_smtp(const struct mail_transport *t, struct arena *a,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	if (t->require_tls || str_startswith(t->smtp_url, "smtps://"))
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	/* STARTTLS whenever offered, required when mail_transport_tls says
+	 * so (libcurl then stops before AUTH); always verified. */
+	curl_easy_setopt(c, CURLOPT_USE_SSL,
+	    mail_transport_tls(t) ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (nonempty(t->ca_file))
+		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
 	if (t->smtp_user != NULL && t->smtp_user[0] != '\0') {
 		curl_easy_setopt(c, CURLOPT_USERNAME, t->smtp_user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD,
@@ -229,7 +358,9 @@ mail_transport_smtp(const struct mail_transport *t, struct arena *a,
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
 	res = mail_transport_classify((int)rc, code);
-	if (res != MAIL_SENT)
+	if (rc == CURLE_USE_SSL_FAILED)
+		*why = smtp_no_tls(t, a, errbuf);
+	else if (res != MAIL_SENT)
 		*why = arena_printf(a, "smtp: %s (reply %ld)",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), code);
 done:

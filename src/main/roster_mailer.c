@@ -123,28 +123,39 @@ mailer_usage(void)
 	fprintf(stderr, "usage: roster-mailer [--once]\n");
 }
 
-/* Fills *t from the configuration and says where mail goes. */
-static void
+/* Fills *t from the configuration and says where mail goes. Returns 0,
+ * or -1 (logged) for settings that could send credentials in clear or
+ * are incomplete: the mailer then does not start. */
+static int
 mailer_transport(struct mail_transport *t, const struct conf *conf,
     struct arena *a, bool once)
 {
+	const char *why;
+
 	memset(t, 0, sizeof(*t));
 	t->smtp_url = conf->smtp_url;
 	t->smtp_user = conf->smtp_user;
 	t->smtp_password = conf->smtp_password;
-	t->require_tls = conf->smtp_url != NULL &&
-	    str_startswith(conf->smtp_url, "smtps://");
+	t->require_tls = conf->smtp_require_tls;
+	t->ca_file = conf->smtp_ca_file;
 	t->mail_dir = arena_printf(a, "%s/mail", conf->state_dir);
 	t->from = conf->mail_from;
-	if (conf->smtp_user != NULL && !t->require_tls)
-		log_warn("SMTP credentials may cross the network unencrypted: "
-			 "use an smtps:// URL");
+	if ((why = mail_transport_check(t)) != NULL) {
+		log_err("refusing to start: %s", why);
+		return -1;
+	}
 	/* The URL is not logged: it may carry credentials. */
 	if (conf->smtp_url != NULL)
-		log_info("delivering over SMTP%s", once ? " (once)" : "");
+		log_info("delivering over SMTP, %s%s",
+		    str_startswith(conf->smtp_url, "smtps://")
+			? "implicit TLS"
+			: mail_transport_tls(t) ? "STARTTLS required"
+						: "STARTTLS when offered",
+		    once ? " (once)" : "");
 	else
 		log_info("delivering to files in %s%s", t->mail_dir,
 		    once ? " (once)" : "");
+	return 0;
 }
 
 /*
@@ -210,12 +221,6 @@ main(int argc, char *argv[])
 		    "ROSTER_MAIL_FROM is not an address the mailer can use");
 		goto done;
 	}
-	if (conf.smtp_url != NULL &&
-	    !str_startswith(conf.smtp_url, "smtp://") &&
-	    !str_startswith(conf.smtp_url, "smtps://")) {
-		log_err("ROSTER_SMTP_URL must begin with smtp:// or smtps://");
-		goto done;
-	}
 	if (mailer_signals() == -1) {
 		log_err("sigaction: %s", strerror(errno));
 		goto done;
@@ -227,7 +232,9 @@ main(int argc, char *argv[])
 	perm = arena_new(0);
 	batch = arena_new(0);
 	row = arena_new(0);
-	mailer_transport(&t, &conf, perm, once);
+	/* Never start a mailer that could send credentials in clear. */
+	if (mailer_transport(&t, &conf, perm, once) == -1)
+		goto done;
 
 	db = db_open_limits(conf.database_url,
 	    &(struct db_limits) { conf.db_connect_timeout,

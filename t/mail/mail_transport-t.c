@@ -433,6 +433,112 @@ test_smtp_other(void)
 	    "and writes nothing");
 }
 
+/* Which settings require TLS, and which a mailer refuses to start with. */
+static void
+test_tls_rules(void)
+{
+	struct mail_transport t;
+	const char *why;
+	char *ca = arena_printf(A, "%s/ca.pem", tmpdir);
+	FILE *f;
+
+	memset(&t, 0, sizeof(t));
+	t.from = "roster@example.org";
+	ok(mail_transport_check(&t) == NULL, "no SMTP URL, no credentials: ok");
+	t.smtp_user = "u";
+	t.smtp_password = "p";
+	why = mail_transport_check(&t);
+	ok(why != NULL && strstr(why, "ROSTER_SMTP_URL") != NULL &&
+		strstr(why, "ROSTER_SMTP_USER") != NULL,
+	    "credentials without an SMTP URL refused: %s", why ? why : "");
+	t.smtp_url = "http://mail.example.org/";
+	why = mail_transport_check(&t);
+	ok(why != NULL && strstr(why, "smtp://") != NULL,
+	    "credentials with an http:// URL refused: %s", why ? why : "");
+	t.smtp_url = "smtp://mail.example.org:587";
+	ok(mail_transport_check(&t) == NULL, "credentials with smtp://: ok");
+	ok(mail_transport_tls(&t), "and then STARTTLS is required");
+	t.smtp_url = "smtps://mail.example.org:465";
+	ok(mail_transport_check(&t) == NULL && mail_transport_tls(&t),
+	    "credentials with smtps://: ok, TLS");
+	t.smtp_url = "smtp://mail.example.org:587";
+	t.smtp_password = NULL;
+	why = mail_transport_check(&t);
+	ok(why != NULL && strstr(why, "together") != NULL,
+	    "a user without a password refused: %s", why ? why : "");
+	t.smtp_user = NULL;
+	t.smtp_password = "p";
+	ok(mail_transport_check(&t) != NULL, "a password without a user refused");
+	ok(mail_transport_tls(&t), "a password alone still requires TLS");
+	t.smtp_password = "";
+	t.smtp_user = "";
+	ok(mail_transport_check(&t) == NULL, "empty credentials are none");
+	ok(!mail_transport_tls(&t),
+	    "smtp:// without credentials: STARTTLS only when offered");
+	t.require_tls = true;
+	ok(mail_transport_tls(&t), "ROSTER_SMTP_REQUIRE_TLS=1 requires it");
+	t.require_tls = false;
+	t.smtp_url = "smtp://u:p@mail.example.org:587";
+	ok(mail_transport_tls(&t), "a user in the URL requires TLS");
+	t.smtp_url = "smtp://mail.example.org:587";
+	t.ca_file = arena_printf(A, "%s/no-such-ca.pem", tmpdir);
+	why = mail_transport_check(&t);
+	ok(why != NULL && strstr(why, "ROSTER_SMTP_CA_FILE") != NULL,
+	    "an unreadable CA file refused: %s", why ? why : "");
+	if ((f = fopen(ca, "w")) != NULL)
+		fclose(f);
+	t.ca_file = ca;
+	ok(mail_transport_check(&t) == NULL, "a readable CA file: ok");
+	is_int(MAIL_RETRY, mail_transport_classify(CURLE_USE_SSL_FAILED, 502),
+	    "a server that will not start TLS is a retry, whatever it replied");
+}
+
+/* Credentials against a server that does not offer STARTTLS: libcurl stops
+ * before AUTH, the message is a retry and the reason says why. */
+static void
+test_smtp_no_starttls(void)
+{
+	struct script good = { 220, 250, 250, 354, 250 };
+	char *logpath = arena_printf(A, "%s/smtp.log", tmpdir), *log;
+	struct mail_transport t;
+	const char *why = NULL;
+	int lfd, port, status;
+	pid_t pid;
+
+	unlink(logpath);
+	lfd = listen_local(&port);
+	if ((pid = fork()) == -1)
+		exit(1);
+	if (pid == 0)
+		serve(lfd, &good, logpath);
+	close(lfd);
+	memset(&t, 0, sizeof(t));
+	t.smtp_url = arena_printf(A, "smtp://127.0.0.1:%d", port);
+	t.smtp_user = "roster";
+	t.smtp_password = "s3cret-pw";
+	t.from = "roster@example.org";
+	is_int(MAIL_RETRY,
+	    mail_transport_smtp(&t, A, "bob@example.net", MSG, strlen(MSG), &why),
+	    "credentials, no STARTTLS offered: a retry");
+	poke(port);
+	waitpid(pid, &status, 0);
+	log = slurp(logpath, NULL);
+	ok(why != NULL &&
+		strstr(why, arena_printf(A,
+				"the SMTP server at 127.0.0.1:%d does not "
+				"offer STARTTLS; refusing to send credentials "
+				"in clear",
+				port)) != NULL,
+	    "the reason names the server: %s", why ? why : "(none)");
+	ok(why != NULL && strstr(why, "s3cret") == NULL,
+	    "and not the password");
+	ok(log != NULL && strstr(log, "EHLO") != NULL,
+	    "the server was greeted");
+	ok(log != NULL && strstr(log, "AUTH") == NULL &&
+		strstr(log, "MAIL FROM") == NULL,
+	    "no AUTH and no MAIL FROM was sent");
+}
+
 int
 main(void)
 {
@@ -448,6 +554,8 @@ main(void)
 	test_classify();
 	test_smtp();
 	test_smtp_other();
+	test_tls_rules();
+	test_smtp_no_starttls();
 	arena_free(A);
 	curl_global_cleanup();
 	if (system(arena_printf(A = arena_new(0), "rm -rf '%s'", tmpdir)) != 0)
