@@ -133,10 +133,10 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_INVITE_LIMIT_ORG] = { "ROSTER_INVITE_LIMIT_ORG", "100", CONF_NUM,
 	    1, 1000000, "invitations per hour per organization" },
 	[CONF_INVITE_LIMIT_RECIPIENT_HOUR] = {
-	    "ROSTER_INVITE_LIMIT_RECIPIENT_HOUR", "5", CONF_NUM, 1, 1000000,
+	    "ROSTER_INVITE_LIMIT_RECIPIENT_HOUR", "20", CONF_NUM, 1, 1000000,
 	    "invitation emails per hour to one address, all organizations" },
 	[CONF_INVITE_LIMIT_RECIPIENT_DAY] = {
-	    "ROSTER_INVITE_LIMIT_RECIPIENT_DAY", "20", CONF_NUM, 1, 1000000,
+	    "ROSTER_INVITE_LIMIT_RECIPIENT_DAY", "50", CONF_NUM, 1, 1000000,
 	    "invitation emails per day to one address, all organizations" },
 	[CONF_REQUIRE_CONFIRMED] = { "ROSTER_REQUIRE_CONFIRMED", "0", CONF_NUM,
 	    0, 1, "1: only users with a confirmed address create "

@@ -40,8 +40,8 @@ struct conf {
 	long long invite_ttl; /* seconds */
 	long long invite_limit_user;
 	long long invite_limit_org;
-	long long invite_limit_recipient_hour; /* per address [5] */
-	long long invite_limit_recipient_day;  /* per address [20] */
+	long long invite_limit_recipient_hour; /* per address [20] */
+	long long invite_limit_recipient_day;  /* per address [50] */
 	long long require_confirmed; /* ROSTER_REQUIRE_CONFIRMED [0] */
 	long long workers;
 	long long session_idle;     /* ROSTER_SESSION_IDLE [7200] */
