@@ -103,12 +103,18 @@ db_maint_grant(struct db *owner, struct arena *a, const char *role)
 	if ((e = db_one(owner, a, db_value_from_row, &q,
 		 "SELECT quote_ident($1)", role, DB_END)) != ERR_OK)
 		return e;
+	/* Under migrate's lock: two GRANTs on one table at once fail with
+	 * "tuple concurrently updated". */
 	if ((e = db_q(owner, a, NULL, "BEGIN", DB_END)) != ERR_OK)
 		return e;
-	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
-		if ((e = db_q(owner, a, NULL, arena_printf(a, "%s%s", grants[i], q),
-			 DB_END)) != ERR_OK)
-			break;
+	e = db_q(owner, a, NULL,
+	    "SELECT pg_advisory_xact_lock("
+	    "hashtextextended('roster:migrate', 0))",
+	    DB_END);
+	for (size_t i = 0; e == ERR_OK && i < sizeof(grants) / sizeof(*grants);
+	    i++)
+		e = db_q(owner, a, NULL, arena_printf(a, "%s%s", grants[i], q),
+		    DB_END);
 	if (e == ERR_OK)
 		e = db_q(owner, a, NULL, "COMMIT", DB_END);
 	if (e != ERR_OK) {
