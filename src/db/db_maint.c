@@ -91,8 +91,8 @@ db_maint_grant(struct db *owner, struct arena *a, const char *role)
 	 * the server quotes it. */
 	static const char *const grants[] = {
 		"GRANT USAGE ON SCHEMA public TO ",
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
-		"public TO ",
+		("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+		 "public TO "),
 		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ",
 		"REVOKE UPDATE, DELETE ON audit_events FROM ",
 		"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ",
