@@ -272,10 +272,30 @@ sub text { my ($self, $el) = @_; return $self->_cmd('GET', $self->_e($el) . '/te
 sub displayed { my ($self, $el) = @_; return $self->_cmd('GET', $self->_e($el) . '/displayed') ? 1 : 0 }
 
 # Runs a script synchronously and returns its result. The tests use it
-# only to read the page (never to change it).
+# only to read the page (never to change it); Roster::Axe also loads
+# axe-core with it, which adds window.axe and nothing else.
 sub execute {
 	my ($self, $script, @args) = @_;
 	return $self->_cmd('POST', $self->_s . '/execute/sync', { script => $script, args => \@args });
+}
+
+# Runs a script asynchronously: it ends by calling its last argument
+# (the callback WebDriver appends) with its result, which this returns;
+# bounded by the session's script timeout, or by timeout seconds when
+# given. Roster::Axe uses it to run axe-core, which answers a promise.
+sub execute_async {
+	my ($self, $script, $args, %o) = @_;
+	$self->_cmd('POST', $self->_s . '/timeouts', { script => int($o{timeout} * 1000) })
+	    if $o{timeout};
+	my $v;
+	my $ok = eval {
+		$v = $self->_cmd('POST', $self->_s . '/execute/async', { script => $script, args => $args // [] });
+		1;
+	};
+	my $err = $@;
+	$self->_cmd('POST', $self->_s . '/timeouts', { script => 10_000 }) if $o{timeout};
+	die $err unless $ok;
+	return $v;
 }
 
 # data-page of <body>, or undef while there is no body.
