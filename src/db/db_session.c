@@ -37,6 +37,18 @@ db_session_lookup(struct db *db, struct arena *a, const uint8_t hash[32],
 }
 
 enum err
+db_session_peek(struct db *db, struct arena *a, const uint8_t hash[32],
+    long long idle, struct user *u)
+{
+	return db_one(db, a, db_user_from_row, u,
+	    "SELECT " DB_USER_COLS " FROM sessions s JOIN users u "
+	    "ON u.id = s.user_id WHERE s.token_hash = $1 "
+	    "AND s.expires_at > now() "
+	    "AND s.last_seen_at > now() - make_interval(secs => $2)",
+	    db_bytea(a, hash, 32), arena_printf(a, "%lld", idle), DB_END);
+}
+
+enum err
 db_session_delete(struct db *db, struct arena *a, const uint8_t hash[32])
 {
 	return db_q(db, a, NULL, "DELETE FROM sessions WHERE token_hash = $1",

@@ -24,6 +24,11 @@ enum err db_session_insert(struct db *db, struct arena *a,
 enum err db_session_lookup(struct db *db, struct arena *a,
     const uint8_t hash[32], long long idle, struct user *u);
 
+/* As db_session_lookup, but reads only: the last use is not refreshed
+ * (error pages show who is looking without writing anything). */
+enum err db_session_peek(struct db *db, struct arena *a,
+    const uint8_t hash[32], long long idle, struct user *u);
+
 enum err db_session_delete(
     struct db *db, struct arena *a, const uint8_t hash[32]);
 

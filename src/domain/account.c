@@ -27,8 +27,10 @@
 #define RESET_TTL     3600
 #define SETUP_TTL     86400
 #define LOGIN_WINDOW  900
-#define FORGOT_LIMIT  3
-#define FORGOT_WINDOW 3600
+/* Link emails a person may ask for (a password reset, a confirmation
+ * again): at most LINK_LIMIT of each kind per address an hour. */
+#define LINK_LIMIT  3
+#define LINK_WINDOW 3600
 /* /password/forgot answers no sooner than this after it starts, so that
  * queueing a reset email (about 1 ms) cannot be told from not. */
 #define FORGOT_FLOOR_MS 10
@@ -314,6 +316,16 @@ account_session(struct domain *d, struct arena *a,
 }
 
 enum err
+account_session_peek(struct domain *d, struct arena *a,
+    const uint8_t session[CRYPTO_TOKEN_LEN], struct user *u)
+{
+	uint8_t hash[32];
+
+	token_hash(hash, session);
+	return db_session_peek(d->db, a, hash, d->conf->session_idle, u);
+}
+
+enum err
 account_logout(
     struct domain *d, struct arena *a, const uint8_t session[CRYPTO_TOKEN_LEN])
 {
@@ -381,6 +393,29 @@ account_confirm(struct domain *d, struct arena *a, const char *token)
 	return db_tx(d->db, confirm_tx, &t);
 }
 
+/*
+ * Inside a transaction: counts one link email of bucket ("forgot:ADDRESS",
+ * "confirm:ADDRESS"), or sets *over when LINK_LIMIT were sent in the last
+ * LINK_WINDOW seconds, so nobody can flood an inbox. The bucket's lock
+ * makes the count exact under concurrency.
+ */
+static enum err
+link_budget(struct db *db, struct arena *a, const char *bucket, bool *over)
+{
+	long long sent;
+	enum err e;
+
+	*over = false;
+	if ((e = db_lock(db, a, bucket)) != ERR_OK ||
+	    (e = db_rate_count(db, a, bucket, LINK_WINDOW, &sent)) != ERR_OK)
+		return e;
+	if (sent >= LINK_LIMIT) {
+		*over = true;
+		return ERR_OK;
+	}
+	return db_rate_add(db, a, bucket);
+}
+
 struct forgot_args {
 	struct domain *d;
 	struct arena *a;
@@ -393,25 +428,19 @@ forgot_tx(struct db *db, void *arg)
 	struct forgot_args *f = arg;
 	const char *bucket = arena_printf(f->a, "forgot:%s", f->email);
 	struct user u;
-	long long sent;
+	bool found, over;
 	enum err e;
-
-	bool found;
 
 	e = db_user_by_email(db, f->a, f->email, &u, NULL);
 	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
 	found = e == ERR_OK;
-	/* A few reset emails an hour per address, so nobody can flood an
-	 * inbox; over the limit the answer stays the same. Counted for
-	 * unknown addresses too: the same statements either way. */
-	if ((e = db_rate_count(db, f->a, bucket, FORGOT_WINDOW, &sent)) !=
-	    ERR_OK)
+	/* Over the limit the answer stays the same. Counted for unknown
+	 * addresses too: the same statements either way. */
+	if ((e = link_budget(db, f->a, bucket, &over)) != ERR_OK)
 		return e;
-	if (sent >= FORGOT_LIMIT)
+	if (over)
 		return ERR_OK;
-	if ((e = db_rate_add(db, f->a, bucket)) != ERR_OK)
-		return e;
 	if (!found)
 		return ERR_OK;
 	return queue_link(f->d, f->a, &u, NOTICE_RESET_PASSWORD,
@@ -439,6 +468,43 @@ account_forgot(struct domain *d, struct arena *a, const char *email)
 	    EINTR)
 		;
 	return e;
+}
+
+struct resend_args {
+	struct domain *d;
+	struct arena *a;
+	const struct user *u;
+};
+
+static enum err
+resend_tx(struct db *db, void *arg)
+{
+	struct resend_args *r = arg;
+	struct user u;
+	bool over;
+	enum err e;
+
+	/* The stored state, not the session's copy: the address may have
+	 * been confirmed in another tab a moment ago. */
+	if ((e = db_user_by_email(db, r->a, r->u->email, &u, NULL)) != ERR_OK)
+		return e == ERR_NOT_FOUND ? ERR_NOT_PENDING : e;
+	if (u.email_confirmed)
+		return ERR_NOT_PENDING;
+	if ((e = link_budget(db, r->a,
+		 arena_printf(r->a, "confirm:%s", u.email), &over)) != ERR_OK)
+		return e;
+	if (over)
+		return ERR_RATE_LIMITED;
+	return queue_link(r->d, r->a, &u, NOTICE_CONFIRM_EMAIL,
+	    "confirm_email", "/confirm", CONFIRM_TTL);
+}
+
+enum err
+account_confirm_resend(struct domain *d, struct arena *a, const struct user *u)
+{
+	struct resend_args r = { .d = d, .a = a, .u = u };
+
+	return db_tx(d->db, resend_tx, &r);
 }
 
 static enum err

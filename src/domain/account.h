@@ -88,6 +88,10 @@ enum err account_session_open(struct domain *d, struct arena *a,
 enum err account_session(struct domain *d, struct arena *a,
     const uint8_t session[CRYPTO_TOKEN_LEN], struct user *u);
 
+/* As account_session, reading only (the last use is not refreshed). */
+enum err account_session_peek(struct domain *d, struct arena *a,
+    const uint8_t session[CRYPTO_TOKEN_LEN], struct user *u);
+
 /* Ends a session. */
 enum err account_logout(
     struct domain *d, struct arena *a, const uint8_t session[CRYPTO_TOKEN_LEN]);
@@ -102,6 +106,15 @@ enum err account_reset_check(
 /* Uses a confirmation token and marks the address confirmed.
  * ERR_TOKEN_INVALID when unknown, used or expired. */
 enum err account_confirm(struct domain *d, struct arena *a, const char *token);
+
+/*
+ * Queues a new confirmation link for u, unconfirmed, in one transaction.
+ * ERR_NOT_PENDING when the address is already confirmed (nothing sent),
+ * ERR_RATE_LIMITED past the limit of reset emails (3 an hour per
+ * address, a count of its own).
+ */
+enum err account_confirm_resend(
+    struct domain *d, struct arena *a, const struct user *u);
 
 /* Queues a reset link when the address has an account; answers ERR_OK
  * either way (no account probing). Invalid addresses: ERR_INVALID_EMAIL. */

@@ -39,6 +39,8 @@ static const struct handler handlers[] = {
 	{ { METHOD_POST, "/logout" }, web_account_logout, 0 },
 	{ { METHOD_GET, "/confirm" }, web_account_confirm_form, 0 },
 	{ { METHOD_POST, "/confirm" }, web_account_confirm, 0 },
+	{ { METHOD_POST, "/confirm/resend" }, web_account_confirm_resend,
+	    R_AUTH },
 	{ { METHOD_GET, "/password/forgot" }, web_account_forgot_form, 0 },
 	{ { METHOD_POST, "/password/forgot" }, web_account_forgot, 0 },
 	{ { METHOD_GET, "/password/reset" }, web_account_reset_form, 0 },
@@ -152,6 +154,41 @@ allowed(struct ctx *c)
 	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST";
 }
 
+/* The page a form posting to path lives on: the nearest enclosing path
+ * that is a signed-in page (/orgs/acme for /orgs/acme/invitations/7/
+ * revoke), else the dashboard. */
+static const char *
+form_home(struct ctx *c)
+{
+	char *p = arena_strdup(c->a, c->req->path), *slash;
+	struct request probe = { .arena = c->a, .method = METHOD_GET };
+	int i;
+
+	while ((slash = strrchr(p, '/')) != NULL && slash != p) {
+		*slash = '\0';
+		probe.path = p;
+		if (http_route_find(routes, NHANDLERS, &probe, &i) ==
+			ROUTE_FOUND &&
+		    (handlers[i].flags & R_AUTH) && http_url_local(p))
+			return p;
+	}
+	return "/";
+}
+
+/* 405, usually a form's address opened again (a refresh after a POST):
+ * the page says so and links to where the form lives. */
+static void
+bad_method(struct ctx *c, const char *allow)
+{
+	const char *home = form_home(c);
+
+	web_session_peek(c);
+	tpl_set_bool(c->page, "post_only", strcmp(allow, "POST") == 0);
+	tpl_set(c->page, "back_url", home);
+	tpl_set_bool(c->page, "back_dashboard", strcmp(home, "/") == 0);
+	web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
+}
+
 static void
 dispatch(struct ctx *c, enum err parse_error)
 {
@@ -163,22 +200,27 @@ dispatch(struct ctx *c, enum err parse_error)
 	c->req->route = NHANDLERS;
 	if (c->req->method == METHOD__MAX) {
 		http_response_header(c->res, "Allow", "GET, HEAD, POST");
-		web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
+		bad_method(c, "GET, HEAD, POST");
 		return;
 	}
 	m = http_route_find(routes, NHANDLERS, c->req, &i);
 	if (m == ROUTE_NOT_FOUND) {
+		web_session_peek(c);
 		web_page_fail(c, ERR_NOT_FOUND, PAGE__MAX);
 		return;
 	}
 	if (m == ROUTE_BAD_METHOD) {
-		http_response_header(c->res, "Allow", allowed(c));
-		web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
+		const char *allow = allowed(c);
+
+		http_response_header(c->res, "Allow", allow);
+		bad_method(c, allow);
 		return;
 	}
 	c->req->route = i;
 	h = &handlers[i];
 	if (parse_error != ERR_OK) {
+		if (!(h->flags & R_BARE))
+			web_session_peek(c);
 		web_page_fail(c, parse_error, PAGE__MAX);
 		return;
 	}

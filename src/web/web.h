@@ -125,6 +125,7 @@ enum flash {
 	FLASH_SIGNED_IN,
 	FLASH_SIGNED_OUT,
 	FLASH_SIGNED_UP,
+	FLASH_CONFIRMATION_SENT,
 	FLASH__MAX
 };
 
@@ -228,6 +229,12 @@ enum flash web_flash_take(struct ctx *c);
  * none. Returns ERR_DATABASE when the session store cannot be read. */
 enum err web_session_load(struct ctx *c);
 
+/* Resolves a session cookie to c->user (and c->csrf) for a page the front
+ * line answers itself (404, 405, 400): reads only — no cookie is set or
+ * cleared, the session's last use is not refreshed, and a database that
+ * does not answer leaves the visitor anonymous. */
+void web_session_peek(struct ctx *c);
+
 /* True when the posted csrf_token matches c->csrf (constant time). */
 bool web_session_csrf_ok(const struct ctx *c);
 
@@ -329,6 +336,12 @@ void web_account_confirm_form(struct ctx *c);
 /* POST /confirm (token): confirms the address once; page email-confirmed,
  * 200. Fails as the form does. */
 void web_account_confirm(struct ctx *c);
+
+/* POST /confirm/resend (signed in): queues a new confirmation link, 303
+ * to / with flash confirmation-sent; an address already confirmed gets a
+ * 303 to / and nothing else. Fails: rate-limited 429 past the limit of
+ * reset emails (3 an hour per address). */
+void web_account_confirm_resend(struct ctx *c);
 
 /* GET /password/forgot (sent): page password-forgot, 200. */
 void web_account_forgot_form(struct ctx *c);

@@ -174,6 +174,24 @@ web_account_confirm(struct ctx *c)
 }
 
 void
+web_account_confirm_resend(struct ctx *c)
+{
+	enum err e = account_confirm_resend(c->d, c->a, c->user);
+
+	if (e == ERR_NOT_PENDING) {
+		web_page_redirect(c, "/", FLASH__MAX);
+		return;
+	}
+	if (e != ERR_OK) {
+		if (e == ERR_RATE_LIMITED)
+			c->res->retry_after = 3600;
+		web_page_fail(c, e, PAGE__MAX);
+		return;
+	}
+	web_page_redirect(c, "/", FLASH_CONFIRMATION_SENT);
+}
+
+void
 web_account_forgot_form(struct ctx *c)
 {
 	tpl_set_bool(c->page, "sent", strcmp(web_field(c, F_SENT), "1") == 0);

@@ -49,6 +49,9 @@ static const struct {
 	[FLASH_SIGNED_OUT] = { "signed-out", "You are signed out." },
 	[FLASH_SIGNED_UP] = { "signed-up",
 	    "Welcome to Roster. Check your email to confirm your address." },
+	[FLASH_CONFIRMATION_SENT] = { "confirmation-sent",
+	    "We sent you a new confirmation email. Open the link in it to "
+	    "confirm your address." },
 };
 
 const char *

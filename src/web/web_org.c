@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "conf.h"
 #include "domain/invitation.h"
 #include "domain/org.h"
 #include "tpl/tpl.h"
@@ -16,6 +17,9 @@ static const char *const member_row_status[MEMBER__MAX] = {
 	[MEMBER_ACTIVE] = "active",
 	[MEMBER_PENDING] = "awaiting-consent",
 };
+
+static void new_org_preview(struct ctx *c);
+
 static const char *const invitation_row_status[INV__MAX] = {
 	[INV_PENDING] = "invited",
 	[INV_EXPIRED] = "expired",
@@ -24,6 +28,7 @@ static const char *const invitation_row_status[INV__MAX] = {
 void
 web_org_new(struct ctx *c)
 {
+	new_org_preview(c);
 	web_page(c, PAGE_ORG_NEW);
 }
 
@@ -38,6 +43,7 @@ web_org_create(struct ctx *c)
 	e = org_create(c->d, c->a, c->user, web_field(c, F_NAME),
 	    web_field(c, F_SLUG), &o);
 	if (e != ERR_OK) {
+		new_org_preview(c);
 		web_page_fail(c, e, PAGE_ORG_NEW);
 		return;
 	}
@@ -196,4 +202,18 @@ web_org_audit(struct ctx *c)
 		tpl_set(row, "data", r[i].data);
 	}
 	web_page(c, PAGE_ORG_AUDIT);
+}
+
+/* The base URL without its scheme or a trailing slash, for the URL
+ * preview of /orgs/new ("roster.example/orgs/acme-widgets"). */
+static void
+new_org_preview(struct ctx *c)
+{
+	const char *u = c->w->conf->base_url, *p = strstr(u, "://");
+	char *host = arena_strdup(c->a, p != NULL ? p + 3 : u);
+	size_t n = strlen(host);
+
+	while (n > 0 && host[n - 1] == '/')
+		host[--n] = '\0';
+	tpl_set(c->page, "base_host", host);
 }

@@ -34,8 +34,8 @@ static const struct {
 	[PAGE_INVITATION_REVOKED] = { "invitation-revoked", NULL,
 	    "Invitation withdrawn", 410 },
 	[PAGE_JOIN_EXPIRED] = { "join-expired", NULL, "Link expired", 410 },
-	[PAGE_METHOD_NOT_ALLOWED] = { "method-not-allowed", NULL,
-	    "Method not allowed", 405 },
+	[PAGE_METHOD_NOT_ALLOWED] = { "method-not-allowed",
+	    "method-not-allowed.html", "Form submissions only", 405 },
 	[PAGE_NOT_FOUND] = { "not-found", NULL, "Not found", 404 },
 	[PAGE_TOO_LARGE] = { "too-large", NULL, "Too large", 413 },
 	[PAGE_UNAVAILABLE] = { "unavailable", NULL, "Unavailable", 503 },
@@ -98,7 +98,8 @@ static const struct {
 	[ERR_MALFORMED] = { 400, PAGE_BAD_REQUEST,
 	    "The request was malformed." },
 	[ERR_BAD_METHOD] = { 405, PAGE_METHOD_NOT_ALLOWED,
-	    "This address does not answer that method." },
+	    "This address only accepts form submissions — perhaps you "
+	    "refreshed after submitting a form." },
 	[ERR_MEDIA_TYPE] = { 415, PAGE_UNSUPPORTED_MEDIA_TYPE,
 	    "Forms must be sent as application/x-www-form-urlencoded." },
 	[ERR_TOO_LARGE] = { 413, PAGE_TOO_LARGE, "The request was too large." },
@@ -118,7 +119,7 @@ static const struct {
 	[ERR_INVALID_NAME] = { 422, PAGE_ERROR,
 	    "Enter a name of 1 to 100 characters." },
 	[ERR_INVALID_SLUG] = { 422, PAGE_ERROR,
-	    "The address may use 2 to 40 lower-case letters, digits and "
+	    "The URL name may use 2 to 40 lower-case letters, digits and "
 	    "dashes." },
 	[ERR_INVALID_ROLE] = { 422, PAGE_ERROR,
 	    "Choose owner, admin or member." },
@@ -129,7 +130,7 @@ static const struct {
 	[ERR_EMAIL_MISMATCH] = { 422, PAGE_ERROR,
 	    "The email must be the address the invitation was sent to." },
 	[ERR_SLUG_TAKEN] = { 409, PAGE_ERROR,
-	    "That address is taken. Choose another." },
+	    "That URL name is taken. Choose another." },
 	[ERR_ALREADY_MEMBER] = { 409, PAGE_ERROR,
 	    "That person is already a member." },
 	[ERR_NOT_PENDING] = { 409, PAGE_ERROR, "That is no longer pending." },

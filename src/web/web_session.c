@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "crypto/base64.h"
+#include "db/db.h"
 #include "domain/account.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -134,6 +135,27 @@ web_session_load(struct ctx *c)
 		pre_issue(c, r);
 	c->csrf = csrf_token(c, 'p', r, PRE_LEN);
 	return ERR_OK;
+}
+
+void
+web_session_peek(struct ctx *c)
+{
+	const char *v = web_session_cookie(c, SESSION_COOKIE);
+	uint8_t *raw;
+	size_t n;
+	struct user *u;
+
+	/* No cookie, no query: most such answers go to anonymous clients. */
+	if (v == NULL || strlen(v) > 64 ||
+	    base64_url_decode(c->a, v, &raw, &n) == -1 ||
+	    n != CRYPTO_TOKEN_LEN || db_ensure(c->d->db) != ERR_OK)
+		return;
+	u = arena_alloc(c->a, sizeof(*u));
+	memcpy(c->session, raw, CRYPTO_TOKEN_LEN);
+	if (account_session_peek(c->d, c->a, c->session, u) != ERR_OK)
+		return;
+	c->user = u;
+	session_csrf(c);
 }
 
 bool
