@@ -13,7 +13,8 @@
 #define MEMBER_COLS                                                            \
 	"m.id, m.user_id, u.email, u.display_name, m.role, "                   \
 	"m.status, to_char(m.created_at AT TIME ZONE 'UTC', "                  \
-	"'YYYY-MM-DD'), m.organization_id, m.source"
+	"'YYYY-MM-DD'), m.organization_id, m.source, "                        \
+	"extract(epoch FROM m.created_at)::bigint"
 
 static void
 member_from_row(const struct db_rows *r, int row, void *out)
@@ -29,6 +30,7 @@ member_from_row(const struct db_rows *r, int row, void *out)
 	m->since = db_val(r, row, 6);
 	m->org_id = db_val(r, row, 7);
 	m->source = db_enum_source(db_val(r, row, 8));
+	m->since_at = atoll(db_val(r, row, 9));
 }
 
 static void
@@ -43,6 +45,7 @@ owner_add_from_row(const struct db_rows *r, int row, void *out)
 	o->role = db_enum_role(db_val(r, row, 4));
 	o->adder = db_val(r, row, 5);
 	o->since = db_val(r, row, 6);
+	o->since_at = atoll(db_val(r, row, 7));
 }
 
 /* Ids come from paths: anything but 1 to 18 digits names no row. */
@@ -233,7 +236,8 @@ db_membership_list_owner_adds(struct db *db, struct arena *a,
 	return db_list(db, a, owner_add_from_row, sizeof(**out), out, n,
 	    "SELECT m.id, o.id, o.slug, o.name, m.role, "
 	    "coalesce(b.display_name, ''), "
-	    "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+	    "to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+	    "extract(epoch FROM m.created_at)::bigint "
 	    "FROM memberships m JOIN organizations o "
 	    "ON o.id = m.organization_id "
 	    "LEFT JOIN users b ON b.id = m.added_by "

@@ -6,6 +6,7 @@
 #define ROSTER_DB_DB_MEMBERSHIP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "db/db_enum.h"
 #include "db/db_org.h"
@@ -24,6 +25,7 @@ struct member {
 	const char *since; /* date the membership began, YYYY-MM-DD */
 	const char *org_id;
 	enum member_source source;
+	int64_t since_at; /* when it began, unix seconds */
 };
 
 /* One of a user's organizations, for the dashboard. */
@@ -40,6 +42,7 @@ struct owner_add {
 	enum role role;
 	const char *adder; /* display name of who added, or "" */
 	const char *since; /* YYYY-MM-DD */
+	int64_t since_at;  /* unix seconds */
 };
 
 /* The user's membership in org (any status); ERR_NOT_FOUND when none. */

@@ -146,6 +146,7 @@ struct ctx {
 	const char *csrf;                  /* the CSRF token forms must carry */
 	struct tpl_ctx *page;      /* data for the page being rendered */
 	const char *field[F__MAX]; /* declared fields that passed */
+	const char *flash_about[2]; /* whom the flash is about, and a detail */
 };
 
 /* --- web.c: dispatch --- */
@@ -209,6 +210,15 @@ bool web_page_guess(struct ctx *c);
  * FLASH__MAX for none. */
 void web_page_redirect(struct ctx *c, const char *location, enum flash flash);
 
+/*
+ * Marks the error e at the form field key ("invite_email"): sets
+ * key_error (the data-error code) and key_error_text (its sentence) on
+ * the page, and field_errors, so the page shows each error beside the
+ * field that caused it instead of above the form. The status is still
+ * web_page_fail's.
+ */
+void web_page_field_error(struct ctx *c, const char *key, enum err e);
+
 /* --- web_flash.c: the one-shot flash cookie --- */
 
 /* The data-flash code and sentence of f. */
@@ -219,8 +229,22 @@ const char *web_flash_text(enum flash f);
 void web_flash_set(struct ctx *c, enum flash f);
 
 /* Reads and clears the flash cookie: FLASH__MAX when there is none or
- * it names no flash. */
+ * it names no flash. Fills c->flash_about from it. */
 enum flash web_flash_take(struct ctx *c);
+
+/* The sentence of f for the page: naming c->flash_about when it is set
+ * and f has such a sentence ("Invitation to dana@example.com revoked."),
+ * else web_flash_text(f). web_flash_set carries c->flash_about to the
+ * next page in the cookie (base64url); it is text, rendered escaped. */
+const char *web_flash_sentence(const struct ctx *c, enum flash f);
+
+/* --- web_time.c --- */
+
+/* Sets name on row to a <time> element for the unix time t, its text
+ * relative to now ("in 6 days", "2 hours ago"), its datetime and title
+ * the exact UTC time; and name_date to the same element with the date
+ * as its text. Templates show them with {{{name}}}. */
+void web_time(struct ctx *c, struct tpl_ctx *row, const char *name, int64_t t);
 
 /* --- web_session.c --- */
 
@@ -275,6 +299,18 @@ void web_org_render(
  */
 void web_org_manage(struct ctx *c, enum flash flash,
     enum err (*act)(struct ctx *, const struct org *, enum role));
+
+/* Checks the email and role fields of the roster form named form
+ * ("invite", "add") before the domain runs, marking every one that is
+ * not valid at its field: ERR_OK when both pass, else the first error
+ * (invalid-email, invalid-role). A valid address, in its stored form,
+ * becomes the subject of the flash that follows (c->flash_about). */
+enum err web_org_check_fields(struct ctx *c, const char *form);
+
+/* Marks the domain's error e of form at the field it concerns (email:
+ * invalid-email, already-member, no-such-user; role: invalid-role,
+ * role-escalation); other errors stay above the form. Returns e. */
+enum err web_org_field_error(struct ctx *c, const char *form, enum err e);
 
 /* --- web_invitation.c --- */
 

@@ -208,14 +208,37 @@ web_invitation_mine(struct ctx *c)
 static enum err
 do_invite(struct ctx *c, const struct org *o, enum role role)
 {
+	enum err e;
+
 	tpl_set(c->page, "invite_email", web_field(c, F_EMAIL));
-	return invitation_create(c->d, c->a, c->user, o, role,
+	if ((e = web_org_check_fields(c, "invite")) != ERR_OK)
+		return e;
+	e = invitation_create(c->d, c->a, c->user, o, role,
 	    web_field(c, F_EMAIL), web_field(c, F_ROLE));
+	return web_org_field_error(c, "invite", e);
+}
+
+/* Names the open invitation id of o in the flash that follows (the
+ * address it was sent to); an unknown id names nothing, and the domain
+ * answers for it. */
+static void
+about_invitation(
+    struct ctx *c, const struct org *o, enum role role, const char *id)
+{
+	struct invitation *inv;
+	int n;
+
+	if (invitation_list_org(c->d, c->a, o, role, &inv, &n) != ERR_OK)
+		return;
+	for (int i = 0; i < n; i++)
+		if (strcmp(inv[i].id, id) == 0)
+			c->flash_about[0] = inv[i].email;
 }
 
 static enum err
 do_revoke(struct ctx *c, const struct org *o, enum role role)
 {
+	about_invitation(c, o, role, c->req->route_args[1]);
 	return invitation_revoke(
 	    c->d, c->a, c->user, o, role, c->req->route_args[1]);
 }
@@ -223,6 +246,7 @@ do_revoke(struct ctx *c, const struct org *o, enum role role)
 static enum err
 do_resend(struct ctx *c, const struct org *o, enum role role)
 {
+	about_invitation(c, o, role, c->req->route_args[1]);
 	return invitation_resend(
 	    c->d, c->a, c->user, o, role, c->req->route_args[1]);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "domain/membership.h"
+#include "domain/org.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
@@ -63,14 +64,42 @@ web_membership_row(struct ctx *c, struct tpl_ctx *row, enum role viewer,
 static enum err
 do_add(struct ctx *c, const struct org *o, enum role role)
 {
+	enum err e;
+
 	tpl_set(c->page, "add_email", web_field(c, F_EMAIL));
-	return membership_add(c->d, c->a, c->user, o, role,
+	if ((e = web_org_check_fields(c, "add")) != ERR_OK)
+		return e;
+	e = membership_add(c->d, c->a, c->user, o, role,
 	    web_field(c, F_EMAIL), web_field(c, F_ROLE));
+	return web_org_field_error(c, "add", e);
+}
+
+/* Names member user_id of o in the flash that follows (their display
+ * name); an unknown id names nothing, and the domain answers for it. */
+static void
+about_member(
+    struct ctx *c, const struct org *o, enum role role, const char *user_id)
+{
+	struct member *m;
+	int n;
+
+	if (org_members(c->d, c->a, o, role, &m, &n) != ERR_OK)
+		return;
+	for (int i = 0; i < n; i++)
+		if (strcmp(m[i].user_id, user_id) == 0)
+			c->flash_about[0] = *m[i].display_name != '\0'
+			    ? m[i].display_name
+			    : m[i].email;
 }
 
 static enum err
 do_role(struct ctx *c, const struct org *o, enum role role)
 {
+	enum role to = db_enum_role(web_field(c, F_ROLE));
+
+	about_member(c, o, role, c->req->route_args[1]);
+	if (to != ROLE__MAX)
+		c->flash_about[1] = db_enum_role_str(to);
 	return membership_role(c->d, c->a, c->user, o, role,
 	    c->req->route_args[1], web_field(c, F_ROLE));
 }
@@ -80,6 +109,7 @@ do_remove(struct ctx *c, const struct org *o, enum role role)
 {
 	bool cancelled;
 
+	about_member(c, o, role, c->req->route_args[1]);
 	/* The Cancel of an owner-add says pending=1: if the user accepted
 	 * since the roster was loaded, it must not remove them. */
 	return membership_remove(c->d, c->a, c->user, o, role,

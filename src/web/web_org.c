@@ -7,9 +7,11 @@
 
 #include "conf.h"
 #include "domain/invitation.h"
+#include "domain/membership.h"
 #include "domain/org.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
+#include "util/email.h"
 
 /* The row status SPEC names for each membership status and for each
  * state of an open invitation. */
@@ -24,6 +26,25 @@ static const char *const invitation_row_status[INV__MAX] = {
 	[INV_PENDING] = "invited",
 	[INV_EXPIRED] = "expired",
 };
+
+/* The badge of each delivery state of an invitation's newest email. */
+static const struct {
+	const char *state, *label;
+} delivery_badges[] = {
+	{ "queued", "Email queued" },
+	{ "sent", "Email sent" },
+	{ "failed", "Email not delivered" },
+};
+
+static const char *
+delivery_label(const char *state)
+{
+	for (size_t i = 0;
+	     i < sizeof(delivery_badges) / sizeof(delivery_badges[0]); i++)
+		if (strcmp(delivery_badges[i].state, state) == 0)
+			return delivery_badges[i].label;
+	return state;
+}
 
 void
 web_org_new(struct ctx *c)
@@ -66,7 +87,57 @@ web_org_open(struct ctx *c, struct org *o, enum role *role)
 	tpl_set(c->page, "my_role", db_enum_role_str(*role));
 	tpl_set_bool(c->page, "manager", org_role_manages(*role));
 	tpl_set_bool(c->page, "owner", *role == ROLE_OWNER);
+	/* Only those who may grant admin and owner are offered them. */
+	tpl_set_bool(c->page, "grants", membership_grants(c->user, *role));
 	return 0;
+}
+
+enum err
+web_org_check_fields(struct ctx *c, const char *form)
+{
+	enum err first = ERR_OK;
+
+	/* The address, as stored, names the flash when the action succeeds. */
+	if ((c->flash_about[0] = email_normalize(
+		 c->a, web_field(c, F_EMAIL))) == NULL) {
+		web_page_field_error(c, arena_printf(c->a, "%s_email", form),
+		    ERR_INVALID_EMAIL);
+		first = ERR_INVALID_EMAIL;
+	}
+	if (db_enum_role(web_field(c, F_ROLE)) == ROLE__MAX) {
+		web_page_field_error(c, arena_printf(c->a, "%s_role", form),
+		    ERR_INVALID_ROLE);
+		if (first == ERR_OK)
+			first = ERR_INVALID_ROLE;
+	}
+	if (first != ERR_OK)
+		tpl_set_bool(
+		    c->page, arena_printf(c->a, "%s_errors", form), true);
+	return first;
+}
+
+enum err
+web_org_field_error(struct ctx *c, const char *form, enum err e)
+{
+	const char *field = NULL;
+
+	switch (e) {
+	case ERR_INVALID_EMAIL:
+	case ERR_ALREADY_MEMBER:
+	case ERR_NO_SUCH_USER:
+		field = "email";
+		break;
+	case ERR_INVALID_ROLE:
+	case ERR_ROLE_ESCALATION:
+		field = "role";
+		break;
+	default:
+		return e;
+	}
+	web_page_field_error(
+	    c, arena_printf(c->a, "%s_%s", form, field), e);
+	tpl_set_bool(c->page, arena_printf(c->a, "%s_errors", form), true);
+	return e;
 }
 
 /* Adds the open invitations of o the viewer may see as roster rows. */
@@ -89,6 +160,7 @@ invitation_rows(struct ctx *c, const struct org *o, enum role role)
 		tpl_set(row, "status", invitation_row_status[inv[i].state]);
 		tpl_set_bool(row, "expired", inv[i].state == INV_EXPIRED);
 		tpl_set(row, "delivery", inv[i].delivery);
+		tpl_set(row, "delivery_label", delivery_label(inv[i].delivery));
 		/* Why the email failed, for those who can resend it; the
 		 * outbox never records a link. */
 		tpl_set_bool(row, "delivery_failed",
@@ -98,7 +170,7 @@ invitation_rows(struct ctx *c, const struct org *o, enum role role)
 			*inv[i].delivery_error != '\0');
 		tpl_set(row, "delivery_error", inv[i].delivery_error);
 		tpl_set(row, "inviter", inv[i].inviter_name);
-		tpl_set(row, "expires", inv[i].expires_at);
+		web_time(c, row, "expires", inv[i].expires);
 	}
 	return ERR_OK;
 }
@@ -108,8 +180,8 @@ web_org_render(
     struct ctx *c, const struct org *o, enum role role, enum err error)
 {
 	struct member *m;
-	bool belongs = false;
-	int n;
+	bool belongs = false, me_owner = false, sole_owner;
+	int n, owners = 0;
 	enum err e;
 
 	tpl_set(c->page, "title", o->name);
@@ -119,7 +191,20 @@ web_org_render(
 	}
 	tpl_set_list(c->page, "rows");
 	for (int i = 0; i < n; i++) {
+		bool owner = m[i].status == MEMBER_ACTIVE &&
+		    m[i].role == ROLE_OWNER;
+
+		owners += owner;
+		me_owner |= owner && strcmp(m[i].user_id, c->user->id) == 0;
+	}
+	/* The only owner cannot leave or step down (409 last-owner): the
+	 * page says what to do instead of offering it. */
+	sole_owner = me_owner && owners == 1;
+	tpl_set_bool(c->page, "sole_owner", sole_owner);
+	tpl_set_bool(c->page, "may_leave", !sole_owner);
+	for (int i = 0; i < n; i++) {
 		struct tpl_ctx *row = tpl_add_row(c->page, "rows");
+		bool self = strcmp(m[i].user_id, c->user->id) == 0;
 
 		tpl_set_bool(row, "member", true);
 		tpl_set(row, "member_id", m[i].id);
@@ -128,10 +213,11 @@ web_org_render(
 		tpl_set(row, "name", m[i].display_name);
 		tpl_set(row, "role", db_enum_role_str(m[i].role));
 		tpl_set(row, "status", member_row_status[m[i].status]);
-		tpl_set(row, "since", m[i].since);
+		web_time(c, row, "since", m[i].since_at);
 		web_membership_row(c, row, role, &m[i]);
-		belongs |= m[i].status == MEMBER_ACTIVE &&
-		    strcmp(m[i].user_id, c->user->id) == 0;
+		if (self && sole_owner && m[i].role == ROLE_OWNER)
+			tpl_set_bool(row, "can_role", false);
+		belongs |= m[i].status == MEMBER_ACTIVE && self;
 	}
 	/* A platform admin may manage an organization without belonging to
 	 * it, and then has nothing to leave. */

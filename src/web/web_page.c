@@ -228,7 +228,7 @@ render(struct ctx *c, int status, enum page p)
 	}
 	if ((f = web_flash_take(c)) != FLASH__MAX) {
 		tpl_set(c->page, "flash", web_flash_code(f));
-		tpl_set(c->page, "flash_text", web_flash_text(f));
+		tpl_set(c->page, "flash_text", web_flash_sentence(c, f));
 	}
 	/* Every template was found at start-up (web_page_check); a render
 	 * can still fail on a bug, and then the answer is a plain 500. */
@@ -281,6 +281,17 @@ web_page_fail(struct ctx *c, enum err e, enum page p)
 	if (e == ERR_DATABASE || e == ERR_RETRY_EXHAUSTED)
 		c->res->retry_after = 5;
 	render(c, status_of(e), p);
+}
+
+void
+web_page_field_error(struct ctx *c, const char *key, enum err e)
+{
+	if ((unsigned)e >= ERR__MAX || e == ERR_OK)
+		return;
+	tpl_set(c->page, arena_printf(c->a, "%s_error", key), err_str(e));
+	tpl_set(c->page, arena_printf(c->a, "%s_error_text", key),
+	    errors[e].text);
+	tpl_set_bool(c->page, "field_errors", true);
 }
 
 void

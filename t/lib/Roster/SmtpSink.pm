@@ -6,6 +6,8 @@ package Roster::SmtpSink;
 #   auth     => [MECH...] offer AUTH (PLAIN and/or LOGIN) and require it
 #                         before MAIL FROM; user and password are the
 #                         credentials it accepts
+#   reject_rcpt => qr/../ answer RCPT TO for a matching address with
+#                         "550 5.1.1 no such user" (a permanent failure)
 # It records, in files under dir, what it saw:
 #   - every accepted message: "message-id recipients" (deliveries);
 #   - per connection (connections): whether TLS started, each AUTH
@@ -243,6 +245,9 @@ sub _session {
 			if (@mechs && !$authed) { $reply->('530 5.7.0 authentication required'); next }
 			@rcpt = ();
 			$reply->('250 ok');
+		}
+		elsif ($line =~ /^RCPT TO:\s*<([^>]*)>/i && $o->{reject_rcpt} && lc($1) =~ $o->{reject_rcpt}) {
+			$reply->('550 5.1.1 no such user');
 		}
 		elsif ($line =~ /^RCPT TO:\s*<([^>]*)>/i) { push @rcpt, lc $1; $reply->('250 ok') }
 		elsif ($line =~ /^DATA/i) {
