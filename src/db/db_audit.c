@@ -4,6 +4,8 @@
  */
 #include "db/db_audit.h"
 
+#include <stdlib.h>
+
 #include "db/db.h"
 #include "util/arena.h"
 
@@ -18,6 +20,13 @@ audit_from_row(const struct db_rows *r, int row, void *out)
 	e->subject_type = db_val(r, row, 3);
 	e->subject_id = db_val(r, row, 4);
 	e->data = db_val(r, row, 5);
+	e->at_unix = strtoll(db_val(r, row, 6), NULL, 10);
+	e->actor_name = db_val(r, row, 7);
+	e->subject = db_val(r, row, 8);
+	e->role = db_val(r, row, 9);
+	e->role_from = db_val(r, row, 10);
+	e->role_to = db_val(r, row, 11);
+	e->source = db_val(r, row, 12);
 }
 
 enum err
@@ -27,7 +36,19 @@ db_audit_list(struct db *db, struct arena *a, const char *org_id, int limit,
 	return db_list(db, a, audit_from_row, sizeof(**out), out, n,
 	    "SELECT to_char(e.at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD HH24:MI'), coalesce(u.email::text, ''), e.action, "
-	    "e.subject_type, coalesce(e.subject_id::text, ''), e.data::text "
+	    "e.subject_type, coalesce(e.subject_id::text, ''), e.data::text, "
+	    "extract(epoch FROM e.at)::bigint::text, "
+	    "coalesce(u.display_name, u.email::text, ''), "
+	    "coalesce(CASE e.subject_type "
+	    "  WHEN 'invitation' THEN (SELECT i.email::text FROM invitations i "
+	    "    WHERE i.id = e.subject_id) "
+	    "  WHEN 'join_request' THEN (SELECT j.email::text "
+	    "    FROM join_requests j WHERE j.id = e.subject_id) "
+	    "  WHEN 'membership' THEN (SELECT p.display_name FROM users p "
+	    "    WHERE p.id = CASE WHEN e.data->>'user_id' ~ '^[0-9]{1,18}$' "
+	    "    THEN (e.data->>'user_id')::bigint END) END, ''), "
+	    "coalesce(e.data->>'role', ''), coalesce(e.data->>'from', ''), "
+	    "coalesce(e.data->>'to', ''), coalesce(e.data->>'source', '') "
 	    "FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id "
 	    "WHERE e.organization_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT "
 	    "$2",

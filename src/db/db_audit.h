@@ -11,11 +11,18 @@ struct db;
 
 struct audit_row {
 	const char *at;    /* YYYY-MM-DD HH:MM UTC */
+	long long at_unix; /* the same moment, seconds since the epoch */
 	const char *actor; /* actor's email or "" */
+	const char *actor_name; /* display name, else email, else "" */
 	const char *action;
 	const char *subject_type;
 	const char *subject_id;
 	const char *data; /* JSON text */
+	/* What a sentence names, "" when unknown: the subject (an
+	 * invitation's or join request's address, a membership's person by
+	 * name), and from data the role, the roles of a change, the source. */
+	const char *subject;
+	const char *role, *role_from, *role_to, *source;
 };
 
 /* Records an audit event; org_id and subject_id may be NULL, data_json

@@ -23,10 +23,10 @@
 #include "util/log.h"
 #include "util/str.h"
 
-#define CONFIRM_TTL   (3 * 86400)
-#define RESET_TTL     3600
-#define SETUP_TTL     86400
-#define LOGIN_WINDOW  900
+#define CONFIRM_TTL  (3 * 86400)
+#define RESET_TTL    3600
+#define SETUP_TTL    86400
+#define LOGIN_WINDOW 900
 /* Link emails a person may ask for (a password reset, a confirmation
  * again): at most LINK_LIMIT of each kind per address an hour. */
 #define LINK_LIMIT  3
@@ -495,8 +495,8 @@ resend_tx(struct db *db, void *arg)
 		return e;
 	if (over)
 		return ERR_RATE_LIMITED;
-	return queue_link(r->d, r->a, &u, NOTICE_CONFIRM_EMAIL,
-	    "confirm_email", "/confirm", CONFIRM_TTL);
+	return queue_link(r->d, r->a, &u, NOTICE_CONFIRM_EMAIL, "confirm_email",
+	    "/confirm", CONFIRM_TTL);
 }
 
 enum err

@@ -20,6 +20,7 @@
 #include "domain/org.h"
 #include "http/http.h"
 
+struct audit_row;
 struct conf;
 struct tpl_ctx;
 struct tpl_set;
@@ -330,6 +331,17 @@ int web_membership_mine_rows(struct ctx *c);
  * (role viewer): may change its role, may remove it (or cancel it). */
 void web_membership_row(struct ctx *c, struct tpl_ctx *row, enum role viewer,
     const struct member *m);
+
+/* --- web_audit.c: the audit trail in sentences --- */
+
+/* The sentence for one audit event ("Alice Owner invited
+ * dana@example.com as member"), from the one table of actions; the action
+ * itself when the table does not know it. Plain text, escaped on render. */
+const char *web_audit_sentence(struct ctx *c, const struct audit_row *r);
+
+/* Puts the n events r on the page as the list "events" (action,
+ * sentence, at as a <time>) and "has_events". */
+void web_audit_rows(struct ctx *c, const struct audit_row *r, int n);
 
 /*
  * Handlers. Each is called by web_handle after the front-line checks; the

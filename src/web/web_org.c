@@ -275,18 +275,7 @@ web_org_audit(struct ctx *c)
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
-	tpl_set_list(c->page, "events");
-	tpl_set_bool(c->page, "has_events", n > 0);
-	for (int i = 0; i < n; i++) {
-		struct tpl_ctx *row = tpl_add_row(c->page, "events");
-
-		tpl_set(row, "at", r[i].at);
-		tpl_set(row, "actor", r[i].actor);
-		tpl_set(row, "action", r[i].action);
-		tpl_set(row, "subject_type", r[i].subject_type);
-		tpl_set(row, "subject_id", r[i].subject_id);
-		tpl_set(row, "data", r[i].data);
-	}
+	web_audit_rows(c, r, n);
 	web_page(c, PAGE_ORG_AUDIT);
 }
 

@@ -3,7 +3,8 @@
 # and 7): 404 and 405 show the signed-in header to a signed-in visitor and
 # the anonymous one otherwise, reading the session without writing
 # anything; 405 has a title, a heading, a sentence and a link back to the
-# page its form lives on, keeping its status and Allow; a signed-in,
+# page its form lives on, keeping its status and Allow; the audit trail
+# reads as sentences with relative times, stacked on phones; a signed-in,
 # unconfirmed user can have the confirmation email sent again (a flash, a
 # working link, 429 past the limit, nothing for a confirmed user); /orgs/new
 # names the field "URL name" and previews the address.
@@ -115,6 +116,63 @@ sub h1_of { my ($res) = @_; my ($t) = ($res->{content} // '') =~ m{<h1>([^<]*)</
 	$res = $alice->request('PUT', '/orgs/acme', '');
 	is $res->{status}, 405, 'an unknown method: 405';
 	is $res->{headers}{allow}, 'GET, HEAD, POST', '  Allow: GET, HEAD, POST';
+}
+
+# ---- the audit trail in sentences ------------------------------------------------------------
+{
+	my $bob = member($s, 'bob@example.com', 'Bob Admin', confirmed => 1);
+	set_membership($s, 'acme', 'bob@example.com', 'admin');
+	invite_ok($s, $alice, 'acme', 'dana@example.com', 'member');
+	invite_ok($s, $bob, 'acme', 'erin@example.com', 'member');
+	my $erin = $s->sql_one(q{SELECT id FROM invitations WHERE email = 'erin@example.com'});
+	org_page($bob, 'acme');
+	is $bob->post_form("/orgs/acme/invitations/$erin/revoke", {})->{status}, 303, 'Bob revokes Erin\'s invitation';
+	my $inv = invite_ok($s, $alice, 'acme', 'carol@example.com', 'member');
+	join_by_signup($s, $inv, 'Carol');
+	my $carol = user_id($s, 'carol@example.com');
+	is change_role($alice, 'acme', $carol, 'admin')->{status}, 303, 'Alice makes Carol admin';
+	is remove_member($alice, 'acme', $carol)->{status}, 303, 'Alice removes Carol';
+	# An action the table does not know, with markup in it.
+	$s->psql(q{INSERT INTO audit_events (actor_user_id, organization_id, action, subject_type)
+	    SELECT u.id, o.id, '<b>odd.thing</b>', 'organization' FROM users u, organizations o
+	    WHERE u.email = 'alice@example.com' AND o.slug = 'acme'});
+
+	my $res = $alice->get('/orgs/acme/audit');
+	is $res->{status}, 200, 'the audit page: 200';
+	is $alice->page($res), 'org-audit', 'page org-audit';
+	my %said;
+	for my $row ($res->{content} =~ m{(<tr data-action=.*?</tr>)}gs) {
+		my ($action) = $row =~ /data-action="([^"]*)"/;
+		my ($sentence) = $row =~ m{<td data-label="What happened" data-sentence>(.*?)</td>};
+		push @{ $said{$action} }, $sentence;
+	}
+	my $has = sub {
+		my ($action, $text, $what) = @_;
+		ok((grep { defined && $_ eq $text } @{ $said{$action} || [] }), $what)
+		    or diag explain $said{$action};
+	};
+	$has->('invitation.created', 'Alice Owner invited dana@example.com as member', 'invite: "Alice Owner invited dana@example.com as member"');
+	$has->('invitation.created', 'Bob Admin invited erin@example.com as member', '  by the admin, named by display name');
+	$has->('invitation.revoked', 'Bob Admin revoked the invitation to erin@example.com', 'revoke: "Bob Admin revoked the invitation to erin@example.com"');
+	$has->('membership.created', 'Carol joined through an invitation as member', 'accept: "Carol joined through an invitation as member"');
+	$has->('invitation.accepted', 'Carol accepted the invitation to carol@example.com', '  and the invitation accepted');
+	$has->('membership.role_changed', 'Alice Owner changed the role of Carol from member to admin', 'role change: from and to');
+	$has->('membership.removed', 'Alice Owner removed Carol, who was admin', 'removal: whom, and the role they had');
+	$has->('organization.created', 'Alice Owner created the organization', 'creation');
+	$has->('&lt;b&gt;odd.thing&lt;/b&gt;', '&lt;b&gt;odd.thing&lt;/b&gt;', 'an unknown action shows as itself, escaped');
+	unlike $res->{content}, qr/<b>odd/, '  never as markup';
+	is scalar(map { @$_ } values %said),
+	    $s->sql_one(q{SELECT count(*) FROM audit_events e JOIN organizations o ON o.id = e.organization_id WHERE o.slug = 'acme'}),
+	    'one sentence per event of the organization';
+	like $res->{content}, qr{<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now</time>},
+	    'times are relative, with the exact UTC time in datetime and title';
+	like $res->{content}, qr{<table class="stack audit">}, 'the table stacks on phones (table.stack)';
+	unlike $res->{content}, qr{table-wrap}, '  and sits in no sideways-scrolling region';
+
+	$s->psql(q{UPDATE audit_events SET at = now() - interval '3 hours' WHERE action = 'organization.created'});
+	$res = $alice->get('/orgs/acme/audit');
+	like $res->{content}, qr{<tr data-action="organization\.created"><td data-label="When"><time [^>]*>3 hours ago</time>},
+	    'an older event: "3 hours ago"';
 }
 
 # ---- resend the confirmation email ------------------------------------------------------------
