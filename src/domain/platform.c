@@ -161,6 +161,7 @@ invite_tx(struct db *db, void *arg)
 		return e;
 	n.to = s->email;
 	n.inviter = s->actor->display_name;
+	n.inviter_email = s->actor->email;
 	n.expires = expires;
 	n.link = arena_printf(s->a, "%s/signup?invite=%s", d->conf->base_url,
 	    envelope_seal(s->a, &d->conf->keys, raw, s->email, expires));

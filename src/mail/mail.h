@@ -24,6 +24,8 @@ struct db;
 struct keys;
 
 #define MAIL_SUBJECT_MAX   998 /* bytes of a subject before encoding */
+#define MAIL_FROM_NAME_MAX 256 /* bytes of From's display name */
+#define MAIL_TEXT_WIDTH    72  /* columns of a text part (mail_compose_wrap) */
 #define MAIL_BODY_MAX      (1 << 20)
 #define MAIL_LEASE_SECONDS 300
 #define MAIL_RETRY_CAP     3600 /* seconds: the longest wait between tries */
@@ -36,16 +38,22 @@ struct mail_schedule {
 
 struct mail_msg {
 	const char *to;
-	const char *subject; /* UTF-8 */
-	const char *text;    /* UTF-8, LF or CRLF line ends */
-	const char *html;    /* UTF-8, or NULL for a text-only message */
+	const char *subject;   /* UTF-8 */
+	const char *text;      /* UTF-8, LF or CRLF line ends */
+	const char *html;      /* UTF-8, or NULL for a text-only message */
+	const char *from_name; /* UTF-8 display name of From, or NULL */
+	const char *reply_to;  /* address for Reply-To, or NULL: none */
 };
 
 /*
  * Appends to out a complete message from `from` to m->to: Date (UTC),
- * From, To, Subject (printable ASCII folded before spaces, anything else
- * as RFC 2047 base64 encoded-words), Message-ID (<32 random hex
- * digits@from's domain>),
+ * From (with m->from_name as its display name when not NULL: a quoted
+ * string, '"' and '\\' escaped, when it is printable ASCII that fits the
+ * line, else RFC 2047 base64 encoded-words; the address folded onto a
+ * line of its own when the whole would pass 78 characters), Reply-To
+ * (m->reply_to, when not NULL), To, Subject (printable ASCII folded
+ * before spaces, anything else as RFC 2047 base64 encoded-words),
+ * Message-ID (<32 random hex digits@from's domain>),
  * MIME-Version, Auto-Submitted, and either one text/plain part or a
  * multipart/alternative of the text then the HTML, every part in
  * quoted-printable. Every line ends in CRLF (LF, CR and CRLF in the
@@ -57,12 +65,23 @@ struct mail_msg {
  * keep the message as composed.
  *
  * Returns ERR_OK; ERR_INVALID_EMAIL for a bad m->to; ERR_INVALID for a bad
- * from, a subject with a control character, more than MAIL_SUBJECT_MAX
- * bytes or invalid UTF-8, or a missing, invalid-UTF-8 or oversized body.
+ * from or m->reply_to (email_valid, EMAIL_HEADER), a subject with a
+ * control character, more than MAIL_SUBJECT_MAX bytes or invalid UTF-8, a
+ * from_name the same way (MAIL_FROM_NAME_MAX bytes), or a missing,
+ * invalid-UTF-8 or oversized body.
  * out is untouched on failure.
  */
 enum err mail_compose(struct arena *a, const struct mail_msg *m,
     const char *from, struct buf *out);
+
+/*
+ * Returns text (UTF-8, LF line ends) with every line longer than width
+ * characters broken at spaces into lines of at most width characters
+ * (the spaces at a break dropped); a word longer than width, such as a
+ * URL, stays whole on a line of its own. Shorter lines, blank lines and
+ * line ends are kept as they are.
+ */
+char *mail_compose_wrap(struct arena *a, const char *text, size_t width);
 
 /*
  * Queues m for delivery: composes it, encrypts the whole message with

@@ -1,8 +1,10 @@
 /*
- * Message composition: validated addresses, an RFC 2047 subject, and
- * quoted-printable text and HTML parts, every line ending in CRLF. The
- * only values copied into headers verbatim are addresses that passed
- * email_valid() under EMAIL_HEADER; everything else is encoded.
+ * Message composition: validated addresses, an RFC 2047 subject and
+ * display name, and quoted-printable text and HTML parts, every line
+ * ending in CRLF. The only values copied into headers verbatim are
+ * addresses that passed email_valid() under EMAIL_HEADER and printable
+ * ASCII subjects and names (the names quoted and escaped); everything
+ * else is encoded.
  */
 #include "mail/mail.h"
 
@@ -35,15 +37,16 @@ body_valid(const char *s)
 	return n <= MAIL_BODY_MAX && str_utf8_valid(s, n);
 }
 
+/* One line of valid UTF-8 of at most max bytes. */
 static bool
-subject_valid(const char *s)
+line_valid(const char *s, size_t max)
 {
 	size_t n;
 
 	if (s == NULL)
 		return false;
 	n = strlen(s);
-	return n <= MAIL_SUBJECT_MAX && str_no_ctl(s) && str_utf8_valid(s, n);
+	return n <= max && str_no_ctl(s) && str_utf8_valid(s, n);
 }
 
 /* "Date: Tue, 05 Mar 2024 14:03:02 +0000" without the locale's help. */
@@ -101,21 +104,23 @@ put_subject_folded(struct arena *a, struct buf *out, const char *s)
 	return true;
 }
 
+/* Whether s may go out as it is: printable ASCII that cannot be
+ * mistaken for an encoded-word. */
+static bool
+plain_ascii(const char *s)
+{
+	return strstr(s, "=?") == NULL && str_printable(s);
+}
+
 /*
- * The subject goes out as it is when it is printable ASCII that cannot
- * be mistaken for an encoded-word (folded before spaces when long);
- * otherwise as base64 encoded-words of at most SUBJECT_CHUNK bytes, cut
- * between UTF-8 characters, one per folded line.
+ * Base64 encoded-words of at most SUBJECT_CHUNK bytes of s, cut between
+ * UTF-8 characters, each after a space and ending its line.
  */
 static void
-put_subject(struct arena *a, struct buf *out, const char *s)
+put_words(struct arena *a, struct buf *out, const char *s)
 {
 	size_t n = strlen(s), i = 0;
-	bool plain = strstr(s, "=?") == NULL && str_printable(s);
 
-	if (plain && put_subject_folded(a, out, s))
-		return;
-	buf_puts(out, "Subject:");
 	do {
 		size_t len = n - i < SUBJECT_CHUNK ? n - i : SUBJECT_CHUNK;
 
@@ -127,6 +132,56 @@ put_subject(struct arena *a, struct buf *out, const char *s)
 		    out, " =?UTF-8?B?%s?=\r\n", base64_encode(a, s + i, len));
 		i += len;
 	} while (i < n);
+}
+
+/*
+ * The subject goes out as it is when plain_ascii (folded before spaces
+ * when long); otherwise as encoded-words, one per folded line.
+ */
+static void
+put_subject(struct arena *a, struct buf *out, const char *s)
+{
+	if (plain_ascii(s) && put_subject_folded(a, out, s))
+		return;
+	buf_puts(out, "Subject:");
+	put_words(a, out, s);
+}
+
+/*
+ * "From: addr", or with a display name "From: \"name\" <addr>": a quoted
+ * string ('"' and '\\' escaped) when the name is plain_ascii and the
+ * quoted form fits a line, else encoded-words. The address moves to a
+ * folded line of its own when the line would pass HEADER_LINE_MAX.
+ */
+static void
+put_from(struct arena *a, struct buf *out, const char *name, const char *addr)
+{
+	struct buf q;
+
+	if (name == NULL) {
+		buf_printf(out, "From: %s\r\n", addr);
+		return;
+	}
+	buf_init(&q, a);
+	buf_putc(&q, '"');
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(&q, '\\');
+		buf_putc(&q, *p);
+	}
+	buf_putc(&q, '"');
+	if (plain_ascii(name) && strlen("From: ") + q.len <= HEADER_LINE_MAX) {
+		buf_printf(out, "From: %s", q.data);
+		if (strlen("From: ") + q.len + strlen(addr) + 3 <=
+		    HEADER_LINE_MAX)
+			buf_printf(out, " <%s>\r\n", addr);
+		else
+			buf_printf(out, "\r\n <%s>\r\n", addr);
+		return;
+	}
+	buf_puts(out, "From:");
+	put_words(a, out, name);
+	buf_printf(out, " <%s>\r\n", addr);
 }
 
 /*
@@ -175,6 +230,68 @@ put_qp(struct buf *out, const char *s)
 	}
 }
 
+/* Characters (UTF-8 sequences) in s[0..n). */
+static size_t
+chars_of(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+char *
+mail_compose_wrap(struct arena *a, const char *text, size_t width)
+{
+	struct buf b;
+	const char *p = text;
+
+	buf_init(&b, a);
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n"), col = 0;
+		const char *end = p + n, *w = p;
+		bool first = true;
+
+		if (chars_of(p, n) <= width) {
+			buf_append(&b, p, n);
+			w = end;
+		}
+		/* A long line's indentation stays before its first word. */
+		while (w < end && *w == ' ') {
+			buf_putc(&b, ' ');
+			col++;
+			w++;
+		}
+		while (w < end) {
+			const char *we = w;
+			size_t wc;
+
+			while (we < end && *we != ' ')
+				we++;
+			wc = chars_of(w, (size_t)(we - w));
+			if (!first && col + 1 + wc > width) {
+				buf_putc(&b, '\n');
+				col = 0;
+			} else if (!first) {
+				buf_putc(&b, ' ');
+				col++;
+			}
+			buf_append(&b, w, (size_t)(we - w));
+			col += wc;
+			first = false;
+			w = we;
+			while (w < end && *w == ' ')
+				w++;
+		}
+		if (*end == '\n')
+			buf_putc(&b, *end++);
+		p = end;
+	}
+	return b.data;
+}
+
 static void
 put_part_headers(struct buf *out, const char *type)
 {
@@ -212,8 +329,17 @@ mail_compose(struct arena *a, const struct mail_msg *m, const char *from,
 		why = "sender";
 		goto fail;
 	}
-	if (!subject_valid(m->subject)) {
+	if (m->reply_to != NULL && !email_valid(m->reply_to, EMAIL_HEADER)) {
+		why = "reply-to";
+		goto fail;
+	}
+	if (!line_valid(m->subject, MAIL_SUBJECT_MAX)) {
 		why = "subject";
+		goto fail;
+	}
+	if (m->from_name != NULL &&
+	    !line_valid(m->from_name, MAIL_FROM_NAME_MAX)) {
+		why = "sender name";
 		goto fail;
 	}
 	if (!body_valid(m->text) || (m->html != NULL && !body_valid(m->html))) {
@@ -223,7 +349,10 @@ mail_compose(struct arena *a, const struct mail_msg *m, const char *from,
 
 	buf_init(&b, a);
 	put_date(&b);
-	buf_printf(&b, "From: %s\r\nTo: %s\r\n", from, m->to);
+	put_from(a, &b, m->from_name, from);
+	if (m->reply_to != NULL)
+		buf_printf(&b, "Reply-To: %s\r\n", m->reply_to);
+	buf_printf(&b, "To: %s\r\n", m->to);
 	put_subject(a, &b, m->subject);
 	buf_printf(&b, "Message-ID: <%s@%s>\r\n", random_hex(a),
 	    strchr(from, '@') + 1);

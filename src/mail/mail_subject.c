@@ -1,6 +1,7 @@
 /*
- * Subjects that name an organization: quoted, on one line, length-capped
- * on a character boundary.
+ * Names a user chose, on their way into a header (a subject, the display
+ * name of From): on one line, length-capped on a character boundary;
+ * organizations quoted.
  */
 #include "mail/mail_subject.h"
 
@@ -57,19 +58,15 @@ blank_out(uint32_t c)
 	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
-char *
-mail_subject_org(
-    struct arena *a, const char *before, const char *name, const char *after)
+/* Appends name to b cleaned as mail_subject_name says. */
+static void
+put_name(struct buf *b, const char *name, size_t max_chars)
 {
 	const unsigned char *p =
 	    (const unsigned char *)(name != NULL ? name : "");
-	struct buf b;
 	size_t chars = 0;
 	bool gap = false; /* spaces seen since the last character kept */
 
-	buf_init(&b, a);
-	buf_puts(&b, before != NULL ? before : "");
-	buf_putc(&b, '"');
 	while (*p != '\0') {
 		uint32_t c = 0;
 		size_t n = utf8_next(p, &c);
@@ -80,24 +77,81 @@ mail_subject_org(
 			p += n;
 			continue;
 		}
-		if (chars + (gap ? 2 : 1) > MAIL_SUBJECT_NAME_CHARS) {
-			buf_puts(&b, "\xe2\x80\xa6");
+		if (chars + (gap ? 2 : 1) > max_chars) {
+			buf_puts(b, "\xe2\x80\xa6");
 			break;
 		}
 		if (gap) {
-			buf_putc(&b, ' ');
+			buf_putc(b, ' ');
 			chars++;
 			gap = false;
 		}
 		if (n == 0) {
-			buf_putc(&b, '?');
+			buf_putc(b, '?');
 			n = 1;
 		} else
-			buf_append(&b, p, n);
+			buf_append(b, p, n);
 		chars++;
 		p += n;
 	}
+}
+
+char *
+mail_subject_name(struct arena *a, const char *name, size_t max_chars)
+{
+	struct buf b;
+
+	buf_init(&b, a);
+	put_name(&b, name, max_chars);
+	return b.data;
+}
+
+char *
+mail_subject_org(
+    struct arena *a, const char *before, const char *name, const char *after)
+{
+	struct buf b;
+
+	buf_init(&b, a);
+	buf_puts(&b, before != NULL ? before : "");
+	buf_putc(&b, '"');
+	put_name(&b, name, MAIL_SUBJECT_NAME_CHARS);
 	buf_putc(&b, '"');
 	buf_puts(&b, after != NULL ? after : "");
+	return b.data;
+}
+
+char *
+mail_subject_person(struct arena *a, const char *before, const char *person,
+    const char *middle, const char *org, const char *after)
+{
+	struct buf b;
+
+	buf_init(&b, a);
+	buf_puts(&b, before != NULL ? before : "");
+	if (person == NULL || mail_subject_name(a, person, 1)[0] == '\0')
+		buf_puts(&b, "Someone");
+	else
+		put_name(&b, person, MAIL_SUBJECT_PERSON_CHARS);
+	buf_puts(&b, middle != NULL ? middle : "");
+	if (org != NULL) {
+		buf_putc(&b, '"');
+		put_name(&b, org, MAIL_SUBJECT_NAME_CHARS);
+		buf_putc(&b, '"');
+	}
+	buf_puts(&b, after != NULL ? after : "");
+	return b.data;
+}
+
+char *
+mail_subject_from_name(struct arena *a, const char *person)
+{
+	struct buf b;
+
+	if (person == NULL || mail_subject_name(a, person, 1)[0] == '\0')
+		return arena_strdup(a, "Roster");
+	buf_init(&b, a);
+	put_name(&b, person, MAIL_SUBJECT_PERSON_CHARS);
+	buf_puts(&b, " via Roster");
 	return b.data;
 }

@@ -328,7 +328,7 @@ sub walk {
 		    WHERE o.slug = ?', $slug), 1, '... and no membership is made';
 		is_deeply attrs_of(qq{tr[data-invitation-id][data-email="$email"]}, qw(data-role data-status)),
 		    { 'data-role' => 'member', 'data-status' => 'invited' }, 'the roster shows the invitation';
-		my $inv = $s->wait_for_mail(to => $email, subject => qr/^You are invited to join "\Q$v{org}\E"/,
+		my $inv = $s->wait_for_mail(to => $email, subject => qr/ invited you to join "\Q$v{org}\E"/,
 		    timeout => 20);
 		like $inv ? $inv->{link} // '' : '', qr{^\Q$BASE\E/invitations/accept\?token=},
 		    'the invitation email went out with its link';

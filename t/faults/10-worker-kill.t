@@ -63,7 +63,7 @@ sub client {
 		next unless $rec->('invite', $r, $email) == 303;
 		next unless $kind eq 'accept';
 		# The link from the mail (file transport), then sign up through it.
-		my $m = $s->wait_for_mail(to => $email, subject => qr/^You are invited/, timeout => 10)
+		my $m = $s->wait_for_mail(to => $email, subject => qr/ invited you to join /, timeout => 10)
 		    or next;
 		my $tok = token_of($m->{link}) // next;
 		my $guest = $s->ua;

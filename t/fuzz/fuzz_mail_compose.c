@@ -1,12 +1,15 @@
 /*
  * Fuzz harness for src/mail/mail_compose.c: composes messages from
- * arbitrary recipients, subjects and bodies. The input is split at NUL
- * bytes into to, subject, text and html (no fourth part: a text-only
- * message). Whenever composition succeeds the message must be well formed:
- * the recipient passed email_valid (EMAIL_HEADER), every line ends in CRLF
- * with no bare CR or LF, the header holds only "Name: value" lines and
- * folded continuations (no header a subject could inject), body lines
- * stay within 76 characters, and the header names its recipient once.
+ * arbitrary recipients, subjects, sender display names, reply-to
+ * addresses and bodies. The input is split at NUL bytes into to, subject,
+ * text, html (no fourth part: a text-only message), from_name and
+ * reply_to (absent parts: NULL). Whenever composition succeeds the message
+ * must be well formed: the recipient passed email_valid (EMAIL_HEADER),
+ * every line ends in CRLF with no bare CR or LF, the header holds only
+ * "Name: value" lines and folded continuations (no header a subject or a
+ * display name could inject), body lines stay within 76 characters, the
+ * header names its recipient, its sender and its subject once each, and
+ * Reply-To once when one was given, never otherwise.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,10 +38,12 @@ fuzz_part(const uint8_t **p, const uint8_t *end, int *present)
 }
 
 static void
-fuzz_check_message(const char *m, size_t len, const char *to)
+fuzz_check_message(
+    const char *m, size_t len, const char *to, const char *reply_to)
 {
 	const char *p = m, *end = m + len;
-	int in_header = 1, to_lines = 0, subject_lines = 0;
+	int in_header = 1, to_lines = 0, subject_lines = 0, from_lines = 0,
+	    reply_lines = 0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -65,6 +70,12 @@ fuzz_check_message(const char *m, size_t len, const char *to)
 				if ((size_t)(colon - p) == 7 &&
 				    strncmp(p, "Subject", 7) == 0)
 					subject_lines++;
+				if ((size_t)(colon - p) == 4 &&
+				    strncmp(p, "From", 4) == 0)
+					from_lines++;
+				if ((size_t)(colon - p) == 8 &&
+				    strncmp(p, "Reply-To", 8) == 0)
+					reply_lines++;
 			}
 			if (n > 998)
 				abort();
@@ -73,9 +84,13 @@ fuzz_check_message(const char *m, size_t len, const char *to)
 		}
 		p = nl + 1;
 	}
-	if (in_header || to_lines != 1 || subject_lines != 1)
+	if (in_header || to_lines != 1 || subject_lines != 1 || from_lines != 1)
+		abort();
+	if (reply_lines != (reply_to != NULL ? 1 : 0))
 		abort();
 	if (!email_valid(to, EMAIL_HEADER))
+		abort();
+	if (reply_to != NULL && !email_valid(reply_to, EMAIL_HEADER))
 		abort();
 }
 
@@ -83,7 +98,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data, *end = data + size;
-	int has_to, has_subject, has_text, has_html;
+	int has_to, has_subject, has_text, has_html, has_name, has_reply;
 	struct mail_msg m;
 	struct buf out;
 
@@ -97,10 +112,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.text = fuzz_part(&p, end, &has_text);
 	char *html = fuzz_part(&p, end, &has_html);
 	m.html = has_html ? html : NULL;
+	char *from_name = fuzz_part(&p, end, &has_name);
+	m.from_name = has_name ? from_name : NULL;
+	char *reply_to = fuzz_part(&p, end, &has_reply);
+	m.reply_to = has_reply ? reply_to : NULL;
 
 	buf_init(&out, fuzz_arena);
 	if (mail_compose(fuzz_arena, &m, "roster@example.org", &out) == ERR_OK)
-		fuzz_check_message(out.data, out.len, m.to);
+		fuzz_check_message(out.data, out.len, m.to, m.reply_to);
 	else if (out.len != 0)
 		abort(); /* out is untouched on failure */
 	arena_reset(fuzz_arena);

@@ -54,7 +54,8 @@ my $text = $part{'text/plain'} // '';
 like $text, qr/\Q$evil_org\E/, 'text: names the organization';
 like $text, qr/\QOlga <b onmouseover="x()">Owner<\/b>\E/, 'text: names the inviter';
 like $text, qr/\badmin\b/, 'text: names the role';
-like $text, qr/expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC/, 'text: names the expiry';
+like $text, qr/expires\s+on\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+at\s+\d\d:\d\d\s+UTC\s+\(in\s+7\s+days\)/,
+    'text: names the expiry, as a date and in 7 days';
 like $text, qr/\Q$inv->{link}\E/, 'text: carries the link';
 
 my $html = $part{'text/html'} // '';

@@ -187,12 +187,14 @@ ok invite_ok($s, $owner[5], 'org6', 'target@example.com', 'member'),
 	my $m = $inv->{mail};
 	my $cut = substr($name, 0, 60);
 	my ($subject, $n) = subject_of($m->{raw});
-	is $subject, qq{You are invited to join "$cut\x{2026}" on Roster},
+	is $subject, qq{Owner 1 invited you to join "$cut\x{2026}" on Roster},
 	    'the subject quotes the name, cut at 60 characters with an ellipsis';
 	is $n, 1, '... one Subject header';
 	like $m->{body}, qr/Owner 1 <owner1\@example\.com> invited you/, 'the body names the inviter and address';
-	like $m->{body}, qr/If you did not expect this, ignore this email: nothing happens unless you\s+click the link; the invitation expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC\./,
-	    'the body says how to ignore it, and when it expires';
+	like $m->{body}, qr/If\s+you\s+did\s+not\s+expect\s+this,\s+ignore\s+this\s+email:\s+nothing\s+happens\s+unless\s+you\s+open\s+the\s+link\./,
+	    'the body says how to ignore it';
+	like $m->{body}, qr/expires\s+on\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+at\s+\d\d:\d\d\s+UTC\s+\(in\s+7\s+days\)/,
+	    '... and when it expires';
 
 	# A name holding a new line (not through the form, which refuses it):
 	# the subject stays one line.
@@ -200,7 +202,7 @@ ok invite_ok($s, $owner[5], 'org6', 'target@example.com', 'member'),
 	$inv = invite_ok($s, $owner[0], 'longname', 'subj2@example.com', 'member');
 	$m = $inv->{mail};
 	($subject, $n) = subject_of($m->{raw});
-	is $subject, 'You are invited to join "Evil Bcc: x@evil.example Co" on Roster',
+	is $subject, 'Owner 1 invited you to join "Evil Bcc: x@evil.example Co" on Roster',
 	    'a name with CR and LF: one quoted line';
 	is $n, 1, '... one Subject header';
 	my ($head) = split /\n\n/, $m->{raw}, 2;
@@ -214,9 +216,9 @@ ok invite_ok($s, $owner[5], 'org6', 'target@example.com', 'member'),
 	my $res = owner_add($owner[1], 'org2', 'dora@example.com', 'member');
 	is $res->{status}, 303, 'owner-add of dora: 303';
 	my $m = $s->wait_for_mail(to => 'dora@example.com', subject => qr/consent/i, timeout => 15);
-	is $m && $m->{subject}, 'Your consent is needed to join "Org 2" on Roster', 'owner-add subject quoted';
+	is $m && $m->{subject}, 'Owner 2 added you to "Org 2" on Roster: your consent is needed', 'owner-add subject quoted';
 	like $m && $m->{body}, qr/Owner 2 <owner2\@example\.com> added you/, 'owner-add body names the inviter';
-	like $m && $m->{body}, qr/If you did not expect this, ignore this email/, '... and says how to ignore it';
+	like $m && $m->{body}, qr/If\s+you\s+did\s+not\s+expect\s+this,\s+ignore\s+this\s+email/, '... and says how to ignore it';
 }
 
 # ---- the day cap, and ROSTER_REQUIRE_CONFIRMED=1 -----------------------

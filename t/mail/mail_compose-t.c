@@ -720,6 +720,195 @@ test_subject_random(void)
 	    plain);
 }
 
+/* Every header line of msg within 78 characters. */
+static bool
+header_lines_short(const char *msg)
+{
+	const char *h = headers_of(msg);
+
+	return h != NULL && longest_line(h, strlen(h)) <= 78;
+}
+
+/* The decoded display name of a From value "NAME <addr>" (quoted or
+ * encoded-words), or NULL when the value does not end in " <FROM>". */
+static char *
+from_name_of(const char *v)
+{
+	const char *lt = strrchr(v, '<');
+	char *name;
+	struct buf u;
+
+	if (lt == NULL || lt == v || lt[-1] != ' ' ||
+	    strcmp(lt, "<" FROM ">") != 0)
+		return NULL;
+	name = arena_strndup(A, v, (size_t)(lt - 1 - v));
+	if (name[0] != '"')
+		return subject_decode(name);
+	buf_init(&u, A);
+	for (const char *p = name + 1; *p != '\0' && *p != '"'; p++) {
+		if (*p == '\\')
+			p++;
+		buf_putc(&u, *p);
+	}
+	return u.data;
+}
+
+static void
+test_from_name(void)
+{
+	struct mail_msg m = {
+		.to = "h@example.com", .subject = "s", .text = "t"
+	};
+	char *msg, *h, long_ascii[256], big[MAIL_FROM_NAME_MAX + 2];
+	enum err e;
+	const char *bad_name[] = {
+		"Alice\r\nBcc: x@y",
+		"Alice\nBcc: x@y",
+		"Alice\rBcc",
+		"tab\there",
+		"bell\x07",
+		"bad utf-8 \xc3\x28",
+	};
+	const char *bad_reply[] = {
+		"a@example.com\r\nBcc: x@y",
+		"Alice <a@example.com>",
+		"a@example.com, b@example.com",
+		"",
+	};
+
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	is_string(
+	    FROM, header_value(h, "From"), "no name: From is the address");
+	is_int(0, header_count(h, "Reply-To"), "no reply_to: no Reply-To");
+
+	m.from_name = "Alice Owner via Roster";
+	m.reply_to = "alice@example.com";
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	ok(strstr(h, "\r\nFrom: \"Alice Owner via Roster\" <" FROM ">\r\n") !=
+		NULL,
+	    "an ASCII name is a quoted string before the address");
+	is_int(1, header_count(h, "From"), "one From");
+	is_int(1, header_count(h, "Reply-To"), "one Reply-To");
+	is_string("alice@example.com", header_value(h, "Reply-To"),
+	    "Reply-To is the address given");
+
+	m.from_name = "Al \"The\" \\Boss\\ via Roster";
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	ok(strstr(h, "From: \"Al \\\"The\\\" \\\\Boss\\\\ via Roster\" <") !=
+		NULL,
+	    "quotes and backslashes are escaped");
+	is_string("Al \"The\" \\Boss\\ via Roster",
+	    from_name_of(header_value(h, "From")), "... and read back");
+
+	m.from_name = "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m via Roster";
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	ok(strncmp(header_value(h, "From"), "=?UTF-8?B?", 10) == 0,
+	    "a non-ASCII name is encoded-words");
+	is_string("Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m via Roster",
+	    from_name_of(header_value(h, "From")), "... that decode to it");
+	ok(crlf_only(msg) && header_lines_short(msg), "... lines short, CRLF");
+
+	m.from_name = "=?UTF-8?B?QmNjOiB4?= via Roster";
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	is_string("=?UTF-8?B?QmNjOiB4?= via Roster",
+	    from_name_of(header_value(h, "From")),
+	    "a name that looks like an encoded-word is encoded itself");
+
+	memset(long_ascii, 'x', 70);
+	long_ascii[70] = '\0';
+	m.from_name = long_ascii;
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	ok(header_lines_short(msg), "a 70-character name: lines within 78");
+	is_string(long_ascii, from_name_of(header_value(h, "From")),
+	    "... the address folded after it");
+
+	for (int i = 0; i < 250; i++)
+		long_ascii[i] = (char)('a' + i % 26);
+	long_ascii[250] = '\0';
+	m.from_name = long_ascii;
+	msg = compose(&m, NULL);
+	h = headers_of(msg);
+	ok(header_lines_short(msg), "a 250-character name: lines within 78");
+	is_string(long_ascii, from_name_of(header_value(h, "From")),
+	    "... decodes whole");
+	is_int(1, header_count(h, "From"), "... one From");
+
+	m.reply_to = NULL;
+	for (size_t i = 0; i < sizeof(bad_name) / sizeof(*bad_name); i++) {
+		m.from_name = bad_name[i];
+		compose(&m, &e);
+		is_int(ERR_INVALID, e, "name refused: %zu", i);
+	}
+	memset(big, 'n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	m.from_name = big;
+	compose(&m, &e);
+	is_int(ERR_INVALID, e, "a name over MAIL_FROM_NAME_MAX bytes refused");
+	m.from_name = NULL;
+	for (size_t i = 0; i < sizeof(bad_reply) / sizeof(*bad_reply); i++) {
+		m.reply_to = bad_reply[i];
+		compose(&m, &e);
+		is_int(ERR_INVALID, e, "reply-to refused: %zu", i);
+	}
+}
+
+/* Longest line of s in characters, lines containing "://" left out. */
+static size_t
+longest_prose(const char *s)
+{
+	size_t best = 0;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\n"), c = 0;
+		char *line = arena_strndup(A, s, n);
+
+		for (size_t i = 0; i < n; i++)
+			if (((unsigned char)s[i] & 0xc0) != 0x80)
+				c++;
+		if (strstr(line, "://") == NULL && c > best)
+			best = c;
+		s += n + (s[n] == '\n');
+	}
+	return best;
+}
+
+static void
+test_wrap(void)
+{
+	const char *url = "https://roster.example/invitations/accept?token="
+			  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	char *in, *out;
+
+	is_string("short\n\nlines\n",
+	    mail_compose_wrap(A, "short\n\nlines\n", 72),
+	    "short lines and blank lines stay");
+	is_string("no newline", mail_compose_wrap(A, "no newline", 72),
+	    "a last line without a line end stays so");
+	is_string("aaa bbb\nccc", mail_compose_wrap(A, "aaa bbb ccc", 7),
+	    "a long line breaks at the last space that fits");
+	is_string("\xc3\xa9\xc3\xa9\xc3\xa9 \xc3\xa9\xc3\xa9\xc3\xa9\nx",
+	    mail_compose_wrap(
+		A, "\xc3\xa9\xc3\xa9\xc3\xa9 \xc3\xa9\xc3\xa9\xc3\xa9 x", 7),
+	    "widths count characters, not bytes");
+	is_string("go to\nxxxxxxxxxxxx\nnow",
+	    mail_compose_wrap(A, "go to xxxxxxxxxxxx now", 7),
+	    "a word longer than the width stays whole on its own line");
+	in = arena_printf(A,
+	    "Olga Owner <olga@example.com> invited you to join A Very Long "
+	    "Organization Name That Goes On And On on Roster as admin.\n\n%s\n",
+	    url);
+	out = mail_compose_wrap(A, in, MAIL_TEXT_WIDTH);
+	ok(longest_prose(out) <= MAIL_TEXT_WIDTH, "prose within 72 columns");
+	ok(strstr(out, arena_printf(A, "\n%s\n", url)) != NULL,
+	    "the URL stays whole on its own line");
+}
+
 static void
 test_unique_ids(void)
 {
@@ -746,6 +935,8 @@ main(void)
 	test_subject();
 	test_refusals();
 	test_unique_ids();
+	test_from_name();
+	test_wrap();
 	test_qp_random();
 	test_subject_random();
 	arena_free(A);

@@ -3,7 +3,9 @@
  * is quoted, one line, cut at MAIL_SUBJECT_NAME_CHARS characters on a
  * character boundary with an ellipsis, and free of control characters,
  * separators and bidirectional overrides; the composed message carries it
- * as one Subject header.
+ * as one Subject header. Subjects naming a person and the display name
+ * of From are cleaned the same way, a person cut at
+ * MAIL_SUBJECT_PERSON_CHARS.
  */
 #include <stdio.h>
 #include <string.h>
@@ -124,6 +126,47 @@ main(void)
 	    "no header made of the name");
 	ok(strstr(b.data, "Subject: =?UTF-8?B?") != NULL,
 	    "the subject is RFC 2047 encoded");
+
+	/* A person and an organization. */
+	is_string("Alice Owner invited you to join \"Acme\" on Roster",
+	    mail_subject_person(A, "", "Alice Owner", " invited you to join ",
+		"Acme", " on Roster"),
+	    "person, then the organization quoted");
+	is_string("Your invitation to Roster from Alice",
+	    mail_subject_person(
+		A, "Your invitation to Roster from ", "Alice", "", NULL, ""),
+	    "no organization: none quoted");
+	is_string("Someone invited you to join \"Acme\" on Roster",
+	    mail_subject_person(
+		A, "", " \r\n ", " invited you to join ", "Acme", " on Roster"),
+	    "a blank person is Someone");
+	is_string("Eve Bcc: x@evil.example added you to \"A\"",
+	    mail_subject_person(
+		A, "", "Eve\r\nBcc: x@evil.example", " added you to ", "A", ""),
+	    "CR LF in the person become one space");
+	memset(long_name, 'p', 50);
+	long_name[50] = '\0';
+	s = mail_subject_person(A, "", long_name, " x", NULL, "");
+	is_int(40 + 1 + 2, chars(s),
+	    "a person is cut at MAIL_SUBJECT_PERSON_CHARS with an ellipsis");
+
+	/* The display name of From. */
+	is_string("Alice Owner via Roster",
+	    mail_subject_from_name(A, "Alice Owner"), "NAME via Roster");
+	is_string(
+	    "Roster", mail_subject_from_name(A, NULL), "no person: Roster");
+	is_string("Roster", mail_subject_from_name(A, "\t\xe2\x80\xae "),
+	    "a person that cleans to nothing: Roster");
+	is_string("\"Q\" \\ Bcc: x@y via Roster",
+	    mail_subject_from_name(A, "\"Q\" \\\nBcc: x@y"),
+	    "quotes and backslashes are left for mail_compose to escape");
+	buf_init(&b, A);
+	for (int i = 0; i < 300; i++)
+		buf_puts(&b, i % 2 ? "\xc3\xa9" : "\"");
+	s = mail_subject_from_name(A, b.data);
+	is_int(40 + 1 + strlen(" via Roster"), chars(s),
+	    "300 characters: 40, an ellipsis, then via Roster");
+	ok(str_utf8_valid(s, strlen(s)), "... valid UTF-8");
 	arena_free(A);
 	return done_testing();
 }

@@ -127,7 +127,7 @@ sub invite_ok {
 # Waits for the next invitation mail to email; returns what invite_ok does.
 sub invitation_mail {
 	my ($s, $email, %o) = @_;
-	my $m = $s->wait_for_mail(to => $email, subject => qr/^You are invited/,
+	my $m = $s->wait_for_mail(to => $email, subject => qr/ invited you to join /,
 	    timeout => $o{timeout} // 15)
 	    or croak "no invitation mail for $email";
 	my $tok = token_of($m->{link}) // croak "no token in the link of the mail to $email";
