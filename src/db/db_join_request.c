@@ -3,6 +3,7 @@
  */
 #include "db/db_join_request.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -14,8 +15,8 @@
 	"to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "        \
 	"\"UTC\"'), j.status, "                                                \
 	"(j.status = 'pending_confirmation' AND j.confirm_expires_at <= "      \
-	"now())"
-#define JR_NCOLS 11
+	"now()), extract(epoch FROM j.created_at)::bigint"
+#define JR_NCOLS 12
 #define JR_FROM                                                                \
 	" FROM join_requests j JOIN organizations o ON o.id = "                \
 	"j.organization_id "
@@ -49,6 +50,7 @@ jr_from_row(const struct db_rows *r, int row, void *out)
 	j->created_at = db_val(r, row, 8);
 	j->status = db_enum_jr_status(db_val(r, row, 9));
 	j->expired = strcmp(db_val(r, row, 10), "t") == 0;
+	j->created = atoll(db_val(r, row, 11));
 	for (int f = 0; f < JOIN_FIELD__MAX; f++)
 		j->field[f] = db_val(r, row, JR_NCOLS + f);
 }

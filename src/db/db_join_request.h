@@ -25,6 +25,7 @@ struct join_request {
 	const char *first_name;
 	const char *last_name;
 	const char *created_at; /* YYYY-MM-DD HH:MM UTC */
+	int64_t created;        /* unix seconds */
 	enum jr_status status;
 	bool expired; /* pending confirmation past its link's expiry */
 	const char *field[JOIN_FIELD__MAX]; /* extra fields, "" when absent */

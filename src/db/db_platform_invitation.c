@@ -29,7 +29,9 @@
 						       "  WHEN p.expires_at "  \
 						       "<= now() THEN "        \
 						       "'expired' ELSE "       \
-						       "'pending' END"
+						       "'pending' END, "       \
+	"extract(epoch FROM p.created_at)::bigint, "                           \
+	"extract(epoch FROM p.expires_at)::bigint"
 #define PINV_FROM                                                              \
 	" FROM platform_invitations p "                                        \
 	"LEFT JOIN users i ON i.id = p.invited_by "                            \
@@ -51,6 +53,8 @@ pinv_from_row(const struct db_rows *r, int row, void *out)
 	v->accepted_by = db_val(r, row, 7);
 	v->accepted_email = db_val(r, row, 8);
 	v->state = db_enum_state(db_val(r, row, 9));
+	v->created = atoll(db_val(r, row, 10));
+	v->expires = atoll(db_val(r, row, 11));
 }
 
 enum err

@@ -28,6 +28,8 @@ struct platform_invitation {
 	const char *accepted_by;    /* the account it became, NULL when none */
 	const char *accepted_email; /* that account's address, "" when none */
 	enum inv_state state;
+	int64_t created;            /* unix seconds */
+	int64_t expires;            /* unix seconds */
 };
 
 /* Accepted platform invitations of one inviter. */

@@ -289,10 +289,38 @@ smtp_no_tls(const struct mail_transport *t, struct arena *a, const char *err)
 				: "mail in clear (ROSTER_SMTP_REQUIRE_TLS=1)");
 }
 
+/* The server's last reply line, kept so that a refusal can say what the
+ * server said ("550 5.1.1 no such user"), not only its code. */
+struct smtp_reply {
+	char line[200];
+};
+
+/* libcurl's debug callback: keeps the last refusal (4xx, 5xx) the
+ * server sent, as printable ASCII (it may hold anything): the QUIT that
+ * follows a refusal must not overwrite it. Ignores everything else, the
+ * client's commands included. */
+static int
+smtp_reply_keep(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct smtp_reply *r = arg;
+	size_t n = 0;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || size == 0 ||
+	    (data[0] != '4' && data[0] != '5'))
+		return 0;
+	for (size_t i = 0; i < size && n + 1 < sizeof(r->line); i++)
+		if (data[i] >= 0x20 && data[i] < 0x7f)
+			r->line[n++] = data[i];
+	r->line[n] = '\0';
+	return 0;
+}
+
 enum mail_result
 mail_transport_smtp(const struct mail_transport *t, struct arena *a,
     const char *rcpt, const char *msg, size_t len, const char **why)
 {
+	struct smtp_reply reply = { "" };
 	struct upload up = { msg, len };
 	struct curl_slist *rcpts = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -354,12 +382,20 @@ mail_transport_smtp(const struct mail_transport *t, struct arena *a,
 		curl_easy_setopt(c, CURLOPT_PASSWORD,
 		    t->smtp_password != NULL ? t->smtp_password : "");
 	}
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, smtp_reply_keep);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &reply);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	rc = curl_easy_perform(c);
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
 	res = mail_transport_classify((int)rc, code);
 	if (rc == CURLE_USE_SSL_FAILED)
 		*why = smtp_no_tls(t, a, errbuf);
+	else if (res != MAIL_SENT && code >= 400 &&
+	    strncmp(reply.line, arena_printf(a, "%ld", code), 3) == 0)
+		/* The refusal in the server's words, then libcurl's. */
+		*why = arena_printf(a, "smtp: %s (%s)", reply.line,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	else if (res != MAIL_SENT)
 		*why = arena_printf(a, "smtp: %s (reply %ld)",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), code);

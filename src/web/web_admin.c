@@ -35,8 +35,8 @@ invitation_rows(struct ctx *c, const struct platform_invitation *v, int n)
 		tpl_set(row, "inviter", v[i].inviter_name);
 		tpl_set(row, "inviter_email", v[i].inviter_email);
 		tpl_set(row, "inviter_id", v[i].invited_by);
-		tpl_set(row, "created", v[i].created_at);
-		tpl_set(row, "expires", v[i].expires_at);
+		web_time(c, row, "created", v[i].created);
+		web_time(c, row, "expires", v[i].expires);
 		tpl_set(row, "accepted_by", v[i].accepted_by);
 		tpl_set(row, "accepted_email", v[i].accepted_email);
 		tpl_set_bool(row, "open",

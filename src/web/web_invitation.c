@@ -186,7 +186,7 @@ web_invitation_mine_rows(struct ctx *c)
 		tpl_set(row, "org_name", inv[i].org_name);
 		tpl_set(row, "inviter", inv[i].inviter_name);
 		tpl_set(row, "role", db_enum_role_str(inv[i].role));
-		tpl_set(row, "expires", inv[i].expires_at);
+		web_time(c, row, "expires", inv[i].expires);
 	}
 	/* Owner-adds awaiting consent are listed beside the invitations. */
 	if (n > 0)

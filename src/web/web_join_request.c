@@ -208,7 +208,7 @@ render_list(struct ctx *c, const struct org *o, enum role role, enum err error)
 		    arena_printf(c->a, "%s%s%s", j[i].first_name,
 			*j[i].last_name ? " " : "", j[i].last_name));
 		tpl_set(row, "via", j[i].user_id ? "signed in" : "public form");
-		tpl_set(row, "created", j[i].created_at);
+		web_time(c, row, "created", j[i].created);
 		tpl_set_list(row, "extras");
 		for (int f = 0; f < JOIN_FIELD__MAX; f++) {
 			struct tpl_ctx *x;

@@ -35,7 +35,7 @@ web_membership_mine_rows(struct ctx *c)
 		tpl_set(row, "org_slug", o[i].org.slug);
 		tpl_set(row, "role", db_enum_role_str(o[i].role));
 		tpl_set(row, "adder", o[i].adder);
-		tpl_set(row, "since", o[i].since);
+		web_time(c, row, "since", o[i].since_at);
 	}
 	return 0;
 }

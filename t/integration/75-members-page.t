@@ -223,6 +223,30 @@ $olga->set_cookie($cookie, 'member-removed.' . b64url_encode("a\x01b"));
 $res = org_page($olga, 'acme');
 like $res->{content}, qr{data-flash="member-removed"[^>]*>Removed\.</div>}, 'a subject with a control character is dropped';
 
+# ---- the other pages that show times use the same <time> ---------------------------------
+my $time_re = qr{<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">};
+my $gil = member($s, 'gil@example.com', 'Gil Guest', confirmed => 1);
+invite_ok($s, $olga, 'acme', 'gil@example.com', 'member');
+is owner_add($olga, 'acme', 'hal@example.com', 'member')->{status}, 404, 'hal has no account: owner-add 404 (setup check)';
+my $hal = member($s, 'hal@example.com', 'Hal Added', confirmed => 1);
+is owner_add($olga, 'acme', 'hal@example.com', 'member')->{status}, 303, 'olga adds hal, pending his consent';
+$res = $gil->get('/me/invitations');
+like $res->{content}, qr{<td data-label="Details">expires ${time_re}in 7 days</time></td>}, '/me/invitations: the invitation expires in 7 days, as a <time>';
+$res = $hal->get('/me/invitations');
+like $res->{content}, qr{added by Olga Owner ${time_re}just now</time>, awaiting your consent}, '... an owner-add says when, as a <time>';
+is $s->rosterctl('bootstrap-admin', 'olga@example.com')->{status}, 0, 'olga is a platform admin';
+$olga->get('/admin');
+is $olga->post_form('/admin/invitations', { email => 'ivy@example.com' })->{status}, 303, 'a platform invitation to ivy';
+$res = $olga->get('/admin');
+like $res->{content}, qr{sent ${time_re}just now</time>, expires ${time_re}in 7 days</time>}, '/admin: sent and expires as <time>';
+$olga->get('/orgs/acme/settings');
+is $olga->post_form('/orgs/acme/settings', { join_enabled => 1, join_fields => '' })->{status}, 303, 'acme opens its join form';
+my $jo = member($s, 'jo@example.com', 'Jo Joiner', confirmed => 1);
+$jo->get('/join/acme');
+is $jo->post_form('/orgs/acme/join-requests', {})->{status}, 303, 'jo asks to join';
+$res = $olga->get('/orgs/acme/join-requests');
+like $res->{content}, qr{${time_re}just now</time>}, '/orgs/acme/join-requests: when it was asked, as a <time>';
+
 # ---- a failed delivery: the mail server's reason on the row -----------------------------
 my $port = Roster::Test::_free_port();
 my $sink = Roster::SmtpSink->new(dir => $s->state_dir . '/tmp/sink75', port => $port);
@@ -237,7 +261,7 @@ my $bounce = $s->sql_one(q{SELECT id FROM invitations WHERE email = 'bounce@exam
 ok eventually(20, sub { ($s->sql_one(q{SELECT status FROM outbox WHERE invitation_id = ? ORDER BY id DESC LIMIT 1}, $bounce) // '') eq 'failed' }),
     '... its email fails for good within 20 s';
 my $err = $s->sql_one(q{SELECT last_error FROM outbox WHERE invitation_id = ? ORDER BY id DESC LIMIT 1}, $bounce);
-like $err, qr/550/, "... last_error: $err";
+like $err, qr/^smtp: 550 5\.1\.1 no such user \(/, "... last_error, in the server's words: $err";
 $res = org_page($olga, 'acme');
 ($row) = grep { $_->{'data-invitation-id'} eq $bounce } invitation_rows($res);
 is $row->{'data-delivery'}, 'failed', 'the row: data-delivery failed';
@@ -245,6 +269,7 @@ $tr = invitation_tr($res, $bounce);
 like $tr, qr{<span class="badge" data-delivery-state="failed">Email not delivered</span>}, '... a badge of its own';
 my ($shown) = $tr =~ m{<span data-delivery-error>([^<]*)</span>};
 is Roster::Test::UA::_html_unescape($shown // ''), $err, '... with the server\'s reason';
+like $tr, qr/no such user/, '... which the manager reads on the row';
 unlike $tr, qr/token=|\/accept/, '... and never a link';
 $s->stop_mailer;
 $sink->stop;

@@ -68,7 +68,7 @@ like $res->{content}, qr{action="/orgs/acme/invitations"}, '... with the invite 
 like $res->{content}, qr{<option value="owner">}, '... which offers owner';
 like $res->{content}, qr{action="/orgs/acme/members/$id{olga}/role"}, "... and the owner's role control";
 unlike $res->{content}, qr{action="/orgs/acme/leave"}, '... and no Leave form: root does not belong';
-like $olga->get('/orgs/acme')->{content}, qr{action="/orgs/acme/leave"}, 'a member sees the Leave form';
+like $mia->get('/orgs/acme')->{content}, qr{action="/orgs/acme/leave"}, 'a member sees the Leave form';
 
 for my $role (qw(owner admin member)) {
 	my $email = "inv-$role\@example.com";
