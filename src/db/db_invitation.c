@@ -211,3 +211,37 @@ db_invitation_inviter(struct db *db, struct arena *a, const char *id,
 	*role = db_enum_role(db_val(r, 0, 1));
 	return ERR_OK;
 }
+
+static void
+end_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct invitation_end *v = out;
+
+	v->inviter_email = db_val(r, row, 0);
+	v->newer_at = db_val(r, row, 1);
+	v->revoker_name = db_val(r, row, 2);
+	v->revoker_email = db_val(r, row, 3);
+}
+
+enum err
+db_invitation_end(struct db *db, struct arena *a, const char *id,
+    struct invitation_end *out)
+{
+	return db_one(db, a, end_from_row, out,
+	    "SELECT coalesce(u.email::text, ''), "
+	    "coalesce((SELECT to_char(n.created_at AT TIME ZONE 'UTC', "
+	    "  'YYYY-MM-DD HH24:MI \"UTC\"') FROM invitations n "
+	    "  WHERE n.organization_id = i.organization_id "
+	    "  AND n.email = i.email AND (n.created_at, n.id) > "
+	    "  (i.created_at, i.id) ORDER BY n.created_at DESC, n.id DESC "
+	    "  LIMIT 1), ''), "
+	    "coalesce(r.display_name, ''), coalesce(r.email::text, '') "
+	    "FROM invitations i LEFT JOIN users u ON u.id = i.invited_by "
+	    "LEFT JOIN LATERAL (SELECT e.actor_user_id FROM audit_events e "
+	    "  WHERE e.organization_id = i.organization_id "
+	    "  AND e.subject_type = 'invitation' AND e.subject_id = i.id "
+	    "  AND e.action = 'invitation.revoked' "
+	    "  ORDER BY e.id DESC LIMIT 1) x ON true "
+	    "LEFT JOIN users r ON r.id = x.actor_user_id WHERE i.id = $1",
+	    id, DB_END);
+}

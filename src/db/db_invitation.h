@@ -90,4 +90,21 @@ enum err db_invitation_count_recent(struct db *db, struct arena *a,
 enum err db_invitation_inviter(struct db *db, struct arena *a,
     const char *id, bool *platform_admin, enum role *role);
 
+/* What the page of an ended link tells its holder beyond the row itself:
+ * the inviter's address, the newest later invitation of the organization
+ * to the same address (its time only, never its token), and who revoked
+ * the row by hand (the audit trail's invitation.revoked). Every text is
+ * "" when there is none. */
+struct invitation_end {
+	const char *inviter_email;
+	const char *newer_at;      /* YYYY-MM-DD HH:MM UTC */
+	const char *revoker_name;
+	const char *revoker_email;
+};
+
+/* Fills *out for invitation id. ERR_NOT_FOUND when there is no such row.
+ * A plain read. */
+enum err db_invitation_end(struct db *db, struct arena *a, const char *id,
+    struct invitation_end *out);
+
 #endif

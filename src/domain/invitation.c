@@ -128,6 +128,26 @@ invitation_resolve(struct domain *d, struct arena *a,
 	return e;
 }
 
+enum err
+invitation_explain(struct domain *d, struct arena *a,
+    const struct invitation *inv, struct invitation_end *out)
+{
+	if (inv == NULL || inv->id == NULL)
+		return ERR_NOT_FOUND;
+	return db_invitation_end(d->db, a, inv->id, out);
+}
+
+enum err
+invitation_invitee_has_account(struct domain *d, struct arena *a,
+    const struct invitation *inv, bool *has)
+{
+	struct user u;
+	enum err e = db_user_by_email(d->db, a, inv->email, &u, NULL);
+
+	*has = e == ERR_OK;
+	return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
 /* Whether actor may grant role: owners and platform admins grant any,
  * admins only member. */
 static enum err

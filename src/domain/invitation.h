@@ -28,6 +28,25 @@ enum err invitation_resolve(struct domain *d, struct arena *a,
     const struct user *current, const char *token, struct invitation *out);
 
 /*
+ * What the page of an ended link says about invitation inv (as
+ * invitation_resolve or a refused accept or decline filled it): the
+ * inviter's address, the newest later invitation to the same address in
+ * the same organization (its time, never its link), and who revoked it
+ * by hand. A plain read; ERR_NOT_FOUND when the row is gone.
+ */
+enum err invitation_explain(struct domain *d, struct arena *a,
+    const struct invitation *inv, struct invitation_end *out);
+
+/*
+ * Sets *has when the address inv was sent to has an account. Asked only
+ * for a link that resolved pending: its holder already holds an
+ * invitation bound to that address, and accepting with sign-up would say
+ * the same (ERR_EMAIL_TAKEN). A plain read.
+ */
+enum err invitation_invitee_has_account(struct domain *d, struct arena *a,
+    const struct invitation *inv, bool *has);
+
+/*
  * Serialises the invitations and owner-adds of one inviter and of one
  * organization: the inviter's advisory lock, then the organization's.
  * Taken first thing (before any row lock) by every invite, resend and

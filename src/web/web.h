@@ -366,7 +366,8 @@ void web_account_signup_form(struct ctx *c);
  * 403. */
 void web_account_signup(struct ctx *c);
 
-/* GET /login (next): page login, 200. */
+/* GET /login (next, email): page login, 200; email fills the address
+ * field when it is shaped like an address. */
 void web_account_login_form(struct ctx *c);
 
 /* POST /login (email, password, next): starts a session, 303 to next (a
@@ -374,7 +375,8 @@ void web_account_login_form(struct ctx *c);
  * invalid-credentials 401, rate-limited 429. */
 void web_account_login(struct ctx *c);
 
-/* POST /logout: ends the session, 303 to /login with flash signed-out. */
+/* POST /logout (next): ends the session, 303 to next when it is a local
+ * path, else to /login, with flash signed-out. */
 void web_account_logout(struct ctx *c);
 
 /* GET /confirm (token): page email-confirm with a button, 200; writes
@@ -445,9 +447,11 @@ void web_invitation_revoke(struct ctx *c);
 void web_invitation_resend(struct ctx *c);
 
 /* GET /invitations/accept (token): page invitation-accept (signed in) or
- * invitation-signup, 200; invitation-mismatch 200 for a signed-in user of
- * another address; writes nothing. Fails: invitation-invalid 404,
- * invitation-expired, -revoked, -declined, -already-accepted 410. */
+ * invitation-signup, 200 (its main action "sign in as ADDRESS" when the
+ * address has an account); invitation-mismatch 200 for a signed-in user
+ * of another address; writes nothing. Fails: invitation-invalid 404,
+ * invitation-expired, -revoked, -declined, -already-accepted 410, each
+ * naming the organization and the inviter and saying what to do. */
 void web_invitation_view(struct ctx *c);
 
 /* POST /invitations/accept (token or invitation_id): makes the
@@ -460,8 +464,8 @@ void web_invitation_accept(struct ctx *c);
  * password): creates the account, accepts and signs in, 303 to
  * /orgs/{slug} with flash invitation-accepted. Fails: the view's codes,
  * invitation-mismatch 403; on page invitation-signup: invalid-name,
- * invalid-password, email-mismatch 422, email-taken 409, signup-closed
- * 403. */
+ * invalid-password, email-mismatch 422, email-taken 409 (with the sign-in
+ * action in place of the form), signup-closed 403. */
 void web_invitation_signup(struct ctx *c);
 
 /* POST /invitations/decline (token or invitation_id): 303 with flash

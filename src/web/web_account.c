@@ -10,6 +10,7 @@
 #include "domain/account.h"
 #include "domain/org.h"
 #include "domain/platform.h"
+#include "domain/validate.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
@@ -98,6 +99,12 @@ web_account_signup(struct ctx *c)
 void
 web_account_login_form(struct ctx *c)
 {
+	char *email;
+
+	/* A link may fill in the address (an invitation's "sign in as");
+	 * only something shaped like one is shown. */
+	if (validate_email(c->a, web_field(c, F_EMAIL), &email) == ERR_OK)
+		tpl_set(c->page, "email", email);
 	tpl_set(c->page, "next", next_path(web_field(c, F_NEXT)));
 	web_page(c, PAGE_LOGIN);
 }
@@ -132,7 +139,13 @@ web_account_logout(struct ctx *c)
 		return;
 	}
 	web_session_clear(c);
-	web_page_redirect(c, "/login", FLASH_SIGNED_OUT);
+	/* A page may send the visitor on (the mismatch page: back to the
+	 * invitation); only to a local path. */
+	web_page_redirect(c,
+	    c->field[F_NEXT] != NULL && http_url_local(c->field[F_NEXT])
+		? c->field[F_NEXT]
+		: "/login",
+	    FLASH_SIGNED_OUT);
 }
 
 /* Shows the page for a link token, or token-invalid. GET never uses it. */

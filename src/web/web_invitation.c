@@ -11,6 +11,15 @@
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
+/* The sign-in page with email filled in, going on to next (a local
+ * path). */
+static const char *
+signin_url(struct ctx *c, const char *email, const char *next)
+{
+	return arena_printf(c->a, "/login?email=%s&next=%s",
+	    http_url_encode(c->a, email), http_url_encode(c->a, next));
+}
+
 /* Fills the page with what the invitee may see of an invitation. */
 static void
 describe(struct ctx *c, const struct invitation *inv, const char *token)
@@ -25,6 +34,47 @@ describe(struct ctx *c, const struct invitation *inv, const char *token)
 	    http_url_encode(c->a,
 		arena_printf(
 		    c->a, "/invitations/accept?token=%s", token ? token : "")));
+	tpl_set(c->page, "signin_url",
+	    signin_url(c, inv->email,
+		arena_printf(c->a, "/invitations/accept?token=%s",
+		    token ? token : "")));
+}
+
+/*
+ * Says on the page of an ended link (e, one of the state errors) what
+ * happened and whom to ask: the inviter's address; for a revoked one,
+ * the newer invitation that replaced it, the manager who withdrew it, or
+ * an inviter who no longer manages the organization; for an accepted
+ * one, the way into the organization. A failed read leaves the page with
+ * what the row gave.
+ */
+static void
+explain(struct ctx *c, enum err e, const struct invitation *inv)
+{
+	struct invitation_end end;
+	bool own;
+
+	if (invitation_explain(c->d, c->a, inv, &end) != ERR_OK)
+		return;
+	tpl_set(c->page, "inviter_email", end.inviter_email);
+	tpl_set(c->page, "org_slug", inv->org_slug);
+	if (e == ERR_INVITATION_REVOKED) {
+		if (*end.newer_at != '\0')
+			tpl_set(c->page, "replaced_at", end.newer_at);
+		else if (inv->state == INV_PENDING)
+			/* Still open: its inviter's right is what ended. */
+			tpl_set_bool(c->page, "inviter_left", true);
+		else if (*end.revoker_email != '\0') {
+			tpl_set(c->page, "revoker", end.revoker_name);
+			tpl_set(c->page, "revoker_email", end.revoker_email);
+		}
+	} else if (e == ERR_INVITATION_ACCEPTED) {
+		own = c->user != NULL && strcmp(c->user->email, inv->email) == 0;
+		tpl_set_bool(c->page, "own", own);
+		tpl_set(c->page, "signin_url",
+		    signin_url(c, inv->email,
+			arena_printf(c->a, "/orgs/%s", inv->org_slug)));
+	}
 }
 
 /* Renders the page of a failed invitation operation. The pages of the
@@ -39,11 +89,21 @@ fail(struct ctx *c, enum err e, const struct invitation *inv, const char *token,
 	case ERR_INVITATION_MISMATCH:
 		web_page_fail(c, e, PAGE_INVITATION_MISMATCH);
 		return;
+	case ERR_INVITATION_EXPIRED:
+	case ERR_INVITATION_REVOKED:
+	case ERR_INVITATION_DECLINED:
+	case ERR_INVITATION_ACCEPTED:
+		if (inv != NULL && inv->id != NULL)
+			explain(c, e, inv);
+		break;
 	case ERR_INVALID_NAME:
 	case ERR_INVALID_PASSWORD:
 	case ERR_EMAIL_MISMATCH:
 	case ERR_EMAIL_TAKEN:
 	case ERR_SIGNUP_CLOSED:
+		/* The address has an account: signing in is the way on. */
+		if (e == ERR_EMAIL_TAKEN)
+			tpl_set_bool(c->page, "has_account", true);
 		if (signup_form) {
 			tpl_set(c->page, "title", "Join");
 			web_page_fail(c, e, PAGE_INVITATION_SIGNUP);
@@ -61,6 +121,7 @@ web_invitation_view(struct ctx *c)
 {
 	const char *token = c->field[F_TOKEN];
 	struct invitation inv = { 0 };
+	bool known = false;
 	enum err e = invitation_resolve(c->d, c->a, c->user, token, &inv);
 
 	if (e != ERR_OK) {
@@ -71,6 +132,15 @@ web_invitation_view(struct ctx *c)
 		return;
 	}
 	describe(c, &inv, token);
+	/* The holder of a pending link bound to the address learns whether
+	 * it has an account, as a sign-up attempt would tell them. */
+	if (c->user == NULL &&
+	    (e = invitation_invitee_has_account(c->d, c->a, &inv, &known)) !=
+		ERR_OK) {
+		web_page_fail(c, e, PAGE__MAX);
+		return;
+	}
+	tpl_set_bool(c->page, "has_account", known);
 	tpl_set(c->page, "title", arena_printf(c->a, "Join %s", inv.org_name));
 	web_page(c,
 	    c->user != NULL ? PAGE_INVITATION_ACCEPT : PAGE_INVITATION_SIGNUP);
