@@ -209,6 +209,8 @@ like $text, qr/reply\s+to\s+this\s+email:\s+it\s+goes\s+to\s+Alice\s+Owner/, 'te
 	is_deeply [ field($hf, 'Reply-To') ], [ 'mallory@example.com' ], '... Reply-To the inviter';
 	my @subj = field($hf, 'Subject');
 	is scalar @subj, 1, '... one Subject header';
+	is $i->{mail}{subject}, Encode::encode('UTF-8', words_of($subj[0] // '')),
+	    '... read the same by Roster::Test (no space between encoded-words)';
 	like words_of($subj[0] // ''), qr/\AZo\x{eb} "Q" \\ B Bcc: e\@x\.io x{16}\x{2026} invited you to join "Evil Co" on Roster\z/,
 	    '... the subject names the (cleaned) inviter and the organization';
 	my $hh = parts_of($r)->{'text/html'} // '';

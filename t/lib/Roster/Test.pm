@@ -687,6 +687,8 @@ sub _mail_text {
 
 sub _decode_words {
 	my ($v) = @_;
+	# The space between two encoded-words is not text (RFC 2047 6.2).
+	$v =~ s/(\?=)[ \t]+(?==\?[^?]+\?[BbQq]\?)/$1/g;
 	$v =~ s{=\?[^?]+\?([BbQq])\?([^?]*)\?=}{
 		my ($enc, $t) = ($1, $2);
 		if (uc $enc eq 'B') { decode_base64($t) }
