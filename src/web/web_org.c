@@ -104,6 +104,12 @@ web_org_check_fields(struct ctx *c, const char *form)
 		    ERR_INVALID_EMAIL);
 		first = ERR_INVALID_EMAIL;
 	}
+	/* The role chosen stays chosen when the form comes back. */
+	if (db_enum_role(web_field(c, F_ROLE)) != ROLE__MAX)
+		tpl_set_bool(c->page,
+		    arena_printf(c->a, "%s_role_%s", form,
+			db_enum_role_str(db_enum_role(web_field(c, F_ROLE)))),
+		    true);
 	if (db_enum_role(web_field(c, F_ROLE)) == ROLE__MAX) {
 		web_page_field_error(c, arena_printf(c->a, "%s_role", form),
 		    ERR_INVALID_ROLE);

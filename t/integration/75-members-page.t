@@ -149,9 +149,11 @@ is $res->{status}, 422, 'only a bad role: 422';
 is_deeply [ $olga->errors($res) ], ['invalid-role'], '... only invalid-role';
 unlike $res->{content}, qr{id="invite-email"[^>]*aria-invalid}, '... the email field is not marked';
 
-$res = invite($olga, 'acme', 'mia@example.com', 'member');
+$res = invite($olga, 'acme', 'mia@example.com', 'admin');
 is $res->{status}, 409, 'inviting a member: 409';
 like $res->{content}, qr{id="invite-email-error" data-error="already-member"}, '... already-member at the email field';
+like $res->{content}, qr{<select id="invite-role" name="role">\s*<option value="member">Member</option>\s*<option value="admin" selected>Admin</option>},
+    '... and the role chosen (admin) stays chosen';
 
 # The add-existing-user form marks its own fields.
 $olga->get('/orgs/acme');
