@@ -1,9 +1,11 @@
 #!/usr/bin/env perl
 # Emails a recipient trusts (issue 10, item 6). An email sent on a
-# person's behalf (invitation, owner-add, platform invitation) comes
+# person's behalf (invitation, the invitation a join approval sends,
+# owner-add, platform invitation) comes
 # From "NAME via Roster" <ROSTER_MAIL_FROM> with Reply-To the person's
 # address, and its subject names the person (and the organization); a
-# system email (confirmation) comes from a plain "Roster". The HTML part
+# system email (confirmation, join confirmation) comes from a plain
+# "Roster". The HTML part
 # is a complete document (doctype, lang, meta charset, viewport, title),
 # one column with a max width, inline CSS only, the link as a button and
 # the raw URL below it; the text part keeps prose within 72 columns with
@@ -23,6 +25,7 @@ use POSIX qw(strftime);
 use Roster::Test;
 use Roster::Invite;
 use Roster::Members;
+use Roster::Join;
 
 my $FROM = 'noreply@roster.example';
 my $s = Roster::Test->start(env => { ROSTER_MAIL_FROM => $FROM });
@@ -177,6 +180,43 @@ like $text, qr/reply\s+to\s+this\s+email:\s+it\s+goes\s+to\s+Alice\s+Owner/, 'te
 	    'owner-add: the subject names the inviter and the organization';
 	my $op = parts_of($m ? raw_of($m) : '');
 	like $op->{'text/html'} // '', qr/<meta name="viewport"/, 'owner-add: a complete HTML document';
+}
+
+# ---- the invitation a join approval sends: on the approver's behalf ----------------------
+{
+	enable_join($alice, 'acme', 'message');
+	public_join($s, 'acme', email => 'newbie@example.com', first_name => 'N');
+	my $jm = $s->wait_for_mail(to => 'newbie@example.com', subject => qr/^Confirm your request to join/, timeout => 15);
+	ok $jm, 'the join confirmation email came';
+	my ($jf) = head_of($jm ? raw_of($jm) : "\r\n\r\n");
+	is_deeply [ field($jf, 'From') ], [ qq{"Roster" <$FROM>} ], 'join confirmation: a system email, From "Roster"';
+	my $tok = $jm && token_of($jm->{link});
+	confirm_join($s->ua, $tok);
+	my $j = jr_row($s, 'email = ?', 'newbie@example.com');
+	$alice->get('/orgs/acme/join-requests');
+	is $alice->post_form("/orgs/acme/join-requests/$j->{id}/approve")->{status}, 303, 'alice approves the request: 303';
+	my $ji = invitation_mail($s, 'newbie@example.com');
+	my ($af) = head_of(raw_of($ji->{mail}));
+	is_deeply [ field($af, 'From') ], [ qq{"Alice Owner via Roster" <$FROM>} ], 'approval invitation: From the approver via Roster';
+	is_deeply [ field($af, 'Reply-To') ], [ 'alice@example.com' ], '... Reply-To the approver';
+	is_deeply [ field($af, 'Subject') ], [ 'Alice Owner invited you to join "Acme" on Roster' ], '... the subject names both';
+}
+
+# ---- a platform invitation: on the platform admin's behalf ------------------------------
+{
+	my $root = person($s, 'root@example.com', 'Rita Root', confirm => 1);
+	is $s->rosterctl('bootstrap-admin', 'root@example.com')->{status}, 0, 'rita is a platform admin';
+	$root->get('/admin');
+	is $root->post_form('/admin/invitations', { email => 'plat@example.com' })->{status}, 303, 'rita invites plat@: 303';
+	my $pm = $s->wait_for_mail(to => 'plat@example.com', subject => qr/invitation to Roster/, timeout => 15);
+	ok $pm, 'the platform invitation email came';
+	my ($pf) = head_of($pm ? raw_of($pm) : "\r\n\r\n");
+	is_deeply [ field($pf, 'From') ], [ qq{"Rita Root via Roster" <$FROM>} ], 'platform invitation: From the admin via Roster';
+	is_deeply [ field($pf, 'Reply-To') ], [ 'root@example.com' ], '... Reply-To the admin';
+	is_deeply [ field($pf, 'Subject') ], [ 'Your invitation to Roster from Rita Root' ], '... the subject names the admin';
+	my $pp = parts_of($pm ? raw_of($pm) : '');
+	like $pp->{'text/plain'} // '', qr/Rita Root <root\@example\.com> invited you/, '... the body names her with her address';
+	like $pp->{'text/plain'} // '', qr/\(in\s+7\s+days\)/, '... and says in 7 days';
 }
 
 # ---- a hostile inviter name ------------------------------------------------------------
