@@ -40,5 +40,5 @@ main(void)
 	is_string("2026-11-27 19:31 UTC", reltime_utc(b, sizeof(b), 1795807915),
 	    "readable UTC");
 	is_string("2026-11-27", reltime_date(b, sizeof(b), 1795807915), "date");
-	return 0;
+	return done_testing();
 }
