@@ -17,7 +17,7 @@ ROSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # Packages a fresh Debian 12 needs to build and run Roster.
 # shellcheck disable=SC2034 # used by the scripts that source this
 ROSTER_PACKAGES=(build-essential autoconf automake libtool pkg-config
-	libfcgi-dev libpq-dev libsodium-dev libcurl4-openssl-dev
+	libfcgi-dev libpq-dev libsodium-dev libcurl4-openssl-dev libsystemd-dev
 	postgresql postgresql-contrib nginx curl)
 
 # The roles of a stack's cluster (docs/security.md, "Least privilege"):

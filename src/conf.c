@@ -7,6 +7,7 @@
  */
 #include "conf.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,9 +28,11 @@ enum conf_var {
 	CONF_DB_LOCK_TIMEOUT,
 	CONF_SECRET_KEY,
 	CONF_SECRET_KEY_PREVIOUS,
+	CONF_SECRET_KEY_FILE,
 	CONF_SMTP_URL,
 	CONF_SMTP_USER,
 	CONF_SMTP_PASSWORD,
+	CONF_SMTP_PASSWORD_FILE,
 	CONF_SMTP_REQUIRE_TLS,
 	CONF_SMTP_CA_FILE,
 	CONF_MAIL_FROM,
@@ -107,9 +110,15 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    "it; scripts/up generates one" },
 	[CONF_SECRET_KEY_PREVIOUS] = { "ROSTER_SECRET_KEY_PREVIOUS", NULL, 0, 0,
 	    0, "the key before a rotation: links signed with it still verify" },
+	[CONF_SECRET_KEY_FILE] = { "ROSTER_SECRET_KEY_FILE", NULL, 0, 0, 0,
+	    "file holding ROSTER_SECRET_KEY (one trailing newline dropped); "
+	    "else the systemd credential secret_key" },
 	[CONF_SMTP_URL] = { "ROSTER_SMTP_URL", NULL, 0, 0, 0,
 	    "smtp://host:port or smtps://host:port; unset writes .eml files "
 	    "to $ROSTER_STATE_DIR/mail/" },
+	[CONF_SMTP_PASSWORD_FILE] = { "ROSTER_SMTP_PASSWORD_FILE", NULL, 0, 0,
+	    0, "file holding ROSTER_SMTP_PASSWORD (one trailing newline "
+	    "dropped); else the systemd credential smtp_password" },
 	[CONF_SMTP_USER] = { "ROSTER_SMTP_USER", NULL, 0, 0, 0,
 	    "SMTP authentication: user name" },
 	[CONF_SMTP_PASSWORD] = { "ROSTER_SMTP_PASSWORD", NULL, 0, 0, 0,
@@ -261,6 +270,93 @@ conf_num(enum conf_var k, long long rule, long long *out)
 	return str_env_num(v->name, v->min, v->max, def, out);
 }
 
+/*
+ * The contents of path, one trailing newline (LF or CRLF) dropped, in the
+ * process-lifetime arena; NULL (logged, naming what) when it cannot be
+ * read, is empty, is larger than CONF_SECRET_MAX or holds a NUL byte.
+ * missing_ok: a file that does not exist is no error (*gone set).
+ */
+#define CONF_SECRET_MAX 65536
+static const char *
+conf_read_file(const char *what, const char *path, bool missing_ok,
+    bool *gone)
+{
+	char *data;
+	size_t n = 0, r;
+	FILE *f;
+
+	*gone = false;
+	if ((f = fopen(path, "re")) == NULL) {
+		if (missing_ok && errno == ENOENT) {
+			*gone = true;
+			return NULL;
+		}
+		log_err("%s: %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	data = arena_alloc(conf_arena, CONF_SECRET_MAX + 1);
+	while (n <= CONF_SECRET_MAX &&
+	    (r = fread(data + n, 1, CONF_SECRET_MAX + 1 - n, f)) > 0)
+		n += r;
+	if (ferror(f)) {
+		log_err("%s: %s: %s", what, path, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	if (n > CONF_SECRET_MAX) {
+		log_err("%s: %s is larger than %d bytes", what, path,
+		    CONF_SECRET_MAX);
+		return NULL;
+	}
+	if (n > 0 && data[n - 1] == '\n')
+		n--;
+	if (n > 0 && data[n - 1] == '\r')
+		n--;
+	data[n] = '\0';
+	if (strlen(data) != n || n == 0) {
+		log_err("%s: %s is empty or holds a NUL byte", what, path);
+		return NULL;
+	}
+	return data;
+}
+
+/*
+ * A secret: the variable var itself, or the contents of the file that
+ * file_var names (setting both is an error), or else, under systemd, the
+ * credential cred ($CREDENTIALS_DIRECTORY/cred, from LoadCredential=) when
+ * there is one. *out is NULL when none of them is set. Returns 0, or -1
+ * (logged) for both variables set or a file that cannot be read.
+ */
+static int
+conf_secret(enum conf_var var, enum conf_var file_var, const char *cred,
+    const char **out)
+{
+	const char *v = conf_str(var), *f = conf_str(file_var), *dir;
+	bool gone;
+
+	*out = NULL;
+	if (v != NULL && f != NULL) {
+		log_err("%s and %s are both set: keep one", conf_vars[var].name,
+		    conf_vars[file_var].name);
+		return -1;
+	}
+	if (v != NULL) {
+		*out = v;
+		return 0;
+	}
+	if (f != NULL) {
+		*out = conf_read_file(conf_vars[file_var].name, f, false, &gone);
+		return *out != NULL ? 0 : -1;
+	}
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	*out = conf_read_file("CREDENTIALS_DIRECTORY",
+	    arena_printf(conf_arena, "%s/%s", dir, cred), true, &gone);
+	return *out != NULL || gone ? 0 : -1;
+}
+
 int
 conf_load(struct conf *c, bool need_secret)
 {
@@ -296,7 +392,9 @@ conf_load(struct conf *c, bool need_secret)
 		c->data_dir = ROSTER_DATADIR;
 	c->smtp_url = conf_str(CONF_SMTP_URL);
 	c->smtp_user = conf_str(CONF_SMTP_USER);
-	c->smtp_password = conf_str(CONF_SMTP_PASSWORD);
+	if (conf_secret(CONF_SMTP_PASSWORD, CONF_SMTP_PASSWORD_FILE,
+		"smtp_password", &c->smtp_password) == -1)
+		rc = -1;
 	c->smtp_ca_file = conf_str(CONF_SMTP_CA_FILE);
 	if (conf_num(CONF_SMTP_REQUIRE_TLS, -1, &v) == -1) {
 		rc = -1;
@@ -364,13 +462,16 @@ conf_load(struct conf *c, bool need_secret)
 		rc = -1;
 	c->cookie_secure = v == 1;
 
-	secret = conf_str(CONF_SECRET_KEY);
-	if (secret != NULL) {
+	if (conf_secret(CONF_SECRET_KEY, CONF_SECRET_KEY_FILE, "secret_key",
+		&secret) == -1)
+		rc = -1;
+	else if (secret != NULL) {
 		if (keys_derive(&c->keys, secret,
 			getenv(conf_vars[CONF_SECRET_KEY_PREVIOUS].name)) == -1)
 			rc = -1;
 	} else if (need_secret) {
-		log_err("ROSTER_SECRET_KEY is not set");
+		log_err("ROSTER_SECRET_KEY is not set (nor "
+			"ROSTER_SECRET_KEY_FILE, nor a credential secret_key)");
 		rc = -1;
 	}
 	return rc;

@@ -22,6 +22,7 @@
 #include "util/email.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/notify.h"
 #include "util/priv.h"
 #include "util/str.h"
 
@@ -170,8 +171,13 @@ mailer_loop(struct db *db, struct arena *batch, struct arena *row,
 {
 	const struct mail_schedule s = { conf->retry_base, conf->mail_give_up };
 	int n, down_wait = 1;
+	bool ready = false;
 
 	while (!mailer_stop) {
+		if (!ready && db_ensure(db) == ERR_OK) {
+			(void)notify_ready(); /* connected: systemd's start is over */
+			ready = true;
+		}
 		if (db_ensure(db) != ERR_OK ||
 		    (n = mailer_batch(db, batch, row, &conf->keys, t, &s)) ==
 			-1) {
@@ -245,6 +251,7 @@ main(int argc, char *argv[])
 	if (mailer_loop(db, batch, row, &conf, &t, once) == -1)
 		goto done;
 	log_info("stopping");
+	(void)notify_stopping();
 	rc = 0;
 done:
 	db_close(db);

@@ -69,6 +69,7 @@
 #endif
 
 #include "util/log.h"
+#include "util/notify.h"
 
 #define SUP_WORKERS_MAX  1024
 #define SUP_BACKLOG      128
@@ -291,6 +292,9 @@ sup_bind(struct sup *s)
 	    (s->cfg->priv != NULL && s->cfg->priv->drop &&
 		chown(sun.sun_path, s->cfg->priv->uid,
 		    s->cfg->priv->socket_gid) == -1) ||
+	    (s->cfg->priv != NULL && s->cfg->priv->chgrp &&
+		chown(sun.sun_path, (uid_t)-1, s->cfg->priv->socket_gid) ==
+		    -1) ||
 	    lstat(sun.sun_path, &sb) == -1 ||
 	    listen(fd, SUP_BACKLOG) == -1) {
 		log_err("sup: %s: %s", sun.sun_path, strerror(errno));
@@ -493,6 +497,7 @@ sup_roll(struct sup *s, int64_t now)
 	if (p == NULL) {
 		log_info("sup: rolling restart done");
 		s->rolling = 0;
+		(void)notify_ready(); /* the reload (RELOADING=1) is over */
 		return;
 	}
 	if (!sup_may_spawn(s, now))
@@ -573,6 +578,7 @@ sup_drain(struct sup *s)
 	int i, left;
 
 	log_info("sup: stopping, workers: %d", sup_active(s));
+	(void)notify_stopping();
 	sup_unlink(s);
 	close(s->fd);
 	s->fd = -1;
@@ -651,6 +657,9 @@ sup_run(const struct sup_config *cfg)
 	log_info("sup: listening on %s, workers: %d", cfg->socket_path,
 	    cfg->workers);
 	sup_fill(&s, sup_now(), 0);
+	/* Bound, dropped, workers forked: systemd's Type=notify start is
+	 * over (READY=1). */
+	(void)notify_ready();
 	for (;;) {
 		int64_t now;
 
@@ -663,6 +672,7 @@ sup_run(const struct sup_config *cfg)
 			s.gen++;
 			s.rolling = 1;
 			log_info("sup: SIGHUP, rolling restart");
+			(void)notify_reloading();
 		}
 		sup_roll(&s, now);
 		sup_fill(&s, now, 1);

@@ -37,7 +37,9 @@ struct sup_config {
 	 * NULL, or who to become: when priv->drop (started as root) the
 	 * socket is given to priv->uid and priv->socket_gid right after it is
 	 * bound, and the supervisor drops to priv's user before the first
-	 * worker starts, so no worker ever runs as root.
+	 * worker starts, so no worker ever runs as root; when priv->chgrp
+	 * (not root, but a member of the socket's group) the socket's group
+	 * becomes priv->socket_gid.
 	 */
 	const struct priv *priv;
 };
@@ -55,6 +57,9 @@ struct sup_config {
  * Returns -1 (logged) when the configuration is bad (workers outside
  * 1..1024, no worker_main) or the socket cannot be bound. Call it from a
  * single-threaded process (it forks, and sets the umask while binding).
+ * Under systemd (Type=notify) it sends READY=1 once the socket is bound
+ * and the workers forked, RELOADING=1 on SIGHUP and READY=1 when that
+ * rolling restart is done, STOPPING=1 when the drain begins.
  */
 int sup_run(const struct sup_config *cfg);
 

@@ -13,6 +13,37 @@
 
 #include "util/log.h"
 
+/* Not root: whether the process may give its socket to socket_group. */
+static int
+priv_member(struct priv *p, const char *socket_group)
+{
+	gid_t groups[256];
+	struct group *gr;
+	int i, n;
+
+	if (socket_group == NULL || *socket_group == '\0')
+		return 0;
+	if ((gr = getgrnam(socket_group)) == NULL) {
+		log_info("ROSTER_SOCKET_GROUP '%s' is not a group of this "
+			 "system: the socket keeps the process's group",
+		    socket_group);
+		return 0;
+	}
+	n = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			break;
+	if (gr->gr_gid != getegid() && (n < 0 || i == n)) {
+		log_info("not a member of ROSTER_SOCKET_GROUP '%s': the socket "
+			 "keeps the process's group",
+		    socket_group);
+		return 0;
+	}
+	p->socket_gid = gr->gr_gid;
+	p->chgrp = true;
+	return 0;
+}
+
 int
 priv_init(struct priv *p, const char *user, const char *socket_group)
 {
@@ -22,7 +53,7 @@ priv_init(struct priv *p, const char *user, const char *socket_group)
 	memset(p, 0, sizeof(*p));
 	p->user = user;
 	if (geteuid() != 0)
-		return 0;
+		return priv_member(p, socket_group);
 	if (user == NULL || *user == '\0' || (pw = getpwnam(user)) == NULL) {
 		log_err("started as root, but ROSTER_USER '%s' is not a user "
 			"of this system: create it (adduser --system --group "

@@ -17,13 +17,18 @@ struct priv {
 	uid_t uid;
 	gid_t gid;        /* user's primary group */
 	gid_t socket_gid; /* ROSTER_SOCKET_GROUP */
+	bool chgrp;       /* not root, but in socket_gid: give it the socket */
 };
 
 /*
  * Fills p. As root: looks up user (never root itself, nor uid 0) and,
  * when socket_group is not NULL, that group; returns -1 (logged, naming
  * the variable to fix) when either is missing. Otherwise p->drop is false
- * and nothing is looked up.
+ * and user is not looked up; when socket_group names a group the process
+ * is a member of (systemd's SupplementaryGroups=www-data, say), p->chgrp
+ * is set and p->socket_gid is that group, so that the socket can be handed
+ * to the web server's group without root; a group it is not in is noted
+ * in the log and left alone.
  */
 int priv_init(struct priv *p, const char *user, const char *socket_group);
 

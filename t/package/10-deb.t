@@ -1,0 +1,297 @@
+#!/usr/bin/env perl
+# The Debian package (debian/, SPEC §1's dpkg-buildpackage row), end to
+# end, as root on Debian 12:
+#  1. builds it with `dpkg-buildpackage -b -us -uc` from a clean clone of
+#     the repository's HEAD (ROSTER_DEB_WORKTREE=1: from the working tree
+#     instead, committed or not) into a temporary directory;
+#  2. checks its contents with dpkg-deb -c: the daemons in /usr/sbin,
+#     rosterctl in /usr/bin, every template, static file and migration
+#     under /usr/share/roster, the docs and nginx example, the systemd
+#     units, /etc/roster/roster.env as a conffile (and the man pages and
+#     nginx's site file when the tree has them);
+#  3. lintian: no error (warnings are listed);
+#  4. dpkg -i: the user roster, /etc/roster/roster.env 0640 root:roster, a
+#     secret key made once;
+#  5. systemd-analyze verify, and systemd-analyze security --offline=yes
+#     with an exposure of at most 2.0 for each service;
+#  6. runs the installed programs as the units do (user roster with the
+#     supplementary group www-data, no root at all; data from the
+#     installed /usr/share/roster, ROSTER_DATA_DIR unset; the environment
+#     of the installed roster.env, the database URLs and paths pointed at
+#     a throw-away cluster), not through systemctl (CI has no systemd as
+#     PID 1): rosterctl migrate, roster-fcgi (its socket given to
+#     www-data), roster-mailer with its key as a systemd credential;
+#     nginx reaches /healthz and the sign-in page;
+#  7. dpkg --purge roster: the programs and roster.env are gone; the
+#     database, the state directory, the secret key and the user are not.
+# Bounded: about a minute here; 5 minutes at most. Prints the time of
+# each step. Skipped (with the reason) only where dpkg-buildpackage
+# cannot exist or without root; under CI=true it never skips.
+
+use strict;
+use warnings;
+use FindBin;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+my $src = $ENV{ROSTER_SRCDIR} // "$FindBin::Bin/../..";
+my $ci = ($ENV{CI} // '') eq 'true' || ($ENV{CI} // '') eq '1';
+my $t0 = time;
+my $tstep = $t0;
+
+sub have { system('sh', '-c', "command -v $_[0] >/dev/null 2>&1") == 0 }
+sub step {
+	my $now = time;
+	diag sprintf('%-28s %5.1f s (total %5.1f s)', $_[0], $now - $tstep, $now - $t0);
+	$tstep = $now;
+}
+
+if (!-x '/usr/bin/dpkg' || !have('apt-get')) {
+	plan skip_all => 'not a Debian system: dpkg-buildpackage cannot exist here';
+}
+if (!$ci) {
+	plan skip_all => 'needs root (dpkg -i)' if $> != 0;
+	plan skip_all => 'dpkg-buildpackage, debhelper or lintian missing (scripts/test installs them)'
+	    unless have('dpkg-buildpackage') && have('dh') && have('lintian');
+	my $st = `dpkg-query -W -f='\${Status}' roster 2>/dev/null` // '';
+	plan skip_all => 'a roster package is installed on this machine: not replacing it'
+	    if $st =~ /installed/;
+}
+$> == 0 or BAIL_OUT('CI must run this as root');
+
+my $tmp = tempdir('roster-deb.XXXXXX', TMPDIR => 1, CLEANUP => 0);
+chmod 0755, $tmp;
+my (@pids, $installed, $state);
+# /etc/roster is left by a purge on purpose (the key); the test removes it
+# when it made it.
+my $etc_was_there = -e '/etc/roster';
+
+# Runs a command (list), its output in $tmp/NAME.log; returns the exit code.
+sub run_log {
+	my ($name, @cmd) = @_;
+	my $log = "$tmp/$name.log";
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		open STDOUT, '>', $log or die;
+		open STDERR, '>&', \*STDOUT or die;
+		open STDIN, '<', '/dev/null' or die;
+		exec @cmd or exit 127;
+	}
+	waitpid $pid, 0;
+	return $? >> 8;
+}
+sub slurp { open my $fh, '<', $_[0] or return ''; local $/; return scalar <$fh> }
+sub tail_log { my @l = split /\n/, slurp("$tmp/$_[0].log"); diag join "\n", @l[($#l > 30 ? $#l - 30 : 0) .. $#l] }
+
+END {
+	my $rc = $?;
+	kill 'TERM', $_ for grep { $_ > 1 } @pids;
+	for my $p (@pids) { for (1 .. 100) { last if waitpid($p, WNOHANG) != 0; sleep 0.1 } }
+	system("$src/scripts/pg", 'stop', $state) if $state && -d "$state/pg";
+	if ($installed) {
+		system('dpkg --purge roster >/dev/null 2>&1');
+	}
+	system('rm', '-rf', '/etc/roster') if !$etc_was_there && !$ENV{ROSTER_DEB_KEEP};
+	system('rm', '-rf', $tmp) if $tmp && !$ENV{ROSTER_DEB_KEEP};
+	$? = $rc;
+}
+
+# ---- 1. build ------------------------------------------------------------
+my $tree = "$tmp/roster";
+if ($ENV{ROSTER_DEB_WORKTREE}) {
+	system("mkdir -p '$tree' && cd '$src' && git ls-files -co --exclude-standard -z "
+	    . "| xargs -0 tar -cf - | tar -xf - -C '$tree'") == 0 or BAIL_OUT('copy of the working tree failed');
+} else {
+	system('git', 'clone', '-q', $src, $tree) == 0 or BAIL_OUT("git clone $src failed");
+}
+chomp(my $version = `cd '$tree' && dpkg-parsechangelog -S Version`);
+chomp(my $arch = `dpkg --print-architecture`);
+like $version, qr/^\d+\.\d+\.\d+-\d+$/, "debian/changelog's version ($version)";
+my $rc = run_log('build', 'sh', '-c', "cd '$tree' && dpkg-buildpackage -b -us -uc");
+is $rc, 0, 'dpkg-buildpackage -b -us -uc' or tail_log('build');
+my $deb = "$tmp/roster_${version}_$arch.deb";
+ok -f $deb, "../roster_${version}_$arch.deb built" or BAIL_OUT('no package');
+step('build');
+
+# ---- 2. contents ---------------------------------------------------------
+my %files = map { (split ' ', $_)[5] =~ s{^\./}{/}r => (split ' ', $_)[0] } `dpkg-deb -c '$deb'`;
+for my $f (qw(/usr/sbin/roster-fcgi /usr/sbin/roster-mailer /usr/bin/rosterctl)) {
+	like $files{$f} // '', qr/^-rwxr-xr-x/, "$f, executable";
+}
+ok !exists $files{'/usr/bin/roster-fcgi'}, 'no daemon in /usr/bin';
+for my $d (qw(templates static sql)) {
+	my @want = map { s{.*/}{}r } grep { -f } glob("$tree/$d/*");
+	my @missing = grep { !exists $files{"/usr/share/roster/$d/$_"} } @want;
+	ok @want > 0 && !@missing, sprintf('/usr/share/roster/%s: all %d files', $d, scalar @want)
+	    or diag "missing: @missing";
+}
+for my $u (qw(roster-fcgi.service roster-mailer.service roster-purge.service roster-purge.timer)) {
+	ok exists $files{"/lib/systemd/system/$u"}, "unit $u";
+}
+ok exists $files{'/etc/roster/roster.env'}, '/etc/roster/roster.env';
+ok exists $files{'/usr/share/doc/roster/copyright'}, 'copyright';
+ok +(grep { m{^/usr/share/doc/roster/nginx\.conf\.example} } keys %files), 'the nginx example in the docs';
+ok +(grep { m{^/usr/share/doc/roster/README\.md} } keys %files), 'README in the docs';
+my @man = map { s{.*/}{}r } glob("$tree/man/*.[58]");
+for my $m (@man) {
+	my $sec = substr($m, -1);
+	ok exists $files{"/usr/share/man/man$sec/$m.gz"}, "man page $m";
+}
+ok exists $files{'/etc/nginx/sites-available/roster'}, "nginx's site file" if -f "$tree/nginx/roster.conf";
+my $conffiles = `dpkg-deb -I '$deb' conffiles`;
+like $conffiles, qr{^/etc/roster/roster\.env$}m, 'roster.env is a conffile';
+my $fields = `dpkg-deb -f '$deb' Depends Recommends`;
+like $fields, qr/\badduser\b/, 'Depends: adduser';
+like $fields, qr/libsystemd0/, 'linked with libsystemd (sd_notify)';
+like $fields, qr/Recommends: .*nginx.*postgresql/, 'Recommends: nginx, postgresql';
+step('contents');
+
+# ---- 3. lintian ----------------------------------------------------------
+my @lint = `lintian --allow-root --no-tag-display-limit '$deb' 2>/dev/null`;
+my @errors = grep { /^E: / } @lint;
+ok !@errors, 'lintian: no error' or diag @errors;
+diag "lintian: $_" for grep { /^W: / } @lint;
+step('lintian');
+
+# ---- 4. install ----------------------------------------------------------
+$rc = run_log('install', 'dpkg', '-i', $deb);
+$installed = 1;
+is $rc, 0, 'dpkg -i' or tail_log('install');
+like slurp("$tmp/install.log"), qr/rosterctl migrate/, 'postinst says how to create the schema';
+my @pw = getpwnam('roster');
+ok @pw && $pw[2] < 1000, 'the system user roster';
+my @st = stat '/etc/roster/roster.env';
+is sprintf('%04o %s:%s', $st[2] & 07777, scalar getpwuid($st[4]), scalar getgrgid($st[5])),
+    '0640 root:roster', '/etc/roster/roster.env: 0640 root:roster';
+@st = stat '/etc/roster/secret.key';
+is sprintf('%04o %s:%s', ($st[2] // 0) & 07777, scalar getpwuid($st[4] // 0), scalar getgrgid($st[5] // 0)),
+    '0640 root:roster', 'a secret key made: 0640 root:roster';
+my $key = slurp('/etc/roster/secret.key');
+$rc = run_log('reinstall', 'dpkg', '-i', $deb);
+is $rc, 0, 'dpkg -i again (upgrade path: user and key exist)' or tail_log('reinstall');
+is slurp('/etc/roster/secret.key'), $key, 'the secret key is kept';
+step('install');
+
+# ---- 5. systemd-analyze --------------------------------------------------
+my @units = map { "/lib/systemd/system/$_" } qw(roster-fcgi.service roster-mailer.service roster-purge.service roster-purge.timer);
+my $man = @man ? '--man=yes' : '--man=no';
+diag 'no man pages in the tree: verify --man=no' unless @man;
+my $out = `systemd-analyze verify $man @units 2>&1`;
+ok $? == 0 && $out !~ /\S/, 'systemd-analyze verify: clean' or diag $out;
+for my $u (grep { /\.service$/ } @units) {
+	my $sec = `systemd-analyze security --offline=yes '$u' 2>&1`;
+	my ($level) = $sec =~ /Overall exposure level for \S+: ([\d.]+)/;
+	ok defined $level && $level <= 2.0, sprintf('%s: exposure %s <= 2.0', $u =~ s{.*/}{}r, $level // '?')
+	    or diag $sec;
+}
+step('systemd-analyze');
+
+# ---- 6. the installed programs -----------------------------------------
+$state = "$tmp/stack";
+# scripts/pg and scripts/nginx-conf read the defaults from the rosterctl
+# of ROSTER_BUILDDIR: the installed one.
+$ENV{ROSTER_BUILDDIR} = '/usr/bin';
+my $port = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die; $s->sockport };
+my $pgport = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die; $s->sockport };
+chomp(my $app_url = `'$src/scripts/pg' up '$state' $pgport test 2>'$tmp/pg.log'`);
+ok $app_url =~ /user=/, 'a throw-away cluster' or (tail_log('pg'), BAIL_OUT('no cluster'));
+chomp(my $owner_url = `'$src/scripts/pg' url '$state' $pgport owner`);
+chomp(my $admin_url = `'$src/scripts/pg' url '$state' $pgport admin`);
+
+# The installed roster.env as sh reads it, then this stack's paths.
+my %env = map { split /=/, $_, 2 } grep { /^ROSTER_/ } split /\0/,
+    `sh -c 'set -a; . /etc/roster/roster.env; env -0'`;
+ok exists $env{ROSTER_DATABASE_URL} && exists $env{ROSTER_FCGI_SOCKET}, 'roster.env reads as sh';
+my $run = "$tmp/run";
+mkdir $run, 0755;
+mkdir "$tmp/var", 0750;
+system('chown', 'roster:roster', $run, "$tmp/var");
+%env = (%env,
+	ROSTER_DATABASE_URL => $app_url,
+	ROSTER_MIGRATE_DATABASE_URL => $owner_url,
+	ROSTER_FCGI_SOCKET => "$run/fcgi.sock",
+	ROSTER_STATE_DIR => "$tmp/var",
+	ROSTER_WORKERS => 2,
+);
+delete $env{ROSTER_DATA_DIR};
+
+# rosterctl migrate as root (the schema's owner, as install.md does).
+{
+	local %ENV = (%ENV, %env, ROSTER_SECRET_KEY_FILE => '/etc/roster/secret.key');
+	is run_log('migrate', '/usr/bin/rosterctl', 'migrate'), 0, 'installed rosterctl migrate' or tail_log('migrate');
+}
+# As the units run them: user roster, group roster, supplementary www-data.
+sub spawn_as_roster {
+	my ($name, $extra, @cmd) = @_;
+	my $pid = fork // die;
+	if ($pid == 0) {
+		%ENV = (PATH => '/usr/sbin:/usr/bin:/sbin:/bin', %env, %$extra);
+		open STDOUT, '>', "$tmp/$name.log" or die;
+		open STDERR, '>&', \*STDOUT or die;
+		exec 'setpriv', '--reuid=roster', '--regid=roster', '--groups=www-data',
+		    '--inh-caps=-all', '--', @cmd or exit 127;
+	}
+	push @pids, $pid;
+	return $pid;
+}
+my $fcgi = spawn_as_roster('fcgi', { ROSTER_SECRET_KEY_FILE => '/etc/roster/secret.key' }, '/usr/sbin/roster-fcgi');
+# The mailer's key as systemd passes it (LoadCredential=secret_key:...).
+mkdir "$tmp/creds", 0750;
+system("cp /etc/roster/secret.key '$tmp/creds/secret_key' && chown -R roster: '$tmp/creds'");
+my $mailer = spawn_as_roster('mailer', { CREDENTIALS_DIRECTORY => "$tmp/creds" }, '/usr/sbin/roster-mailer');
+for (1 .. 100) { last if -S "$run/fcgi.sock"; sleep 0.1 }
+@st = stat "$run/fcgi.sock";
+is sprintf('%04o %s:%s', ($st[2] // 0) & 07777, scalar getpwuid($st[4] // 0), scalar getgrgid($st[5] // 0)),
+    '0660 roster:www-data', 'the socket: 0660 roster:www-data, without root' or tail_log('fcgi');
+like slurp("/proc/$fcgi/status"), qr/^Uid:\s+$pw[2]\s/m, 'roster-fcgi runs as roster';
+
+system("'$src/scripts/nginx-conf' '$state/nginx/nginx.conf' $port '$state' '$run/fcgi.sock' /usr/share/roster/static") == 0
+    or BAIL_OUT('nginx-conf failed');
+my $ngx = fork // die;
+if ($ngx == 0) {
+	open STDOUT, '>', "$tmp/nginx.log" or die;
+	open STDERR, '>&', \*STDOUT or die;
+	exec 'nginx', '-p', "$state/nginx/", '-c', "$state/nginx/nginx.conf", '-e', 'stderr', '-g', 'daemon off;' or exit 127;
+}
+push @pids, $ngx;
+my ($body, $code) = ('', '');
+for (1 .. 100) {
+	($body, $code) = `curl -s -w '\n%{http_code}' http://127.0.0.1:$port/healthz 2>/dev/null` =~ /^(.*)\n(\d+)$/s;
+	last if ($code // '') eq '200';
+	sleep 0.1;
+}
+is $code, '200', '/healthz through nginx: 200' or do { tail_log('fcgi'); tail_log('nginx') };
+my $login = `curl -s -w '%{http_code}' http://127.0.0.1:$port/login`;
+like $login, qr/data-page="login".*200$/s, 'the sign-in page from /usr/share/roster/templates' or diag substr($login, 0, 300);
+my $css = `curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/static/style.css`;
+is $css, '200', 'static files from /usr/share/roster/static';
+for (1 .. 100) { last if slurp("$tmp/mailer.log") =~ /delivering|connected/; sleep 0.1 }
+ok kill(0, $mailer) && slurp("$tmp/mailer.log") !~ /error/, 'roster-mailer runs, its key a credential' or tail_log('mailer');
+kill 'TERM', $fcgi, $mailer, $ngx;
+for my $p ($fcgi, $mailer, $ngx) { for (1 .. 200) { last if waitpid($p, WNOHANG) != 0; sleep 0.1 } }
+@pids = ();
+ok !-e "$run/fcgi.sock", 'roster-fcgi drained and removed its socket';
+step('installed programs');
+
+# ---- 7. purge ----------------------------------------------------------
+my $psql = "psql -X -At '$admin_url'";
+system("$psql -c \"CREATE TABLE purge_marker(x int); INSERT INTO purge_marker VALUES (42)\" >/dev/null");
+my $tables = `$psql -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"`;
+{ open my $fh, '>', "$tmp/var/keep" or die; close $fh }
+$rc = run_log('purge', 'dpkg', '--purge', 'roster');
+is $rc, 0, 'dpkg --purge roster' or tail_log('purge');
+$installed = 0 if $rc == 0;
+ok !-e '/usr/sbin/roster-fcgi' && !-e '/etc/roster/roster.env' && !-e '/lib/systemd/system/roster-fcgi.service',
+    'the programs, units and roster.env are gone';
+is `$psql -c "SELECT x FROM purge_marker"`, "42\n", 'the database is untouched';
+is `$psql -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"`, $tables, 'every table is still there';
+ok -e "$tmp/var/keep", 'the state directory is untouched';
+is slurp('/etc/roster/secret.key'), $key, 'the secret key is kept';
+ok scalar(getpwnam('roster')), 'the user roster is kept';
+step('purge');
+ok time - $t0 < 300, sprintf('within 5 minutes (%.0f s)', time - $t0);
+
+done_testing;
