@@ -182,7 +182,10 @@ roster_redact() {
 roster_spawn_redacted() {
 	local log=$1 pidf=$2
 	shift 2
-	setsid "$@" </dev/null > >(roster_redact >>"$log" 2>&1) 2>&1 &
+	# The filter's subshell is forked with the caller's stdout and stderr:
+	# exec moves them to the log for good before the filter runs (a
+	# redirection on the function call would keep a saved copy open).
+	setsid "$@" </dev/null > >(exec >>"$log" 2>&1; roster_redact) 2>&1 &
 	printf '%s\n' "$!" >"$pidf"
 }
 
@@ -220,10 +223,24 @@ roster_config_load() {
 	[ ${#ROSTER_DEFAULTS[@]} -gt 0 ] || roster_die "$1 config printed no variables"
 }
 
+# The build directory of scripts/up, scripts/down and scripts/rosterctl:
+# ROSTER_BUILDDIR (taken from the caller's directory), else the source
+# tree itself when it was configured in place (`./configure && make`:
+# a build in build/ beside that one would fail), else build/.
+roster_builddir() {
+	if [ -n "${ROSTER_BUILDDIR:-}" ]; then
+		roster_abspath "$ROSTER_BUILDDIR"
+	elif [ -f "$ROSTER_ROOT/config.status" ]; then
+		printf '%s\n' "$ROSTER_ROOT"
+	else
+		printf '%s\n' "$ROSTER_ROOT/build"
+	fi
+}
+
 # The value a program would read for variable NAME: the environment's
 # when set and not empty, else the default (see roster_config_load; when
 # no table is loaded yet, it is read from the rosterctl of
-# $ROSTER_BUILDDIR, else of build/).
+# roster_builddir).
 roster_config_value() {
 	local v=${!1:-} head='' re='^([^$]*)[$](ROSTER_[A-Z0-9_]+)(.*)$'
 	if [ -n "$v" ]; then
@@ -231,7 +248,7 @@ roster_config_value() {
 		return 0
 	fi
 	[ ${#ROSTER_DEFAULTS[@]} -gt 0 ] ||
-		roster_config_load "${ROSTER_BUILDDIR:-$ROSTER_ROOT/build}/rosterctl"
+		roster_config_load "$(roster_builddir)/rosterctl"
 	v=${ROSTER_DEFAULTS[$1]-}
 	while [[ $v =~ $re ]]; do
 		head+=${BASH_REMATCH[1]}$(roster_config_value "${BASH_REMATCH[2]}")

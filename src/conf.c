@@ -488,3 +488,76 @@ conf_print(FILE *out)
 		    v->flags & CONF_REQUIRED ? "required: " : "", v->about);
 	}
 }
+
+/* The n bytes of s as mdoc(7) text: a backslash as \e, a double quote
+ * as \(dq when quoted (inside a macro's quoted argument), and \& before
+ * a leading dot or apostrophe, which would start a request. */
+static void
+conf_mdoc_text(FILE *out, const char *s, size_t n, bool quoted)
+{
+	if (!quoted && n > 0 && (*s == '.' || *s == '\''))
+		fputs("\\&", out);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\\')
+			fputs("\\e", out);
+		else if (s[i] == '"' && quoted)
+			fputs("\\(dq", out);
+		else
+			fputc(s[i], out);
+}
+
+/* about and a full stop as mdoc(7) text lines of at most 72 bytes,
+ * broken between words (mandoc -Tlint wants text lines under 80). */
+static void
+conf_mdoc_wrap(FILE *out, const char *about)
+{
+	const char *p = about;
+	size_t col = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (col > 0 && col + 1 + n > 72) {
+			fputc('\n', out);
+			col = 0;
+		} else if (col > 0) {
+			fputc(' ', out);
+			col++;
+		}
+		conf_mdoc_text(out, p, n, false);
+		col += n;
+		p += n;
+		p += strspn(p, " ");
+	}
+	fputs(".\n", out);
+}
+
+void
+conf_print_mdoc(FILE *out)
+{
+	fputs(".Bl -tag -width Ds\n", out);
+	for (int k = 0; k < CONF__MAX; k++) {
+		const struct conf_var_def *v = &conf_vars[k];
+		size_t n = v->def != NULL ? strlen(v->def) : 0;
+
+		fprintf(out, ".It Ev %s Pq ", v->name);
+		if (v->flags & CONF_REQUIRED)
+			fputs("required", out);
+		else if (v->def == NULL)
+			fputs("unset", out);
+		else if ((v->flags & CONF_RULE) && n >= 2 && v->def[0] == '(' &&
+		    v->def[n - 1] == ')') {
+			/* "(number of cores)": the phrase, as plain words */
+			fputc('"', out);
+			conf_mdoc_text(out, v->def + 1, n - 2, true);
+			fputc('"', out);
+		} else {
+			fputs("Ql \"", out);
+			conf_mdoc_text(out, v->def, n, true);
+			fputc('"', out);
+		}
+		fputc('\n', out);
+		conf_mdoc_wrap(out, v->about);
+	}
+	fputs(".El\n", out);
+}

@@ -71,6 +71,14 @@ int conf_load(struct conf *c, bool need_secret);
  */
 void conf_print(FILE *out);
 
+/*
+ * The same table as an mdoc(7) tag list (.Bl ... .El), one .It per
+ * variable with its default in parentheses ("required", "unset", or the
+ * rule's phrase) and its line of help: the list of roster.env(5), which
+ * t/tree/man.t checks against this output.
+ */
+void conf_print_mdoc(FILE *out);
+
 /* The name ROSTER_SIGNUP_MODE gives mode ("open", "invite_only",
  * "capped"). */
 const char *conf_signup_mode_str(enum signup_mode mode);

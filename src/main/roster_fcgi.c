@@ -51,6 +51,17 @@ worker_main(void *arg, int listen_fd, volatile sig_atomic_t *stop)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The usage, on stdout for --help, else on stderr. */
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: roster-fcgi\n"
+	    "       roster-fcgi --help | --version\n"
+	    "Configured by the ROSTER_* environment variables: see "
+	    "roster.env(5)\nand rosterctl config.\n");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -61,10 +72,16 @@ main(int argc, char *argv[])
 	int rc;
 
 	log_init("roster-fcgi");
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("roster-fcgi %s\n", PACKAGE_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (argc > 1) {
-		fprintf(stderr,
-		    "usage: roster-fcgi (configured by ROSTER_* "
-		    "environment variables)\n");
+		usage(stderr);
 		return 2;
 	}
 	if (crypto_init() == -1 || conf_load(&app.conf, true) == -1 ||

@@ -5,7 +5,7 @@
  * retries and backoff. Runs until SIGTERM or SIGINT; with --once it
  * delivers what is due and exits.
  *
- * Usage: roster-mailer [--once]
+ * Usage: roster-mailer [--once] | --help | --version
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -118,10 +118,15 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
 	return e == ERR_OK ? n : -1;
 }
 
+/* The usage, on stdout for --help, else on stderr. */
 static void
-mailer_usage(void)
+mailer_usage(FILE *out)
 {
-	fprintf(stderr, "usage: roster-mailer [--once]\n");
+	fprintf(out,
+	    "usage: roster-mailer [--once]\n"
+	    "       roster-mailer --help | --version\n"
+	    "Configured by the ROSTER_* environment variables: see "
+	    "roster.env(5)\nand rosterctl config.\n");
 }
 
 /* Fills *t from the configuration and says where mail goes. Returns 0,
@@ -210,11 +215,19 @@ main(int argc, char *argv[])
 	int rc = 1;
 
 	log_init("roster-mailer");
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		mailer_usage(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("roster-mailer %s\n", PACKAGE_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
 			once = true;
 		else {
-			mailer_usage();
+			mailer_usage(stderr);
 			return 2;
 		}
 	}

@@ -14,14 +14,18 @@
 #include "util/arena.h"
 #include "util/log.h"
 
+/* The usage, on stdout for --help, else on stderr. */
 static void
-usage(void)
+usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: rosterctl migrate\n"
 	    "       rosterctl bootstrap-admin EMAIL\n"
 	    "       rosterctl purge-expired\n"
-	    "       rosterctl config\n");
+	    "       rosterctl config [--mdoc]\n"
+	    "       rosterctl --help | --version\n"
+	    "Configured by the ROSTER_* environment variables: see "
+	    "roster.env(5)\nand rosterctl config.\n");
 }
 
 /* rosterctl never sends email itself; a notice here is a bug. */
@@ -113,14 +117,34 @@ main(int argc, char *argv[])
 
 	log_init("rosterctl");
 	if (argc < 2) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "--help") == 0 && argc == 2) {
+		usage(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (strcmp(argv[1], "--version") == 0 && argc == 2) {
+		printf("rosterctl %s\n", PACKAGE_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	/* The table of defaults needs neither a valid environment nor the
-	 * database. */
+	 * database; --mdoc prints it as roster.env(5)'s list. */
 	if (strcmp(argv[1], "config") == 0 && argc == 2) {
 		conf_print(stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (strcmp(argv[1], "config") == 0 && argc == 3 &&
+	    strcmp(argv[2], "--mdoc") == 0) {
+		conf_print_mdoc(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	/* An unknown command is refused before the database is tried. */
+	if (!((strcmp(argv[1], "migrate") == 0 && argc == 2) ||
+		(strcmp(argv[1], "bootstrap-admin") == 0 && argc == 3) ||
+		(strcmp(argv[1], "purge-expired") == 0 && argc == 2))) {
+		usage(stderr);
+		return 2;
 	}
 	if (crypto_init() == -1 ||
 	    conf_load(&conf, strcmp(argv[1], "migrate") != 0) == -1)
@@ -142,8 +166,6 @@ main(int argc, char *argv[])
 		rc = cmd_bootstrap_admin(&d, a, argv[2]);
 	else if (strcmp(argv[1], "purge-expired") == 0 && argc == 2)
 		rc = cmd_purge(&d, a);
-	else
-		usage();
 	arena_free(a);
 	db_close(d.db);
 	return rc;

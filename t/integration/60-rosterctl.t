@@ -126,7 +126,7 @@ isnt $r->{status}, 0, 'an invalid address is refused';
 like $r->{err}, qr/invalid-email/, '  saying why';
 $r = $s->rosterctl('no-such-command');
 is $r->{status}, 2, 'an unknown command exits 2 with the usage';
-like $r->{err}, qr/^\s+rosterctl config$/m, 'the usage names config';
+like $r->{err}, qr/^\s+rosterctl config \[--mdoc\]$/m, 'the usage names config';
 
 # purge-expired.
 $s->psql(q{INSERT INTO sessions (token_hash, user_id, expires_at)
