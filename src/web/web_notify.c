@@ -31,9 +31,9 @@ static const struct {
 				(mail_subject_person) */
 } kinds[NOTICE__MAX] = {
 	[NOTICE_CONFIRM_EMAIL] = { "confirm_email", "mail-confirm.txt",
-	    "mail-confirm.html", "Confirm your email address", NULL },
+	    "mail-confirm.html", "Confirm your email address", NULL, NULL },
 	[NOTICE_RESET_PASSWORD] = { "reset_password", "mail-reset.txt",
-	    "mail-reset.html", "Reset your Roster password", NULL },
+	    "mail-reset.html", "Reset your Roster password", NULL, NULL },
 	[NOTICE_INVITATION] = { "invitation", "mail-invitation.txt",
 	    "mail-invitation.html", "", " on Roster", " invited you to join " },
 	[NOTICE_OWNER_ADD] = { "owner_add", "mail-owner-add.txt",
@@ -41,9 +41,9 @@ static const struct {
 	    " added you to " },
 	[NOTICE_JOIN_CONFIRM] = { "join_confirm", "mail-join-confirm.txt",
 	    "mail-join-confirm.html", "Confirm your request to join ",
-	    " on Roster" },
+	    " on Roster", NULL },
 	[NOTICE_JOIN_APPROVED] = { "join_approved", "mail-join-approved.txt",
-	    "mail-join-approved.html", "Welcome to ", " on Roster" },
+	    "mail-join-approved.html", "Welcome to ", " on Roster", NULL },
 	[NOTICE_PLATFORM_INVITATION] = { "platform_invitation",
 	    "mail-platform-invitation.txt", "mail-platform-invitation.html",
 	    "Your invitation to Roster from ", NULL, "" },
