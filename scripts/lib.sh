@@ -1,13 +1,12 @@
 # shellcheck shell=bash
 # Shell helpers shared by scripts/up, scripts/down, scripts/test and
 # scripts/rosterctl: packages, the private PostgreSQL cluster, nginx's
-# configuration, the token filter for logs, the configuration's defaults,
-# and starting and stopping processes by pid file.
+# configuration, the configuration's defaults, and starting and stopping
+# processes by pid file.
 #
 # Each of these facts lives here once. The test harness and the C tests
 # reach the same functions through small programs beside this file:
-# scripts/pg (the cluster), scripts/nginx-conf (nginx's configuration) and
-# scripts/redact (the filter).
+# scripts/pg (the cluster) and scripts/nginx-conf (nginx's configuration).
 #
 # Sourced, never run. Expects bash with `set -euo pipefail`. Every wait is
 # bounded; every process is stopped by the pid its starter recorded.
@@ -162,31 +161,6 @@ roster_stop_pidfile() {
 		roster_say "stopped $name (pid $pid)"
 	fi
 	rm -f "$pidf"
-}
-
-# Blanks the values of token= and invite= in log lines passing through:
-# links carry their tokens in query strings, and nginx's error messages
-# quote the request line. The names match in any case (TOKEN=, Invite=:
-# the application reads only the lower-case names, but a log must not
-# keep what a probe sent either), and the separator may be percent-encoded
-# once or more (%3D inside next=, %253D when that is encoded again).
-# t/tree/redact.t runs scripts/redact on such lines.
-roster_redact() {
-	sed -u -E 's/((token|invite)(=|%(25)*3d))[A-Za-z0-9_-]+/\1[redacted]/gI'
-}
-
-# roster_spawn, with the command's output passed through roster_redact.
-# The filter holds nothing of the caller's (a pipe on the caller's stderr
-# would stay open as long as the command runs).
-# Usage: roster_spawn_redacted LOG PIDFILE COMMAND...
-roster_spawn_redacted() {
-	local log=$1 pidf=$2
-	shift 2
-	# The filter's subshell is forked with the caller's stdout and stderr:
-	# exec moves them to the log for good before the filter runs (a
-	# redirection on the function call would keep a saved copy open).
-	setsid "$@" </dev/null > >(exec >>"$log" 2>&1; roster_redact) 2>&1 &
-	printf '%s\n' "$!" >"$pidf"
 }
 
 # Starts a long-running program in its own session, stdin from /dev/null,
@@ -585,13 +559,32 @@ roster_pg_up() {
 
 # ---- nginx ---------------------------------------------------------------
 
-# Writes nginx's configuration from nginx.conf.example. As root, nginx's
-# workers run as the web server's user (ROSTER_SOCKET_GROUP, www-data:
-# the FastCGI socket's group); when that user cannot read STATIC_DIR (a
-# checkout under a private home), they serve a copy in STATE/nginx/static.
+# Writes the server block (nginx/roster.conf, placeholders filled in) to
+# OUT: for a stack (roster_nginx_render) and for a host (scripts/nginx-conf
+# --site, e.g. /etc/nginx/sites-available/roster).
+# Usage: roster_nginx_site OUT LISTEN SOCKET STATIC_DIR ACCESS_LOG ERROR_LOG
+roster_nginx_site() {
+	local out=$1 t
+	t=$(<"$ROSTER_ROOT/nginx/roster.conf")
+	t=${t//@LISTEN@/"$2"}
+	t=${t//@SOCKET@/"$3"}
+	t=${t//@STATIC_DIR@/"$4"}
+	t=${t//@ACCESS_LOG@/"$5"}
+	t=${t//@ERROR_LOG@/"$6"}
+	mkdir -p "$(dirname "$out")"
+	printf '%s\n' "$t" >"$out"
+}
+
+# Writes a stack's nginx configuration: OUT (nginx/nginx.conf, the top
+# level) including OUT's directory/roster.conf (the server block a host
+# uses), listening on 127.0.0.1:PORT, logging to STATE/log/. As root,
+# nginx's workers run as the web server's user (ROSTER_SOCKET_GROUP,
+# www-data: the FastCGI socket's group); when that user cannot read
+# STATIC_DIR (a checkout under a private home), they serve a copy in
+# STATE/nginx/static.
 # Usage: roster_nginx_render OUT PORT STATE SOCKET STATIC_DIR
 roster_nginx_render() {
-	local out=$1 port=$2 state=$3 socket=$4 static=$5 t user_line= web
+	local out=$1 port=$2 state=$3 socket=$4 static=$5 t user_line='' web site
 	if roster_is_root; then
 		web=$(roster_web_user)
 		id -u "$web" >/dev/null 2>&1 ||
@@ -604,22 +597,26 @@ roster_nginx_render() {
 			static=$state/nginx/static
 		fi
 	fi
-	t=$(<"$ROSTER_ROOT/nginx.conf.example")
+	site=$(dirname "$out")/roster.conf
+	roster_nginx_site "$site" "127.0.0.1:$port" "$socket" "$static" \
+		"$state/log/nginx-access.log" "$state/log/nginx-error.log"
+	t=$(<"$ROSTER_ROOT/nginx/nginx.conf")
 	t=${t//@USER_LINE@/"$user_line"}
-	t=${t//@PORT@/"$port"}
 	t=${t//@STATE_DIR@/"$state"}
-	t=${t//@SOCKET@/"$socket"}
-	t=${t//@STATIC_DIR@/"$static"}
+	t=${t//@SITE@/"$site"}
 	mkdir -p "$(dirname "$out")"
 	printf '%s\n' "$t" >"$out"
 }
 
 # The nginx command line for STATE (foreground: the caller records the pid).
+# nginx writes its errors straight to STATE/log/nginx-error.log, as it does
+# on a host: no filter stands between them (nginx/roster.conf keeps tokens
+# out).
 roster_nginx_cmd() {
 	local state=$1
 	# shellcheck disable=SC2034 # used by the caller
 	ROSTER_NGINX_CMD=(nginx -p "$state/nginx/" -c "$state/nginx/nginx.conf"
-		-e stderr)
+		-e "$state/log/nginx-error.log")
 }
 
 # Stops everything a stack under STATE runs, in order: nginx, the FastCGI

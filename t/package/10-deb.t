@@ -6,9 +6,10 @@
 #     instead, committed or not) into a temporary directory;
 #  2. checks its contents with dpkg-deb -c: the daemons in /usr/sbin,
 #     rosterctl in /usr/bin, every template, static file and migration
-#     under /usr/share/roster, the docs and nginx example, the systemd
-#     units, /etc/roster/roster.env as a conffile (and the man pages and
-#     nginx's site file when the tree has them);
+#     under /usr/share/roster, the docs and nginx's server block template,
+#     the systemd units, /etc/roster/roster.env as a conffile, nginx's site
+#     (and the man pages when the tree has them); the site rendered and
+#     accepted by the system's nginx -t;
 #  3. lintian: no error (warnings are listed);
 #  4. dpkg -i: the user roster, /etc/roster/roster.env 0640 root:roster, a
 #     secret key made once;
@@ -133,7 +134,7 @@ for my $u (qw(roster-fcgi.service roster-mailer.service roster-purge.service ros
 }
 ok exists $files{'/etc/roster/roster.env'}, '/etc/roster/roster.env';
 ok exists $files{'/usr/share/doc/roster/copyright'}, 'copyright';
-ok +(grep { m{^/usr/share/doc/roster/nginx\.conf\.example} } keys %files), 'the nginx example in the docs';
+ok +(grep { m{^/usr/share/doc/roster/roster\.conf} } keys %files), "the nginx server block's template in the docs";
 ok +(grep { m{^/usr/share/doc/roster/README\.md} } keys %files), 'README in the docs';
 ok exists $files{'/usr/share/doc/roster/install.md'}, 'install.md in the docs, uncompressed (the units and postinst name it)';
 my @man = map { s{.*/}{}r } glob("$tree/man/*.[58]");
@@ -141,7 +142,7 @@ for my $m (@man) {
 	my $sec = substr($m, -1);
 	ok exists $files{"/usr/share/man/man$sec/$m.gz"}, "man page $m";
 }
-ok exists $files{'/etc/nginx/sites-available/roster'}, "nginx's site file" if -f "$tree/nginx/roster.conf";
+ok exists $files{'/etc/nginx/sites-available/roster'}, "nginx's site file";
 my $conffiles = `dpkg-deb -I '$deb' conffiles`;
 like $conffiles, qr{^/etc/roster/roster\.env$}m, 'roster.env is a conffile';
 my $fields = `dpkg-deb -f '$deb' Depends Recommends`;
@@ -174,6 +175,20 @@ my $key = slurp('/etc/roster/secret.key');
 $rc = run_log('reinstall', 'dpkg', '-i', $deb);
 is $rc, 0, 'dpkg -i again (upgrade path: user and key exist)' or tail_log('reinstall');
 is slurp('/etc/roster/secret.key'), $key, 'the secret key is kept';
+# nginx's site: rendered for this host, and accepted by the system's
+# nginx.conf once enabled (then disabled again).
+my $site = slurp('/etc/nginx/sites-available/roster');
+unlike $site, qr/\@[A-Z_]+\@/, "nginx's site has every placeholder filled in";
+like $site, qr{^\s*fastcgi_pass unix:/run/roster/fcgi\.sock;}m, 'it passes to /run/roster/fcgi.sock';
+like $site, qr{^\s*alias /usr/share/roster/static/;}m, 'and serves /usr/share/roster/static';
+like $conffiles, qr{^/etc/nginx/sites-available/roster$}m, 'it is a conffile';
+{
+	my $link = '/etc/nginx/sites-enabled/roster-package-test';
+	symlink '/etc/nginx/sites-available/roster', $link or diag "symlink $link: $!";
+	my $out = `nginx -t 2>&1`;
+	is $?, 0, "the system's nginx accepts it (nginx -t)" or diag $out;
+	unlink $link;
+}
 step('install');
 
 # ---- 5. systemd-analyze --------------------------------------------------

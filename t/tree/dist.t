@@ -46,7 +46,7 @@ my %in = map { (s{^\Q$dist\E/}{}r => 1) } @list;
 
 # Files of the source tree that must be in it.
 my @need = qw(README.md configure configure.ac Makefile.am Makefile.in aclocal.m4
-    bootstrap nginx.conf.example build-aux/install-sh);
+    bootstrap nginx/roster.conf nginx/nginx.conf build-aux/install-sh);
 push @need, 'LICENSE' if -f "$src/LICENSE";
 for my $dir (qw(docs man scripts templates static sql src)) {
 	find({ no_chdir => 1, wanted => sub {
@@ -58,7 +58,7 @@ for my $dir (qw(docs man scripts templates static sql src)) {
 my @missing = grep { !$in{$_} } @need;
 is_deeply \@missing, [], 'it ships README, docs/, man/, scripts/, the nginx example, the data and the sources'
     or diag explain \@missing;
-for my $f (qw(README.md nginx.conf.example man/roster.env.5 man/rosterctl.8
+for my $f (qw(README.md nginx/roster.conf nginx/nginx.conf man/roster.env.5 man/rosterctl.8
     man/roster-fcgi.8 man/roster-mailer.8 docs/decisions.md scripts/up scripts/lib.sh)) {
 	ok $in{$f}, "  $f";
 }

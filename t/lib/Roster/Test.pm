@@ -25,9 +25,10 @@ package Roster::Test;
 #
 # Programs come from $ROSTER_BUILDDIR (default <repo>/build); templates,
 # static files and migrations from $ROSTER_SRCDIR (default the repository).
-# The cluster, nginx's configuration and the token filter of nginx's log
-# come from the same shell functions scripts/up uses, through scripts/pg,
-# scripts/nginx-conf and scripts/redact. Core Perl modules only.
+# The cluster and nginx's configuration come from the same shell functions
+# scripts/up uses, through scripts/pg and scripts/nginx-conf; nginx writes
+# its error log straight to log/nginx-error.log, as on a host (no filter:
+# nginx/roster.conf keeps tokens out of it). Core Perl modules only.
 
 use strict;
 use warnings;
@@ -167,7 +168,7 @@ sub _start {
 sub _nginx_cmd {
 	my ($self) = @_;
 	my $s = $self->{state};
-	return ('nginx', '-p', "$s/nginx/", '-c', "$s/nginx/nginx.conf", '-e', 'stderr');
+	return ('nginx', '-p', "$s/nginx/", '-c', "$s/nginx/nginx.conf", '-e', "$s/log/nginx-error.log");
 }
 
 sub _wait_healthy {
@@ -229,34 +230,6 @@ sub _server_env {
 	return $self->_child_env(ASAN_OPTIONS => join(':', grep { length } $asan, 'detect_leaks=0'));
 }
 
-# Points STDOUT at a pipe whose reader (a detached process that ends when
-# the writer does) is scripts/redact appending to $log: it blanks token
-# values, as scripts/up does for nginx, whose error messages quote the
-# request line.
-sub _redacting_output {
-	my ($log) = @_;
-	pipe(my $r, my $w) or die "pipe: $!\n";
-	my $pid = fork // die "fork: $!\n";
-	if (!$pid) {
-		# A grandchild does the work, so that nginx never reaps it.
-		POSIX::_exit(0) if fork // POSIX::_exit(1);
-		close $w;
-		open STDIN, '<&', $r or POSIX::_exit(1);
-		open STDOUT, '>>', $log or POSIX::_exit(1);
-		open STDERR, '>&', \*STDOUT;
-		# Holding no other descriptor (the guardian's pipe above all),
-		# it keeps nothing alive but itself.
-		for my $fd (3 .. 1023) { POSIX::close($fd) }
-		{ no warnings 'exec'; exec "$SRCDIR/scripts/redact"; }
-		POSIX::_exit(127);
-	}
-	waitpid $pid, 0;
-	close $r;
-	open STDOUT, '>&', $w or die "dup: $!\n";
-	close $w;
-	return;
-}
-
 sub _spawn {
 	my ($self, $name, $cmd) = @_;
 	my $log = "$self->{state}/log/$name.log";
@@ -265,11 +238,7 @@ sub _spawn {
 	if (!$pid) {
 		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP PIPE);
 		open STDIN, '<', '/dev/null';
-		if ($name eq 'nginx') {
-			_redacting_output($log);
-		} else {
-			open STDOUT, '>>', $log;
-		}
+		open STDOUT, '>>', $log;
 		open STDERR, '>&', \*STDOUT;
 		%ENV = %env;
 		{ no warnings 'exec'; exec { $cmd->[0] } @$cmd; }
