@@ -102,6 +102,12 @@ sub pid_of {
 	return defined $pid && $pid =~ /^(\d+)$/ ? $1 : undef;
 }
 
+# scripts/up writes its build's log to $BUILD/build.log; one this test
+# made goes again at the end (distcheck wants a build directory that
+# distclean empties).
+my $buildlog_was = -e "$BUILD/build.log" ? 1 : 0;
+END { unlink "$BUILD/build.log" if defined $buildlog_was && !$buildlog_was }
+
 # ---- scripts/up --detach 2>&1 | tail ----------------------------------------------
 my $up;
 for my $try (1 .. 3) {
