@@ -1,8 +1,9 @@
 #!/usr/bin/env perl
 # `make dist` ships what a packager needs (issue 11, item 7): the build
-# system, the sources, README, every file of docs/, man/ and scripts/, the
-# nginx example, the data (templates, static, sql), LICENSE when the tree
-# has one, and nothing of a build or of t/browser/node_modules. Runs
+# system, the sources, README, every file of docs/, man/, scripts/,
+# nginx/ (the server block) and debian/, the data (templates, static,
+# sql), LICENSE when the tree has one, and nothing of a build or of
+# t/browser/node_modules. Runs
 # `make dist` in $ROSTER_BUILDDIR (about a second), reads the tarball with
 # tar tzf and removes it. `make distcheck` is not run here: it runs every
 # suite again from the tarball (docs/decisions.md).
@@ -48,15 +49,17 @@ my %in = map { (s{^\Q$dist\E/}{}r => 1) } @list;
 my @need = qw(README.md configure configure.ac Makefile.am Makefile.in aclocal.m4
     bootstrap nginx/roster.conf nginx/nginx.conf build-aux/install-sh);
 push @need, 'LICENSE' if -f "$src/LICENSE";
-for my $dir (qw(docs man scripts templates static sql src)) {
+for my $dir (grep { -d "$src/$_" } qw(docs man scripts nginx debian templates static sql src)) {
 	find({ no_chdir => 1, wanted => sub {
 		return unless -f $_;
 		return if m{/\.[^/]*$} || /\.(?:o|a|log)$/;
+		# What dpkg-buildpackage leaves in debian/ (dist-hook drops it).
+		return if m{/debian/(?:build|roster|\.debhelper)/|/debian/(?:files|debhelper-build-stamp)$|/debian/[^/]*(?:\.substvars|\.debhelper[^/]*)$};
 		push @need, s{^\Q$src\E/}{}r;
 	} }, "$src/$dir");
 }
 my @missing = grep { !$in{$_} } @need;
-is_deeply \@missing, [], 'it ships README, docs/, man/, scripts/, the nginx example, the data and the sources'
+is_deeply \@missing, [], 'it ships README, docs/, man/, scripts/, nginx/, debian/, the data and the sources'
     or diag explain \@missing;
 for my $f (qw(README.md nginx/roster.conf nginx/nginx.conf man/roster.env.5 man/rosterctl.8
     man/roster-fcgi.8 man/roster-mailer.8 docs/decisions.md scripts/up scripts/lib.sh)) {
