@@ -53,6 +53,7 @@ enum conf_var {
 	CONF_TOKEN_LIMIT,
 	CONF_RETRY_BASE,
 	CONF_MAIL_GIVE_UP,
+	CONF_LOG_PROBES,
 	CONF_FCGI_SOCKET,
 	CONF_USER,
 	CONF_SOCKET_GROUP,
@@ -174,6 +175,9 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	    30LL * 86400,
 	    "seconds after queueing past which an email is not retried but "
 	    "failed" },
+	[CONF_LOG_PROBES] = { "ROSTER_LOG_PROBES", "0", CONF_NUM, 0, 1,
+	    "1: log requests to /healthz and /metrics too (unlogged by "
+	    "default: probes would drown the requests of people)" },
 	[CONF_FCGI_SOCKET] = { "ROSTER_FCGI_SOCKET",
 	    "$ROSTER_STATE_DIR/run/fcgi/fcgi.sock", 0, 0, 0,
 	    "the FastCGI socket; a directory made for it belongs to "
@@ -401,6 +405,11 @@ conf_load(struct conf *c, bool need_secret)
 		v = 0;
 	}
 	c->smtp_require_tls = v == 1;
+	if (conf_num(CONF_LOG_PROBES, -1, &v) == -1) {
+		rc = -1;
+		v = 0;
+	}
+	c->log_probes = v == 1;
 	c->mail_from = conf_str(CONF_MAIL_FROM);
 	if (!str_no_ctl(c->mail_from) || strchr(c->mail_from, '@') == NULL) {
 		log_err("ROSTER_MAIL_FROM must be a plain address");

@@ -52,6 +52,7 @@ struct conf {
 	long long retry_base;   /* ROSTER_RETRY_BASE [5] s, first mail retry */
 	long long mail_give_up; /* ROSTER_MAIL_GIVE_UP [86400] s after queueing */
 	bool cookie_secure;
+	bool log_probes; /* ROSTER_LOG_PROBES [0]: log /healthz, /metrics */
 	struct keys keys;
 };
 

@@ -79,6 +79,8 @@ struct request {
 	const char *sec_fetch_site; /* Sec-Fetch-Site header or NULL */
 	const char *remote_addr;    /* "" when absent */
 	const char *user_agent;     /* "" when absent */
+	const char *request_id;     /* REQUEST_ID param (nginx's $request_id)
+				       or NULL; the web layer checks it */
 	/* Set by the router: the values of the pattern's ":name" segments in
 	 * order, and the route's index (-1 until a route is found). */
 	const char *route_args[4];

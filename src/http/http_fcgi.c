@@ -2,9 +2,8 @@
  * The FastCGI accept loop of a worker, on libfcgi's fcgiapp interface.
  * Every request is copied out of libfcgi into the worker's arena, parsed,
  * handed to the handler, serialized into one buffer and written with one
- * FCGX_PutStr, then the arena is reset. One line per request goes to the
- * log: method, path (never the query string: token pages carry their
- * token there), status and duration.
+ * FCGX_PutStr, then the arena is reset. The handler writes the request's
+ * log line (src/web/web_log.c): it knows the route, user and error code.
  *
  * Stopping. libfcgi's OS_Accept (libfcgi/os_unix.c, 2.4.x) loops on
  *	do {
@@ -46,8 +45,6 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/str.h"
-
-#define LOG_PATH_MAX 200 /* bytes of path written to the request log */
 
 static const char *
 param(FCGX_Request *fr, struct arena *a, const char *name)
@@ -135,6 +132,7 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	req->sec_fetch_site = param(fr, a, "HTTP_SEC_FETCH_SITE");
 	req->remote_addr = param_or_empty(fr, a, "REMOTE_ADDR");
 	req->user_agent = param_or_empty(fr, a, "HTTP_USER_AGENT");
+	req->request_id = param(fr, a, "REQUEST_ID");
 	http_parse_cookies(
 	    a, FCGX_GetParam("HTTP_COOKIE", fr->envp), &req->cookies);
 
@@ -169,28 +167,16 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	return ERR_OK;
 }
 
-static double
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* Serves the one request accepted into fr. */
 static void
 serve_one(
     FCGX_Request *fr, struct arena *a, http_fcgi_handler handler, void *ctx)
 {
-	struct timespec t0;
 	struct request req;
 	struct response res;
 	struct buf out;
 	enum err perr;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	perr = request_read(fr, a, &req);
 	http_response_init(&res, a);
 	handler(ctx, &req, perr, &res);
@@ -201,10 +187,6 @@ serve_one(
 		log_err("fcgi: response of %zu bytes not sent", out.len);
 	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len)
 		log_warn("fcgi: response write failed");
-
-	/* Scrubbed so that a request line cannot forge log lines. */
-	log_info("%s %s %d %.1fms", str_scrub(a, req.method_name, 16),
-	    str_scrub(a, req.path, LOG_PATH_MAX), res.status, elapsed_ms(&t0));
 }
 
 /*

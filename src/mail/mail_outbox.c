@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/box.h"
 #include "crypto/crypto.h"
@@ -149,17 +150,45 @@ mail_outbox_release(struct db *db, struct arena *a, const struct outbox_row *r)
 	return db_outbox_release(db, a, r->id);
 }
 
-/* The Message-ID of a composed message, for the log ("-" if none). */
+/* reason with every word holding an @ (an address a server's reply
+ * quotes) replaced by "[address]": addresses stay out of the logs. */
+static const char *
+no_addresses(struct arena *a, const char *reason)
+{
+	struct buf b;
+	const char *p = reason, *end;
+
+	if (strchr(reason, '@') == NULL)
+		return reason;
+	buf_init(&b, a);
+	while (*p != '\0') {
+		if (*p == ' ') {
+			buf_putc(&b, *p++);
+			continue;
+		}
+		end = strchr(p, ' ');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (memchr(p, '@', (size_t)(end - p)) != NULL)
+			buf_puts(&b, "[address]");
+		else
+			buf_append(&b, p, (size_t)(end - p));
+		p = end;
+	}
+	return b.data;
+}
+
+/* The Message-ID of a composed message, for the log (NULL if none). */
 static const char *
 message_id(struct arena *a, const char *msg)
 {
 	const char *p = strstr(msg, "\r\nMessage-ID: <"), *q;
 
 	if (p == NULL)
-		return "-";
+		return NULL;
 	p += strlen("\r\nMessage-ID: ");
 	if ((q = strstr(p, "\r\n")) == NULL || q - p > 100)
-		return "-";
+		return NULL;
 	return arena_strndup(a, p, (size_t)(q - p));
 }
 
@@ -168,12 +197,14 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
     const struct mail_transport *t, const struct mail_schedule *s,
     const struct outbox_row *r, enum mail_result *res)
 {
-	const char *why = NULL, *mid = "-";
+	const char *why = NULL, *mid = NULL;
 	enum mail_result out;
+	struct timespec t0, t1;
 	char *msg;
 	size_t len;
 	enum err e;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (r->stale) {
 		out = MAIL_SKIPPED;
 		why = OUTBOX_SKIP_REASON;
@@ -188,13 +219,22 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 		crypto_wipe(msg, len);
 	}
 	if ((e = mail_outbox_finish(db, a, r, s, out, why, &out)) != ERR_OK) {
-		log_err("outbox %s kind=%s: recording %s failed: %s", r->id,
-		    r->kind, mail_transport_result_str(out), err_str(e));
+		log_err("event=record_failed outbox_id=%s kind=%s result=%s "
+			"error=%s",
+		    log_value(a, r->id), log_value(a, r->kind),
+		    mail_transport_result_str(out), err_str(e));
 		return e;
 	}
-	log_info("outbox %s kind=%s attempt=%d result=%s message-id=%s%s%s",
-	    r->id, r->kind, r->attempts + 1, mail_transport_result_str(out),
-	    mid, why != NULL ? " reason=" : "", why != NULL ? why : "");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Never the recipient (personal data): the outbox id finds it. */
+	log_info("event=%s outbox_id=%s kind=%s attempts=%d message_id=%s "
+		 "ms=%.1f%s%s",
+	    mail_transport_result_str(out), log_value(a, r->id),
+	    log_value(a, r->kind), r->attempts + 1, log_value(a, mid),
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	    why != NULL ? " reason=" : "",
+	    why != NULL ? log_value(a, no_addresses(a, why)) : "");
 	*res = out;
 	return ERR_OK;
 }

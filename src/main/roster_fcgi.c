@@ -106,7 +106,8 @@ main(int argc, char *argv[])
 	sc.ctx = &app;
 	sc.on_stop = FCGX_ShutdownPending;
 	sc.priv = &priv;
-	log_info("starting %d workers on %s", sc.workers, sc.socket_path);
+	log_info("event=start workers=%d socket=\"%s\"", sc.workers,
+	    sc.socket_path);
 	rc = sup_run(&sc);
 	tpl_free(app.tpl);
 	keys_wipe(&app.conf.keys);

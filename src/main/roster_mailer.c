@@ -152,15 +152,15 @@ mailer_transport(struct mail_transport *t, const struct conf *conf,
 	}
 	/* The URL is not logged: it may carry credentials. */
 	if (conf->smtp_url != NULL)
-		log_info("delivering over SMTP, %s%s",
+		log_info("event=start transport=smtp tls=%s once=%d",
 		    str_startswith(conf->smtp_url, "smtps://")
-			? "implicit TLS"
-			: mail_transport_tls(t) ? "STARTTLS required"
-						: "STARTTLS when offered",
-		    once ? " (once)" : "");
+			? "implicit"
+			: mail_transport_tls(t) ? "starttls_required"
+						: "starttls_when_offered",
+		    (int)once);
 	else
-		log_info("delivering to files in %s%s", t->mail_dir,
-		    once ? " (once)" : "");
+		log_info("event=start transport=files dir=%s once=%d",
+		    log_value(a, t->mail_dir), (int)once);
 	return 0;
 }
 
@@ -263,7 +263,7 @@ main(int argc, char *argv[])
 	(void)db_listen(db, "roster_outbox");
 	if (mailer_loop(db, batch, row, &conf, &t, once) == -1)
 		goto done;
-	log_info("stopping");
+	log_info("event=stop");
 	(void)notify_stopping();
 	rc = 0;
 done:

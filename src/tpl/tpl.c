@@ -590,6 +590,14 @@ tpl_lookup(const struct tpl_ctx *c, const char *name)
 	return NULL;
 }
 
+const char *
+tpl_get(const struct tpl_ctx *c, const char *name)
+{
+	const struct val *v = tpl_lookup(c, name);
+
+	return v != NULL && v->type == VAL_TEXT ? v->s : NULL;
+}
+
 /* Appends s, escaping & < > " ' when esc is set. */
 static void
 tpl_put(struct buf *out, const char *s, bool esc)

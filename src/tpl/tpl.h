@@ -79,6 +79,9 @@ void tpl_setf(struct tpl_ctx *c, const char *name, const char *fmt, ...)
  * {{{name}}} and escaped by {{name}}. */
 void tpl_set_html(struct tpl_ctx *c, const char *name, const char *html);
 
+/* The text set for name in c (or an ancestor), or NULL. */
+const char *tpl_get(const struct tpl_ctx *c, const char *name);
+
 /* Sets a boolean (for sections). */
 void tpl_set_bool(struct tpl_ctx *c, const char *name, bool v);
 

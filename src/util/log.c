@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/arena.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 static const char *log_progname = "roster";
@@ -63,3 +65,33 @@ log_vline(const char *level, const char *fmt, va_list ap)
 LOG_FN(log_info, "info")
 LOG_FN(log_warn, "warn")
 LOG_FN(log_err, "error")
+
+const char *
+log_value(struct arena *a, const char *v)
+{
+	static const char bare[] = "._:/@+-";
+	struct buf b;
+	const unsigned char *p;
+
+	if (v == NULL)
+		return "-";
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || strchr(bare, *p) != NULL))
+			break;
+	if (*p == '\0' && p != (const unsigned char *)v)
+		return v;
+	buf_init(&b, a);
+	buf_putc(&b, '"');
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_putc(&b, '\\');
+			buf_putc(&b, (char)*p);
+		} else if (*p < 0x20 || *p >= 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else
+			buf_putc(&b, (char)*p);
+	}
+	buf_putc(&b, '"');
+	return b.data;
+}

@@ -13,4 +13,15 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct arena;
+
+/*
+ * v as the value of a key=value pair (logfmt): as it is when it is not
+ * empty and holds only letters, digits and . _ : / @ + -; otherwise in
+ * double quotes, with a double quote and a backslash escaped by a
+ * backslash and any byte outside printable ASCII written as \xNN.
+ * NULL gives "-". From the arena.
+ */
+const char *log_value(struct arena *a, const char *v);
+
 #endif

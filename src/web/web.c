@@ -269,14 +269,20 @@ web_handle(
 		.w = w, .d = &w->domain, .a = req->arena, .req = req, .res = res
 	};
 	struct timespec t0, t1;
+	int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	c.page = tpl_ctx_new(c.a);
 	/* No page of this application may be cached: they are per user, and
 	 * some carry tokens. */
 	res->no_store = true;
+	web_log_begin(&c);
 	dispatch(&c, parse_error);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	i = req->route >= 0 && req->route < NHANDLERS ? req->route : NHANDLERS;
+	web_log_end(&c, route_names[i], i < NHANDLERS && (handlers[i].flags & R_BARE),
+	    (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	metrics_request(req->route, res->status,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -170,6 +170,17 @@ void web_handle(
 enum err web_notify(
     void *w, struct db *db, struct arena *a, const struct notice *n);
 
+/* --- web_log.c: the request log --- */
+
+/* Settles the request id (nginx's, else a random one) in c->req, sends it
+ * as X-Request-Id and gives the page {{request_id}}. Before dispatch. */
+void web_log_begin(struct ctx *c);
+
+/* Writes the request's key=value log line (route: the route's name;
+ * probe: a /healthz or /metrics request, logged only with
+ * ROSTER_LOG_PROBES=1). After dispatch. */
+void web_log_end(struct ctx *c, const char *route, bool probe, double seconds);
+
 /* --- web_field.c: declared input --- */
 
 /* Fills c->field from params (the query of a GET, the body of a POST):

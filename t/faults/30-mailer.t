@@ -142,7 +142,7 @@ my %by_mailer;
 for my $name ('roster-mailer', 'roster-mailer-2') {
 	my $text = do { local (@ARGV, $/) = $s->state_dir . "/log/$name.log"; <> } // '';
 	$text = substr $text, $log_from{$name};
-	$by_mailer{$name} = () = $text =~ /result=sent/g;
+	$by_mailer{$name} = () = $text =~ /event=sent /g;
 }
 diag sprintf 'mailer, two mailers: %d messages, %d deliveries in %.1f s (sent by the first %d, by the second %d)',
     $N, $total2, time - $t0, $by_mailer{'roster-mailer'}, $by_mailer{'roster-mailer-2'};

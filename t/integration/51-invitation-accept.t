@@ -31,7 +31,14 @@ my %STATUS = (
 	'invitation-declined' => 410, 'invitation-already-accepted' => 410,
 );
 
-sub main_of { my ($res) = @_; my ($m) = ($res->{content} // '') =~ m{<main>(.*)</main>}s; return $m // '' }
+# <main> of a page, without the request id (it differs per request).
+sub main_of {
+	my ($res) = @_;
+	my ($m) = ($res->{content} // '') =~ m{<main>(.*)</main>}s;
+	$m //= '';
+	$m =~ s/(data-request-id=")[^"]*">[^<]*</$1"></g;
+	return $m;
+}
 
 # GET of a link: the page, its status, the headers of §4.10, and no write.
 sub view_is {

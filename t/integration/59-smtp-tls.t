@@ -134,7 +134,7 @@ for my $mech ('PLAIN', 'LOGIN') {
 	no_password_in_clear("a ($mech)");
 	unlike $sink->clear_text, qr/^(?:AUTH|MAIL FROM|RCPT TO)/mi,
 	    "a ($mech): nothing but EHLO and STARTTLS in clear";
-	like $log, qr/delivering over SMTP, STARTTLS required/, "a ($mech): the mailer says TLS is required";
+	like $log, qr/event=start transport=smtp tls=starttls_required/, "a ($mech): the mailer says TLS is required";
 }
 
 # ---- b. no STARTTLS, credentials: refused --------------------------------------------------
@@ -166,7 +166,7 @@ for my $mech ('PLAIN', 'LOGIN') {
 	    'c: last_error says why';
 	is messages_to($to), 0, 'c: nothing was delivered';
 	unlike $sink->clear_text, qr/^(?:MAIL FROM|RCPT TO|DATA)/mi, 'c: no envelope in clear';
-	like $log, qr/delivering over SMTP, STARTTLS required/, 'c: the mailer says TLS is required';
+	like $log, qr/event=start transport=smtp tls=starttls_required/, 'c: the mailer says TLS is required';
 }
 
 # ---- d. certificates are verified ---------------------------------------------------------------
@@ -196,7 +196,7 @@ for my $d (
 	my ($row, $log) = run_case($to, {}, { %no_creds }, 'sent');
 	is $row->{status}, 'sent', 'e: without STARTTLS on offer, the message goes in clear';
 	is messages_to($to), 1, 'e: the server accepted it once';
-	like $log, qr/delivering over SMTP, STARTTLS when offered/, 'e: the mailer says STARTTLS when offered';
+	like $log, qr/event=start transport=smtp tls=starttls_when_offered/, 'e: the mailer says STARTTLS when offered';
 
 	$to = 'e-tls@example.com';
 	($row) = run_case($to, { starttls => 1, cert => $good->{cert}, key => $good->{key} }, { %no_creds }, 'sent');

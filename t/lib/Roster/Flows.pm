@@ -164,6 +164,8 @@ sub blank_volatile {
 	my ($html, @strings) = @_;
 	$html //= '';
 	$html =~ s/(name="csrf_token"\s+value=")[^"]*"/$1"/g;
+	# The request id every error page shows differs per request.
+	$html =~ s/(data-request-id=")[^"]*">[^<]*</$1"></g;
 	for my $str (grep { defined && length } @strings) {
 		$html =~ s/\Q$str\E/<BLANK>/g;
 	}
