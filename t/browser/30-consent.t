@@ -21,15 +21,7 @@ use File::Copy qw(copy);
 use File::Path qw(make_path);
 use Roster::WebDriver;
 
-if (my $why = Roster::WebDriver->unavailable) {
-	my $ci = $ENV{CI} // '';
-	if (length $ci && $ci ne '0' && lc $ci ne 'false') {
-		plan tests => 1;
-		fail("the browser suite needs chromium and chromedriver under CI: $why");
-		exit 1;
-	}
-	plan skip_all => "no browser: $why";
-}
+Roster::WebDriver->skip_unless_available;
 
 require Roster::Test;
 require Roster::Invite;

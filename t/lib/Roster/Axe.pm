@@ -38,6 +38,7 @@ use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Spec;
 use Test::More ();
+use Roster::WebDriver ();
 
 our @WIDTHS = ([ 390, 844 ], [ 1280, 900 ]);
 our $SCREENS = $ENV{ROSTER_SCREENS_DIR} // '/tmp/roster-screens';
@@ -58,14 +59,7 @@ sub unavailable {
 # For a browser test, before its plan: nothing when axe-core is there;
 # else skip_all, or under CI one failing test and exit.
 sub skip_or_fail_unless_available {
-	my $why = unavailable() // return;
-	my $ci = $ENV{CI} // '';
-	if (length $ci && $ci ne '0' && lc $ci ne 'false') {
-		Test::More::plan(tests => 1);
-		Test::More::fail("the browser suite needs axe-core under CI: $why");
-		exit 1;
-	}
-	Test::More::plan(skip_all => $why);
+	Roster::WebDriver->require_or_skip('axe-core', unavailable());
 }
 
 sub new {

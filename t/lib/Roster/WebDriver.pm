@@ -45,6 +45,27 @@ my $ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 my @LIVE;
 my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
+# Plans the test file away when something it needs ($why, a reason, or
+# undef for nothing missing) is not there: skipped, except under CI (the
+# CI variable set and not 0 or false), where that is one failed test.
+sub require_or_skip {
+	my ($class, $what, $why) = @_;
+	return unless defined $why;
+	my $ci = $ENV{CI} // '';
+	if (length $ci && $ci ne '0' && lc $ci ne 'false') {
+		Test::More::plan(tests => 1);
+		Test::More::fail("the browser suite needs $what under CI: $why");
+		exit 1;
+	}
+	Test::More::plan(skip_all => "no $what: $why");
+}
+
+# require_or_skip for chromedriver and Chromium.
+sub skip_unless_available {
+	my ($class) = @_;
+	$class->require_or_skip('chromium and chromedriver', $class->unavailable);
+}
+
 # undef when chromedriver and Chromium are installed, else why not.
 sub unavailable {
 	my @missing = grep { !-x $_ } $CHROMEDRIVER, $CHROMIUM;
