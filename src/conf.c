@@ -36,6 +36,7 @@ enum conf_var {
 	CONF_SMTP_REQUIRE_TLS,
 	CONF_SMTP_CA_FILE,
 	CONF_MAIL_FROM,
+	CONF_MAILER_METRICS_FILE,
 	CONF_SIGNUP_MODE,
 	CONF_SIGNUP_CAP,
 	CONF_INVITE_TTL,
@@ -130,6 +131,11 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_SMTP_CA_FILE] = { "ROSTER_SMTP_CA_FILE", NULL, 0, 0, 0,
 	    "PEM CA bundle that verifies the SMTP server's certificate; unset: "
 	    "the system's" },
+	[CONF_MAILER_METRICS_FILE] = { "ROSTER_MAILER_METRICS_FILE", NULL, 0,
+	    0, 0,
+	    "file where roster-mailer keeps this host's delivery counters in "
+	    "the Prometheus text format (for the node exporter's textfile "
+	    "collector); unset: none" },
 	[CONF_MAIL_FROM] = { "ROSTER_MAIL_FROM", "roster@localhost", 0, 0, 0,
 	    "sender address" },
 	[CONF_SIGNUP_MODE] = { "ROSTER_SIGNUP_MODE", "open", 0, 0, 0,
@@ -410,6 +416,7 @@ conf_load(struct conf *c, bool need_secret)
 		v = 0;
 	}
 	c->log_probes = v == 1;
+	c->mailer_metrics_file = conf_str(CONF_MAILER_METRICS_FILE);
 	c->mail_from = conf_str(CONF_MAIL_FROM);
 	if (!str_no_ctl(c->mail_from) || strchr(c->mail_from, '@') == NULL) {
 		log_err("ROSTER_MAIL_FROM must be a plain address");

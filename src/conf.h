@@ -35,6 +35,7 @@ struct conf {
 	bool smtp_require_tls;     /* ROSTER_SMTP_REQUIRE_TLS [0] */
 	const char *smtp_ca_file; /* ROSTER_SMTP_CA_FILE or NULL */
 	const char *mail_from; /* ROSTER_MAIL_FROM [roster@localhost] */
+	const char *mailer_metrics_file; /* ROSTER_MAILER_METRICS_FILE or NULL */
 	enum signup_mode signup_mode;
 	long long signup_cap; /* -1 when unset */
 	long long invite_ttl; /* seconds */

@@ -14,6 +14,9 @@ static const struct metrics_counter counters_table[C__MAX] = {
 	    "Invitations revoked." },
 	[C_INVITATIONS_DECLINED] = { "invitations_declined",
 	    "Invitations declined." },
+	[C_INVITATIONS_RESENT] = { "invitations_resent",
+	    "Invitations sent again, each replacing its earlier link (not "
+	    "counted as created)." },
 	[C_INVITATIONS_RATE_LIMITED] = { "invitations_rate_limited",
 	    "Invitation attempts refused by a rate limit." },
 	[C_OWNER_ADDS_CREATED] = { "owner_adds_created",

@@ -1,9 +1,10 @@
 /*
- * Reading the mailer's delivery counters.
+ * Reading the mailers' delivery counters and the outbox's backlog.
  */
 #include "db/db_mailstat.h"
 
 #include <limits.h>
+#include <stdlib.h>
 
 #include "db/db.h"
 #include "util/arena.h"
@@ -36,5 +37,34 @@ db_mailstat_list(
 	}
 	*out = mc;
 	*n = r->nrows;
+	return ERR_OK;
+}
+
+enum err
+db_mailstat_backlog(struct db *db, struct arena *a, struct mail_backlog *out)
+{
+	struct db_rows *r;
+	long long n;
+	enum err e;
+
+	if ((e = db_ensure(db)) != ERR_OK)
+		return e;
+	/* outbox_due_idx covers exactly the queued rows. */
+	e = db_q(db, a, &r,
+	    "SELECT count(*), coalesce(extract(epoch FROM"
+	    "  now() - min(created_at)), 0)::float8"
+	    " FROM outbox WHERE status = 'queued'",
+	    DB_END);
+	if (e != ERR_OK)
+		return e;
+	if (r->nrows != 1 ||
+	    str_tonum(db_val(r, 0, 0), 0, LLONG_MAX, &n, NULL) == -1) {
+		log_err("outbox backlog: unexpected answer");
+		return ERR_DATABASE;
+	}
+	out->queued = n;
+	out->oldest_seconds = strtod(db_val(r, 0, 1), NULL);
+	if (!(out->oldest_seconds > 0))
+		out->oldest_seconds = 0;
 	return ERR_OK;
 }

@@ -1,6 +1,6 @@
 /*
- * The mailer's delivery counters, kept in the database so that every host
- * reads the same numbers.
+ * The mailers' delivery counters, kept in the database so that every host
+ * reads the same numbers, and the outbox's backlog.
  */
 #ifndef ROSTER_DB_MAILSTAT_H
 #define ROSTER_DB_MAILSTAT_H
@@ -15,6 +15,19 @@ struct mail_counter {
 	const char *name; /* emails_sent_total, ... */
 	long long value;
 };
+
+/* The outbox's backlog, database-wide. */
+struct mail_backlog {
+	long long queued;      /* messages still to be sent */
+	double oldest_seconds; /* age of the oldest of them, 0 when none */
+};
+
+/*
+ * Counts the queued messages of the outbox and the age of the oldest into
+ * *out (written on success only). ERR_OK, or ERR_DATABASE.
+ */
+enum err db_mailstat_backlog(
+    struct db *db, struct arena *a, struct mail_backlog *out);
 
 /*
  * Reads every row of mail_counters, ordered by name, into an array in the

@@ -380,7 +380,9 @@ send_invitation(struct send_args *s)
 	enum err e = db_tx(s->d->db, send_tx, s);
 
 	if (e == ERR_OK)
-		metrics_add(C_INVITATIONS_CREATED, 1);
+		metrics_add(s->resend_id != NULL ? C_INVITATIONS_RESENT
+						 : C_INVITATIONS_CREATED,
+		    1);
 	else if (e == ERR_RATE_LIMITED_USER || e == ERR_RATE_LIMITED_ORG ||
 	    e == ERR_RATE_LIMITED)
 		metrics_add(C_INVITATIONS_RATE_LIMITED, 1);

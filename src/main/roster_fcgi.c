@@ -44,9 +44,11 @@ worker_main(void *arg, int listen_fd, volatile sig_atomic_t *stop)
 	w.domain.notify = web_notify;
 	w.domain.notify_ctx = &w;
 	web_routes_init();
+	(void)metrics_worker_begin();
 	a = arena_new(0);
 	rc = http_fcgi_serve(listen_fd, a, web_handle, &w, stop);
 	arena_free(a);
+	metrics_worker_end();
 	db_close(w.domain.db);
 	return rc == 0 ? 0 : 1;
 }

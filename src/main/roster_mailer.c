@@ -3,7 +3,8 @@
  * batches, decrypts and sends each through SMTP (ROSTER_SMTP_URL) or as an
  * .eml file under $ROSTER_STATE_DIR/mail, and records the outcome with
  * retries and backoff. Runs until SIGTERM or SIGINT; with --once it
- * delivers what is due and exits.
+ * delivers what is due and exits. What it delivered is counted here, per
+ * host, and written to ROSTER_MAILER_METRICS_FILE when set.
  *
  * Usage: roster-mailer [--once] | --help | --version
  */
@@ -33,6 +34,70 @@
 #define DOWN_WAIT_MAX 8
 
 static volatile sig_atomic_t mailer_stop;
+
+/* What this mailer did since it started, by outcome (MAIL_RETRY: an
+ * attempt that will be tried again). */
+static unsigned long long mailer_counts[MAIL__MAX];
+static const char *mailer_metrics_file; /* NULL: counts are not written */
+
+/* The Prometheus name and help of each count, for the textfile. */
+static const char *const mailer_metric[MAIL__MAX][2] = {
+	[MAIL_SENT] = { "emails_sent",
+	    "Emails this host's mailer handed to the SMTP server or wrote." },
+	[MAIL_RETRY] = { "emails_retried",
+	    "Delivery attempts of this host's mailer that will be retried." },
+	[MAIL_FAILED] = { "emails_failed",
+	    "Emails this host's mailer gave up on." },
+	[MAIL_SKIPPED] = { "emails_skipped",
+	    "Emails this host's mailer dropped as no longer wanted." },
+};
+
+/*
+ * Writes the counts to mailer_metrics_file in the Prometheus text format,
+ * through a temporary file renamed over it, so that a reader (the node
+ * exporter's textfile collector) never sees half a file. Failures are
+ * logged once until a write succeeds again.
+ */
+static void
+mailer_metrics_write(void)
+{
+	static bool failing;
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if (mailer_metrics_file == NULL)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", mailer_metrics_file) >=
+	    (int)sizeof(tmp))
+		return;
+	if ((f = fopen(tmp, "w")) == NULL)
+		goto fail;
+	fprintf(f,
+	    "# HELP roster_mailer_build_info The version of roster-mailer.\n"
+	    "# TYPE roster_mailer_build_info gauge\n"
+	    "roster_mailer_build_info{version=\"%s\"} 1\n",
+	    PACKAGE_VERSION);
+	for (int i = 0; i < MAIL__MAX; i++)
+		fprintf(f,
+		    "# HELP roster_mailer_%s_total %s\n"
+		    "# TYPE roster_mailer_%s_total counter\n"
+		    "roster_mailer_%s_total %llu\n",
+		    mailer_metric[i][0], mailer_metric[i][1],
+		    mailer_metric[i][0], mailer_metric[i][0], mailer_counts[i]);
+	ok = fflush(f) == 0 && !ferror(f);
+	if (fclose(f) != 0 || !ok || rename(tmp, mailer_metrics_file) == -1) {
+		(void)unlink(tmp);
+		goto fail;
+	}
+	failing = false;
+	return;
+fail:
+	if (!failing)
+		log_err("cannot write %s: %s", mailer_metrics_file,
+		    strerror(errno));
+	failing = true;
+}
 
 static void
 mailer_on_signal(int sig)
@@ -101,6 +166,8 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
 			break;
 		e = mail_outbox_process(db, row, k, t, s, &rows[i], &res);
 		arena_reset(row);
+		if (e == ERR_OK && res < MAIL__MAX)
+			mailer_counts[res]++;
 		if (e != ERR_OK) {
 			/* The outcome of this row is unknown to the database:
 			 * it stays leased and is tried again later. */
@@ -115,6 +182,8 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
 		arena_reset(row);
 	}
 	arena_reset(batch);
+	if (n > 0)
+		mailer_metrics_write();
 	return e == ERR_OK ? n : -1;
 }
 
@@ -254,6 +323,11 @@ main(int argc, char *argv[])
 	/* Never start a mailer that could send credentials in clear. */
 	if (mailer_transport(&t, &conf, perm, once) == -1)
 		goto done;
+	if (conf.mailer_metrics_file != NULL &&
+	    conf.mailer_metrics_file[0] != '\0') {
+		mailer_metrics_file = conf.mailer_metrics_file;
+		mailer_metrics_write();
+	}
 
 	db = db_open_limits(conf.database_url,
 	    &(struct db_limits) { conf.db_connect_timeout,

@@ -1,28 +1,55 @@
 /*
- * Counters and a latency histogram shared by all worker processes: one
- * anonymous shared mapping made by the supervisor before it forks, updated
- * with atomic adds, read back as a snapshot by any worker. The module knows
- * no counter or route by name: the program registers its tables at setup,
- * and the counts are shared by index.
+ * Counters, request counts and latency histograms shared by all worker
+ * processes: one anonymous shared mapping made by the supervisor before it
+ * forks, updated with atomic adds, read back as a snapshot by any worker.
+ * The module knows no counter, route or method by name: the program
+ * registers its tables at setup, and the counts are shared by index. Each
+ * worker also keeps a slot of its own with its process figures (CPU time,
+ * resident memory, open descriptors), read from /proc/self.
  */
 #ifndef ROSTER_UTIL_METRICS_H
 #define ROSTER_UTIL_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Counter slots metrics_counters() can name. */
 #define METRICS_COUNTERS_MAX 32
 /* Routes metrics_routes() can name; one more slot counts unmatched ones. */
 #define METRICS_ROUTES_MAX 64
-/* Status classes 1xx..5xx. */
-#define METRICS_CLASSES 5
-/* Upper bounds of the latency histogram; one more bucket is unbounded. */
+/* Method indices metrics_request() counts apart; others share the last. */
+#define METRICS_METHODS 4
+/* Status codes 100..599 are counted apart. */
+#define METRICS_STATUS_MIN 100
+#define METRICS_STATUSES   500
+/* Upper bounds of the latency histograms; one more bucket is unbounded. */
 #define METRICS_BOUNDS 12
+/* Non-zero (route, method, status) series a snapshot holds. */
+#define METRICS_SERIES_MAX 1024
+/* Worker slots: two generations of the largest ROSTER_WORKERS. */
+#define METRICS_WORKERS_MAX 512
 
 /* A counter's name and one line of help, for whoever exposes it. */
 struct metrics_counter {
 	const char *name;
 	const char *help;
+};
+
+/* The requests of one route, method and status. */
+struct metrics_series {
+	int route;  /* index into routes[] */
+	int method; /* 0..METRICS_METHODS-1 */
+	int status; /* 100..599 */
+	uint64_t n;
+};
+
+/* One live worker's figures, as it last wrote them. */
+struct metrics_worker {
+	int slot;           /* 0..METRICS_WORKERS_MAX-1 */
+	uint64_t cpu_us;    /* user + system CPU time */
+	uint64_t rss_bytes; /* resident set */
+	uint64_t fds;       /* open file descriptors */
 };
 
 /* Every count at one moment, with the names registered in this process. */
@@ -33,15 +60,20 @@ struct metrics_snapshot {
 	int nroutes;                            /* routes counted apart */
 	/* routes[nroutes] names the unmatched requests. */
 	const char *routes[METRICS_ROUTES_MAX + 1];
-	/* [route][class]: requests[r][0] are 1xx, ..., [r][4] are 5xx. */
-	uint64_t requests[METRICS_ROUTES_MAX + 1][METRICS_CLASSES];
+	/* The non-zero request counts, by route, then method, then status. */
+	int nseries;
+	struct metrics_series series[METRICS_SERIES_MAX];
 	uint64_t bounds_us[METRICS_BOUNDS]; /* inclusive, in microseconds */
 	/*
-	 * at_most[b]: requests that took at most bounds_us[b]; the last,
-	 * at_most[METRICS_BOUNDS], counts every request.
+	 * at_most[r][m][b]: requests of route r and method m that took at
+	 * most bounds_us[b]; at_most[r][m][METRICS_BOUNDS] counts them all.
 	 */
-	uint64_t at_most[METRICS_BOUNDS + 1];
-	uint64_t sum_us; /* total latency, in microseconds */
+	uint64_t at_most[METRICS_ROUTES_MAX + 1][METRICS_METHODS]
+			[METRICS_BOUNDS + 1];
+	/* total latency of route r and method m, in microseconds */
+	uint64_t sum_us[METRICS_ROUTES_MAX + 1][METRICS_METHODS];
+	int nworkers;
+	struct metrics_worker workers[METRICS_WORKERS_MAX]; /* by slot */
 };
 
 /*
@@ -64,12 +96,12 @@ void metrics_add(int index, uint64_t n);
 
 /*
  * Records one request: its route (an index below nroutes, or nroutes for
- * "unmatched"), status class, and latency. Any other route index counts
- * as unmatched; a status outside 100..599 counts as 5xx (no valid answer
- * was given); a negative or NaN latency counts as 0. A no-op before
- * metrics_init().
+ * "unmatched"), method index, status and latency. Any other route index
+ * counts as unmatched, a method outside 0..METRICS_METHODS-1 as the last;
+ * a status outside 100..599 counts as 500 (no valid answer was given); a
+ * negative or NaN latency counts as 0. A no-op before metrics_init().
  */
-void metrics_request(int route, int status, double seconds);
+void metrics_request(int route, int method, int status, double seconds);
 
 /*
  * Names the routes of metrics_request: names has nroutes+1 entries, the
@@ -81,9 +113,27 @@ void metrics_request(int route, int status, double seconds);
 void metrics_routes(const char *const *names, int nroutes);
 
 /*
+ * Claims a worker slot for the calling process (the lowest that is free
+ * or whose process is gone) and fills it; call in each worker after the fork.
+ * Returns the slot, or -1 when none is free (logged; the worker then
+ * reports no figures).
+ */
+int metrics_worker_begin(void);
+
+/*
+ * Refreshes the calling worker's slot from /proc/self: always when force,
+ * else at most once a second. A no-op without a slot.
+ */
+void metrics_worker_sample(bool force);
+
+/* Frees the calling worker's slot; call when the worker stops. */
+void metrics_worker_end(void);
+
+/*
  * Fills *s with the registered names and the current counts (each read
- * atomically, not all at one instant). Before metrics_init() every count
- * reads as zero.
+ * atomically, not all at one instant), and the figures of the workers
+ * whose process still runs. Before metrics_init() every count reads as
+ * zero and there are no workers.
  */
 void metrics_read(struct metrics_snapshot *s);
 

@@ -15,6 +15,7 @@
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "web/web_ops.h"
 
 enum route_flag {
 	R_AUTH = 1, /* needs a signed-in user */
@@ -283,7 +284,7 @@ web_handle(
 	web_log_end(&c, route_names[i], i < NHANDLERS && (handlers[i].flags & R_BARE),
 	    (double)(t1.tv_sec - t0.tv_sec) +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	metrics_request(req->route, res->status,
+	web_ops_observe(&c,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }

@@ -1,9 +1,13 @@
 /*
  * Operations endpoints: health and metrics. Neither touches sessions. This
  * is the one place that writes the Prometheus text format: util/metrics
- * and db/mailstat only hand over numbers.
+ * and db/mailstat only hand over numbers. What this host did is a counter
+ * of its own; what the shared database holds is a gauge whose name and
+ * HELP say it is database-wide.
  */
 #include "web/web_ops.h"
+
+#include <string.h>
 
 #include "db/db.h"
 #include "db/db_mailstat.h"
@@ -13,6 +17,9 @@
 #include "web/web.h"
 
 #define WEB_OPS_LATENCY "roster_http_request_duration_seconds"
+
+_Static_assert(METHOD__MAX < METRICS_METHODS,
+    "every method has a slot, and one more names the others");
 
 void
 web_ops_healthz(struct ctx *c)
@@ -74,22 +81,36 @@ web_ops_counters(struct buf *out, const struct metrics_snapshot *s)
 	}
 }
 
+/* Appends method="…",route="…" for route r and method index m. */
+static void
+web_ops_route(struct buf *out, const struct metrics_snapshot *s, int r, int m)
+{
+	static const char *const methods[METRICS_METHODS] = {
+		[METHOD_GET] = "GET",
+		[METHOD_HEAD] = "HEAD",
+		[METHOD_POST] = "POST",
+		[METRICS_METHODS - 1] = "other",
+	};
+
+	buf_printf(out, "method=\"%s\",route=\"", methods[m]);
+	web_ops_label(out, s->routes[r]);
+	buf_putc(out, '"');
+}
+
 static void
 web_ops_requests(struct buf *out, const struct metrics_snapshot *s)
 {
 	buf_puts(out,
-	    "# HELP roster_http_requests_total HTTP requests by "
-	    "route and status class.\n"
+	    "# HELP roster_http_requests_total HTTP requests answered by "
+	    "this host, by method, route pattern and status code.\n"
 	    "# TYPE roster_http_requests_total counter\n");
-	for (int i = 0; i <= s->nroutes; i++) {
-		for (int c = 0; c < METRICS_CLASSES; c++) {
-			if (s->requests[i][c] == 0)
-				continue;
-			buf_puts(out, "roster_http_requests_total{route=\"");
-			web_ops_label(out, s->routes[i]);
-			buf_printf(out, "\",code=\"%dxx\"} %llu\n", c + 1,
-			    (unsigned long long)s->requests[i][c]);
-		}
+	for (int i = 0; i < s->nseries; i++) {
+		const struct metrics_series *x = &s->series[i];
+
+		buf_puts(out, "roster_http_requests_total{");
+		web_ops_route(out, s, x->route, x->method);
+		buf_printf(out, ",code=\"%d\"} %llu\n", x->status,
+		    (unsigned long long)x->n);
 	}
 }
 
@@ -99,51 +120,156 @@ web_ops_latency(struct buf *out, const struct metrics_snapshot *s)
 	const char *name = WEB_OPS_LATENCY;
 
 	buf_printf(out,
-	    "# HELP %s Time to answer an HTTP request.\n"
+	    "# HELP %s Time to answer an HTTP request, by method and route "
+	    "pattern.\n"
 	    "# TYPE %s histogram\n",
 	    name, name);
-	for (int b = 0; b <= METRICS_BOUNDS; b++) {
-		buf_printf(out, "%s_bucket{le=\"", name);
-		if (b < METRICS_BOUNDS)
-			web_ops_seconds(out, s->bounds_us[b]);
-		else
-			buf_puts(out, "+Inf");
-		buf_printf(
-		    out, "\"} %llu\n", (unsigned long long)s->at_most[b]);
+	for (int r = 0; r <= s->nroutes; r++) {
+		for (int m = 0; m < METRICS_METHODS; m++) {
+			const uint64_t *at = s->at_most[r][m];
+
+			if (at[METRICS_BOUNDS] == 0)
+				continue;
+			for (int b = 0; b <= METRICS_BOUNDS; b++) {
+				buf_printf(out, "%s_bucket{", name);
+				web_ops_route(out, s, r, m);
+				buf_puts(out, ",le=\"");
+				if (b < METRICS_BOUNDS)
+					web_ops_seconds(out, s->bounds_us[b]);
+				else
+					buf_puts(out, "+Inf");
+				buf_printf(out, "\"} %llu\n",
+				    (unsigned long long)at[b]);
+			}
+			buf_printf(out, "%s_sum{", name);
+			web_ops_route(out, s, r, m);
+			buf_printf(out, "} %llu.%06llu\n",
+			    (unsigned long long)(s->sum_us[r][m] / 1000000),
+			    (unsigned long long)(s->sum_us[r][m] % 1000000));
+			buf_printf(out, "%s_count{", name);
+			web_ops_route(out, s, r, m);
+			buf_printf(out, "} %llu\n",
+			    (unsigned long long)at[METRICS_BOUNDS]);
+		}
 	}
-	buf_printf(out, "%s_sum %llu.%06llu\n", name,
-	    (unsigned long long)(s->sum_us / 1000000),
-	    (unsigned long long)(s->sum_us % 1000000));
-	buf_printf(out, "%s_count %llu\n", name,
-	    (unsigned long long)s->at_most[METRICS_BOUNDS]);
+}
+
+static void
+web_ops_workers(struct buf *out, const struct metrics_snapshot *s)
+{
+	int i;
+
+	buf_puts(out,
+	    "# HELP roster_worker_cpu_seconds_total CPU time (user and "
+	    "system) of each running worker; worker is its slot, reused by "
+	    "its replacement.\n"
+	    "# TYPE roster_worker_cpu_seconds_total counter\n");
+	for (i = 0; i < s->nworkers; i++) {
+		buf_printf(out,
+		    "roster_worker_cpu_seconds_total{worker=\"%d\"} ",
+		    s->workers[i].slot);
+		web_ops_seconds(out, s->workers[i].cpu_us);
+		buf_putc(out, '\n');
+	}
+	buf_puts(out,
+	    "# HELP roster_worker_resident_memory_bytes Resident memory of "
+	    "each running worker.\n"
+	    "# TYPE roster_worker_resident_memory_bytes gauge\n");
+	for (i = 0; i < s->nworkers; i++)
+		buf_printf(out,
+		    "roster_worker_resident_memory_bytes{worker=\"%d\"} %llu\n",
+		    s->workers[i].slot,
+		    (unsigned long long)s->workers[i].rss_bytes);
+	buf_puts(out,
+	    "# HELP roster_worker_open_fds Open file descriptors of each "
+	    "running worker.\n"
+	    "# TYPE roster_worker_open_fds gauge\n");
+	for (i = 0; i < s->nworkers; i++)
+		buf_printf(out, "roster_worker_open_fds{worker=\"%d\"} %llu\n",
+		    s->workers[i].slot, (unsigned long long)s->workers[i].fds);
+}
+
+/* The database's figures: the same on every host that scrapes them. */
+static void
+web_ops_database(struct buf *out, const struct mail_backlog *backlog,
+    const struct mail_counter *mail, int nmail)
+{
+	if (backlog != NULL)
+		buf_printf(out,
+		    "# HELP roster_outbox_queued_messages Database-wide: "
+		    "messages in the outbox waiting to be sent, whichever "
+		    "host queued them.\n"
+		    "# TYPE roster_outbox_queued_messages gauge\n"
+		    "roster_outbox_queued_messages %lld\n"
+		    "# HELP roster_outbox_oldest_queued_age_seconds "
+		    "Database-wide: age of the oldest message waiting in the "
+		    "outbox, 0 when none waits.\n"
+		    "# TYPE roster_outbox_oldest_queued_age_seconds gauge\n"
+		    "roster_outbox_oldest_queued_age_seconds %.3f\n",
+		    backlog->queued, backlog->oldest_seconds);
+	for (int i = 0; i < nmail; i++) {
+		const char *name = mail[i].name;
+		size_t n = strlen(name);
+
+		if (n > 6 && strcmp(name + n - 6, "_total") == 0)
+			n -= 6;
+		buf_printf(out,
+		    "# HELP roster_database_%.*s Database-wide: %.*s by every "
+		    "mailer of this database since it was created (this "
+		    "host's own mailer counts roster_mailer_%s).\n"
+		    "# TYPE roster_database_%.*s gauge\n"
+		    "roster_database_%.*s %lld\n",
+		    (int)n, name, (int)n, name, name, (int)n, name, (int)n,
+		    name, mail[i].value);
+	}
 }
 
 void
 web_ops_write(struct buf *out, const struct metrics_snapshot *s,
-    const struct mail_counter *mail, int nmail)
+    const struct mail_backlog *backlog, const struct mail_counter *mail,
+    int nmail)
 {
+	buf_puts(out,
+	    "# HELP roster_build_info The version of roster-fcgi answering.\n"
+	    "# TYPE roster_build_info gauge\n"
+	    "roster_build_info{version=\"");
+	web_ops_label(out, PACKAGE_VERSION);
+	buf_puts(out, "\"} 1\n");
 	web_ops_counters(out, s);
 	web_ops_requests(out, s);
 	web_ops_latency(out, s);
-	for (int i = 0; i < nmail; i++)
-		buf_printf(out, "# TYPE roster_%s counter\nroster_%s %lld\n",
-		    mail[i].name, mail[i].name, mail[i].value);
+	web_ops_workers(out, s);
+	web_ops_database(out, backlog, mail, nmail);
+}
+
+void
+web_ops_observe(struct ctx *c, double seconds)
+{
+	metrics_request(
+	    c->req->route, (int)c->req->method, c->res->status, seconds);
+	metrics_worker_sample(false);
 }
 
 void
 web_ops_metrics(struct ctx *c)
 {
 	struct metrics_snapshot *s = arena_alloc(c->a, sizeof(*s));
+	struct mail_backlog backlog;
 	struct mail_counter *mail = NULL;
 	int nmail = 0;
+	bool have_backlog;
 
 	c->res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	metrics_worker_sample(true);
 	metrics_read(s);
 	/*
-	 * The mailer's counters live in the database, shared by every host;
-	 * when it cannot be read the rest is still worth answering.
+	 * The outbox and the mailers' counters live in the database, shared
+	 * by every host; when it cannot be read the rest is still worth
+	 * answering.
 	 */
+	have_backlog = db_mailstat_backlog(c->d->db, c->a, &backlog) == ERR_OK;
 	if (db_mailstat_list(c->d->db, c->a, &mail, &nmail) != ERR_OK)
 		nmail = 0;
-	web_ops_write(&c->res->body, s, mail, nmail);
+	web_ops_write(
+	    &c->res->body, s, have_backlog ? &backlog : NULL, mail, nmail);
 }

@@ -340,9 +340,13 @@ is scalar(grep { $_->{to} =~ /example\.net|ivy|esc-|nocsrf|zed|mallory/ } $s->ma
 
 # ---- metrics ----------------------------------------------------------------------------
 my $m1 = metrics($s);
-my $created = $s->sql_one(q{SELECT count(*) FROM invitations});
+my $nrows = $s->sql_one(q{SELECT count(*) FROM invitations});
+my $resent = $s->sql_one(q{SELECT count(*) FROM audit_events WHERE action = 'invitation.resent'});
+cmp_ok $resent, '>=', 1, 'the flows above resent at least once';
+cmp_ok(($m1->{roster_invitations_resent_total} // 0) - ($m0->{roster_invitations_resent_total} // 0),
+    '==', $resent, 'metrics: roster_invitations_resent_total rose by every resend');
 cmp_ok(($m1->{roster_invitations_created_total} // 0) - ($m0->{roster_invitations_created_total} // 0),
-    '==', $created, 'metrics: roster_invitations_created_total rose by every row created');
+    '==', $nrows - $resent, 'metrics: roster_invitations_created_total rose by every row created, resends apart');
 cmp_ok(($m1->{roster_invitations_revoked_total} // 0) - ($m0->{roster_invitations_revoked_total} // 0),
     '==', 1, 'metrics: roster_invitations_revoked_total rose by the one revoke');
 cmp_ok(($m1->{roster_invitations_accepted_total} // 0) - ($m0->{roster_invitations_accepted_total} // 0),
