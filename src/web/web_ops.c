@@ -207,21 +207,18 @@ web_ops_database(struct buf *out, const struct mail_backlog *backlog,
 		    "# TYPE roster_outbox_oldest_queued_age_seconds gauge\n"
 		    "roster_outbox_oldest_queued_age_seconds %.3f\n",
 		    backlog->queued, backlog->oldest_seconds);
-	for (int i = 0; i < nmail; i++) {
-		const char *name = mail[i].name;
-		size_t n = strlen(name);
-
-		if (n > 6 && strcmp(name + n - 6, "_total") == 0)
-			n -= 6;
+	/* SPEC §4 names these counters (emails_sent_total, ...): they keep
+	 * their names and type, and say they are the database's. */
+	for (int i = 0; i < nmail; i++)
 		buf_printf(out,
-		    "# HELP roster_database_%.*s Database-wide: %.*s by every "
-		    "mailer of this database since it was created (this "
-		    "host's own mailer counts roster_mailer_%s).\n"
-		    "# TYPE roster_database_%.*s gauge\n"
-		    "roster_database_%.*s %lld\n",
-		    (int)n, name, (int)n, name, name, (int)n, name, (int)n,
-		    name, mail[i].value);
-	}
+		    "# HELP roster_%s Database-wide: every mailer of this "
+		    "database since it was created, the same on every host "
+		    "(take max, not sum; this host's own mailer counts "
+		    "roster_mailer_%s).\n"
+		    "# TYPE roster_%s counter\n"
+		    "roster_%s %lld\n",
+		    mail[i].name, mail[i].name, mail[i].name, mail[i].name,
+		    mail[i].value);
 }
 
 void

@@ -5,7 +5,7 @@
 # again after about 1, 2, 4 s (each wait recorded in next_attempt_at,
 # within the 20 % jitter), and fails for good once its next try would fall
 # more than 8 s after it was queued: status failed, body dropped, the
-# database-wide roster_database_emails_failed + 1. The organization's
+# database-wide roster_emails_failed_total + 1. The organization's
 # managers see the row data-delivery="failed" with "Email could not be
 # delivered" and the last error (never a link), and a resend delivers it; /admin (platform admins
 # only) counts the outbox and lists the failure. A message skipped because
@@ -58,7 +58,7 @@ sub db_counts {
 my $port = Roster::Test::_free_port();
 $s->stop_mailer;
 $s->set_env(ROSTER_SMTP_URL => "smtp://127.0.0.1:$port");
-my $failed0 = metric_value($s, 'roster_database_emails_failed');
+my $failed0 = metric_value($s, 'roster_emails_failed_total');
 my $res = invite($olga, 'acme', 'bob@example.com', 'member');
 is $res->{status}, 303, 'olga invites bob: 303';
 my $inv = $s->sql_one(q{SELECT id FROM invitations WHERE email = 'bob@example.com'});
@@ -96,7 +96,7 @@ like $err, qr/^gave up after \Q$att\E attempts: smtp: /, "... last error: $err";
 is $late, 't', '... only once the give-up time was near';
 my $queued_for = $s->sql_one(q{SELECT extract(epoch FROM max(next_attempt_at) - min(created_at)) FROM outbox WHERE id = ?}, $ob);
 ok $queued_for > 8, "its last scheduled try lay past ROSTER_MAIL_GIVE_UP ($queued_for s after queueing)";
-is metric_value($s, 'roster_database_emails_failed'), $failed0 + 1, 'emails_failed_total + 1';
+is metric_value($s, 'roster_emails_failed_total'), $failed0 + 1, 'emails_failed_total + 1';
 is $s->sql_one('SELECT count(*) FROM invitations WHERE id = ? AND revoked_at IS NULL', $inv), 1,
     'the invitation stays';
 
@@ -148,7 +148,7 @@ is $shown_counts->{skipped}, 1, '... one skipped, not counted as failed';
 my @listed = $res->{content} =~ /data-outbox-id="(\d+)"/g;
 my $carl_ob = $s->sql_one(q{SELECT id FROM outbox WHERE recipient = 'carl@example.com'});
 is_deeply \@listed, [ $carl_ob, $ob ], '... failures newest first, the skipped one not among them';
-is metric_value($s, 'roster_database_emails_failed'), $failed0 + 2, 'emails_failed_total + 2';
+is metric_value($s, 'roster_emails_failed_total'), $failed0 + 2, 'emails_failed_total + 2';
 
 # ---- fixed, resent: delivered ---------------------------------------------------------------
 $s->stop_mailer;

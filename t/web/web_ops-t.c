@@ -224,19 +224,21 @@ test_exact(void)
 	    "of the oldest message waiting in the outbox, 0 when none waits.\n"
 	    "# TYPE roster_outbox_oldest_queued_age_seconds gauge\n"
 	    "roster_outbox_oldest_queued_age_seconds 12.500\n"
-	    "# HELP roster_database_emails_failed Database-wide: emails_failed "
-	    "by every mailer of this database since it was created (this "
-	    "host's own mailer counts roster_mailer_emails_failed_total).\n"
-	    "# TYPE roster_database_emails_failed gauge\n"
-	    "roster_database_emails_failed 0\n"
-	    "# HELP roster_database_emails_sent Database-wide: emails_sent by "
-	    "every mailer of this database since it was created (this host's "
-	    "own mailer counts roster_mailer_emails_sent_total).\n"
-	    "# TYPE roster_database_emails_sent gauge\n"
-	    "roster_database_emails_sent 12\n");
+	    "# HELP roster_emails_failed_total Database-wide: every mailer of "
+	    "this database since it was created, the same on every host (take "
+	    "max, not sum; this host's own mailer counts "
+	    "roster_mailer_emails_failed_total).\n"
+	    "# TYPE roster_emails_failed_total counter\n"
+	    "roster_emails_failed_total 0\n"
+	    "# HELP roster_emails_sent_total Database-wide: every mailer of "
+	    "this database since it was created, the same on every host (take "
+	    "max, not sum; this host's own mailer counts "
+	    "roster_mailer_emails_sent_total).\n"
+	    "# TYPE roster_emails_sent_total counter\n"
+	    "roster_emails_sent_total 12\n");
 	got = render(&bl, mail, 2);
 	is_string(want.data, got,
-	    "the database-wide gauges come last, named and helped as such");
+	    "the database-wide figures come last, helped as such, under SPEC's names");
 	free(got);
 
 	is_int(1, metrics_worker_begin() >= 0, "a worker slot");
