@@ -197,4 +197,15 @@ logged($res, '/healthz with ROSTER_LOG_PROBES=1', route => '/healthz', code => '
 $res = $anon->get('/metrics');
 logged($res, '/metrics with ROSTER_LOG_PROBES=1', route => '/metrics');
 
+# nginx's access log ends each line with the same id, so one request can be
+# followed from nginx to the worker.
+my $rid = $res->{headers}{'x-request-id'} // '';
+my $access = '';
+eventually(5, sub {
+	open my $afh, '<', $s->state_dir . '/log/nginx-access.log' or return 0;
+	$access = do { local $/; <$afh> };
+	return $access =~ /"GET \/metrics" 200 .* \Q$rid\E$/m;
+});
+like $access, qr/"GET \/metrics" 200 .* \Q$rid\E$/m, "nginx's access log line ends with the X-Request-Id ($rid)";
+
 done_testing;

@@ -137,6 +137,7 @@ ok exists $files{'/usr/share/doc/roster/copyright'}, 'copyright';
 ok +(grep { m{^/usr/share/doc/roster/roster\.conf} } keys %files), "the nginx server block's template in the docs";
 ok +(grep { m{^/usr/share/doc/roster/README\.md} } keys %files), 'README in the docs';
 ok exists $files{'/usr/share/doc/roster/install.md'}, 'install.md in the docs, uncompressed (the units and postinst name it)';
+ok exists $files{'/usr/share/doc/roster/examples/alerts.yml'}, 'the Prometheus alert rules as an example';
 my @man = map { s{.*/}{}r } glob("$tree/man/*.[58]");
 for my $m (@man) {
 	my $sec = substr($m, -1);
