@@ -85,7 +85,7 @@ apply(struct db *db, struct arena *a, const char *dir, const char *name)
 }
 
 enum err
-db_maint_grant(struct db *owner, struct arena *a, const char *role)
+db_maint_grant(struct db *owner, struct db *app, struct arena *a)
 {
 	/* A role is an identifier, which no statement takes as a parameter:
 	 * the server quotes it. */
@@ -97,9 +97,19 @@ db_maint_grant(struct db *owner, struct arena *a, const char *role)
 		"REVOKE UPDATE, DELETE ON audit_events FROM ",
 		"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ",
 	};
-	const char *q;
+	const char *me, *role, *q;
 	enum err e;
 
+	if (db_one(owner, a, db_value_from_row, &me, "SELECT current_user",
+		DB_END) != ERR_OK ||
+	    db_one(app, a, db_value_from_row, &role, "SELECT current_user",
+		DB_END) != ERR_OK) {
+		log_err("migrate: cannot connect as ROSTER_DATABASE_URL's role "
+			"to grant it its rows");
+		return ERR_DATABASE;
+	}
+	if (strcmp(me, role) == 0)
+		return ERR_OK;
 	if ((e = db_one(owner, a, db_value_from_row, &q,
 		 "SELECT quote_ident($1)", role, DB_END)) != ERR_OK)
 		return e;

@@ -20,13 +20,14 @@ enum err db_maint_migrate(
     struct db *db, struct arena *a, const char *dir, int *applied);
 
 /*
- * Gives role (the programs' role, not the schema's owner) the rows and
- * nothing else: SELECT, INSERT, UPDATE and DELETE on the tables, the
- * sequences, but the audit trail append-only and schema_migrations
- * read-only; no DDL, no TRUNCATE. Idempotent; run by the owner after each
- * migrate, so new tables are covered. ERR_DATABASE (logged) on failure.
+ * Gives the role app connects as (the programs' role) the rows and nothing
+ * else, when it is not owner's own: SELECT, INSERT, UPDATE and DELETE on
+ * the tables, the sequences, but the audit trail append-only and
+ * schema_migrations read-only; no DDL, no TRUNCATE. Idempotent; run by
+ * the schema's owner after each migrate, so new tables are covered.
+ * ERR_DATABASE (logged) on failure, also when app cannot connect.
  */
-enum err db_maint_grant(struct db *owner, struct arena *a, const char *role);
+enum err db_maint_grant(struct db *owner, struct db *app, struct arena *a);
 
 /* Deletes join requests that were never confirmed and whose link expired;
  * writes the count. */

@@ -43,9 +43,8 @@ no_notify(void *ctx, struct db *db, struct arena *a, const struct notice *n)
 static int
 cmd_migrate(struct domain *d, struct arena *a)
 {
-	int applied, rc = 1;
+	int applied, rc;
 	const char *dir = arena_printf(a, "%s/sql", d->conf->data_dir);
-	const char *owner, *app;
 	struct db *appdb;
 
 	if (db_maint_migrate(d->db, a, dir, &applied) != ERR_OK)
@@ -55,16 +54,7 @@ cmd_migrate(struct domain *d, struct arena *a)
 		return 0;
 	appdb = db_open_limits(d->conf->database_url,
 	    &(struct db_limits) { d->conf->db_connect_timeout, 0, 0 });
-	if (db_one(d->db, a, db_value_from_row, &owner, "SELECT current_user",
-		DB_END) != ERR_OK ||
-	    db_one(appdb, a, db_value_from_row, &app, "SELECT current_user",
-		DB_END) != ERR_OK)
-		fprintf(stderr,
-		    "rosterctl: cannot connect as ROSTER_DATABASE_URL's role "
-		    "to grant it its rows\n");
-	else if (strcmp(owner, app) == 0 ||
-	    db_maint_grant(d->db, a, app) == ERR_OK)
-		rc = 0;
+	rc = db_maint_grant(d->db, appdb, a) == ERR_OK ? 0 : 1;
 	db_close(appdb);
 	return rc;
 }
