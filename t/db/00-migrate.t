@@ -38,8 +38,9 @@ is $s->sql_one("SELECT count(*) FROM mail_counters"), 3, 'seed rows are not inse
 # Two migrations at once on a fresh database.
 # As scripts/pg makes "roster": owned by the schema's role, which migrates
 # it, and open to the programs' role, which migrate then grants the rows.
-$s->psql('CREATE DATABASE fresh OWNER roster_owner');
-$s->psql('REVOKE ALL ON DATABASE fresh FROM PUBLIC; GRANT CONNECT ON DATABASE fresh TO roster_app');
+my ($owner, $app) = ($s->db_role('owner'), $s->db_role('app'));
+$s->psql("CREATE DATABASE fresh OWNER $owner");
+$s->psql("REVOKE ALL ON DATABASE fresh FROM PUBLIC; GRANT CONNECT ON DATABASE fresh TO $app");
 my %fresh = map { ($_ => $s->{env}{$_} =~ s/dbname=roster/dbname=fresh/r) }
     qw(ROSTER_DATABASE_URL ROSTER_MIGRATE_DATABASE_URL);
 my @kids;

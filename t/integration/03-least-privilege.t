@@ -25,6 +25,11 @@ use Roster::Test;
 use Roster::Invite;
 
 my $s = Roster::Test->start;
+# Names from their one source: the roles from scripts/pg's connection
+# strings, the users from the configuration's defaults.
+my ($APP, $OWNER) = ($s->db_role('app'), $s->db_role('owner'));
+my $USER = Roster::Test->config_default('ROSTER_USER');
+my $WEB = Roster::Test->config_default('ROSTER_SOCKET_GROUP');
 my $state = $s->state_dir;
 my $root = $> == 0;
 my $psql = Roster::Test->pg_bin . '/psql';
@@ -42,7 +47,7 @@ is $s->sql_one("SELECT count(*) FROM pg_hba_file_rules WHERE auth_method IN ('tr
 my @st = stat "$state/pgsock";
 if ($root) {
 	is sprintf('%04o', $st[2] & 07777), '0750', 'socket directory: 0750';
-	is scalar(getgrgid $st[5]), scalar(getgrgid((getpwnam 'roster')[3])),
+	is scalar(getgrgid $st[5]), scalar(getgrgid((getpwnam $USER)[3])),
 	    "... group: ROSTER_USER's (roster)";
 	is scalar(getpwuid $st[4]), 'postgres', '... owner: postgres';
 } else {
@@ -68,10 +73,10 @@ SKIP: {
 }
 SKIP: {
 	skip 'ROSTER_USER: only as root', 3 unless $root;
-	my ($st, $out, $err) = psql_as('roster', $s->db_url('app'), 'SELECT current_user');
+	my ($st, $out, $err) = psql_as($USER, $s->db_url('app'), 'SELECT current_user');
 	is $st, 0, "ROSTER_USER connects as the programs' role" or diag $err;
-	is $out, "roster_app\n", '... roster_app';
-	($st, $out, $err) = psql_as('roster', $s->db_url('owner'), 'SELECT 1');
+	is $out, "$APP\n", "... $APP";
+	($st, $out, $err) = psql_as($USER, $s->db_url('owner'), 'SELECT 1');
 	isnt $st, 0, '... but not as the owner role';
 }
 
@@ -80,20 +85,20 @@ SKIP: {
 # programs). Returns (exit status, stdout, stderr).
 sub as_app {
 	my ($sql) = @_;
-	return psql_as('roster', $s->db_url('app'), $sql) if $root;
+	return psql_as($USER, $s->db_url('app'), $sql) if $root;
 	return $s->_run(cmd => [ $psql, '-X', '-At', '-v', 'ON_ERROR_STOP=1',
 	    '-d', $s->db_url('app'), '-c', $sql ], timeout => 30);
 }
 
 my %role = map { $_->[0] => $_ } $s->psql(
     "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
-     FROM pg_roles WHERE rolname IN ('roster_app', 'roster_owner')");
-is_deeply $role{roster_app}, [ qw(roster_app f f f f f) ],
+     FROM pg_roles WHERE rolname IN (?, ?)", $APP, $OWNER);
+is_deeply $role{$APP}, [ $APP, qw(f f f f f) ],
     "the programs' role: no superuser, no createrole, no createdb, no replication, no bypassrls";
-is_deeply $role{roster_owner}, [ qw(roster_owner f f f f f) ],
+is_deeply $role{$OWNER}, [ $OWNER, qw(f f f f f) ],
     "the schema's owner is no superuser either";
 is $s->sql_one("SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
-    WHERE r.rolname = 'roster_app'"), 0, '... and is a member of no role (pg_execute_server_program none)';
+    WHERE r.rolname = ?", $APP), 0, '... and is a member of no role (pg_execute_server_program none)';
 
 my ($st, $out, $err) = as_app(q{COPY (SELECT 1) TO PROGRAM 'true'});
 isnt $st, 0, "the programs' role cannot COPY ... TO PROGRAM";
@@ -114,9 +119,9 @@ isnt $st, 0, '... cannot alter tables';
 ($st, $out, $err) = as_app('CREATE DATABASE intruder');
 isnt $st, 0, '... cannot create databases';
 is $s->sql_one("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
-    WHERE r.rolname = 'roster_app'"), 0, '... and owns nothing';
+    WHERE r.rolname = ?", $APP), 0, '... and owns nothing';
 is $s->sql_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
-    AND tableowner <> 'roster_owner'"), 0, 'every table belongs to the owner role';
+    AND tableowner <> ?", $OWNER), 0, 'every table belongs to the owner role';
 
 # The rows: what the programs do works (a sign-up, an organization).
 my $ua = person($s, 'priya@example.com', 'Priya Priv', confirm => 1);
@@ -147,8 +152,8 @@ sub ids {
 
 SKIP: {
 	skip 'privilege drop: only as root', 12 unless $root;
-	my ($uid, $gid) = (getpwnam 'roster')[2, 3];
-	my $web_gid = (getgrnam 'www-data')[2];
+	my ($uid, $gid) = (getpwnam $USER)[2, 3];
+	my $web_gid = (getgrnam $WEB)[2];
 	my @workers = $s->fcgi_pids;
 	ok @workers >= 1, 'roster-fcgi has workers';
 	for my $p ([ supervisor => $s->fcgi_pid ], map({ [ "worker $_" => $_ ] } @workers),
@@ -166,7 +171,7 @@ SKIP: {
 	my $nginx = $s->{pids}{nginx};
 	my @nw = Roster::Test::_children($nginx);
 	ok @nw >= 1, 'nginx has workers';
-	my $www = (getpwnam 'www-data')[2];
+	my $www = (getpwnam $WEB)[2];
 	is_deeply [ map { ids($_)->{Uid}[1] } @nw ], [ ($www) x @nw ], "nginx's workers run as www-data";
 }
 

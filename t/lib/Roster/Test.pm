@@ -194,6 +194,30 @@ sub url { $_[0]->base_url . $_[1] }
 sub port { $_[0]{port} }
 sub state_dir { $_[0]{state} }
 
+# The database role name of ROLE (app, owner or admin), as scripts/pg
+# names it in the connection string.
+sub db_role {
+	my ($self, $role) = @_;
+	my ($name) = $self->db_url($role) =~ /\buser=(\S+)/ or croak "db_role: no user in the URL";
+	return $name;
+}
+
+# The default of a configuration variable, as `rosterctl config` (the one
+# table, in src/conf.c) prints it; undef when it has none.
+my %CONFIG_DEFAULTS;
+sub config_default {
+	my ($class, $name) = @_;
+	if (!%CONFIG_DEFAULTS) {
+		open my $fh, '-|', "$BUILDDIR/rosterctl", 'config' or croak "rosterctl config: $!";
+		while (<$fh>) {
+			$CONFIG_DEFAULTS{$1} = $2 if /^(ROSTER_\w+)=(\S*)/;
+		}
+		close $fh or croak 'rosterctl config failed';
+	}
+	my $v = $CONFIG_DEFAULTS{$name};
+	return defined $v && length $v ? $v : undef;
+}
+
 # The libpq connection string of the stack's database as ROLE: app (the
 # programs' role, ROSTER_DATABASE_URL; the default), owner (the schema's)
 # or admin (the cluster's superuser, which psql() uses).
