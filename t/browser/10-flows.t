@@ -64,8 +64,7 @@ sub collect_console {
 sub on_page {
 	my ($want, $what) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $got = $wd->wait_until(sub { my $p = $wd->page; defined $p && $p eq $want ? $p : undef },
-	    "page $want", 15) // $wd->page;
+	my $got = $wd->wait_page($want);
 	my $ok = is $got, $want, "$what: body data-page=\"$want\"";
 	collect_console($got // 'no page');
 	die "the flow stopped $what: page " . ($got // 'none') . ' at ' . ($wd->url // '?') . "\n"
@@ -104,11 +103,6 @@ sub press {
 }
 
 # Attributes of the first element a selector names, or undef.
-sub attrs_of {
-	my ($css, @names) = @_;
-	my $el = $wd->find($css) // return undef;
-	return { map { $_ => $wd->attribute($el, $_) } @names };
-}
 
 # Checks a PNG: signature, chunks with good CRCs, IHDR first and IEND
 # last, a plausible size. Returns (width, height) or ().
@@ -229,7 +223,7 @@ sub flow {
 	on_page('org-members', 'after creating the organization');
 	is $wd->url, "$BASE/orgs/acme-browsers", 'at /orgs/acme-browsers';
 	flash_ok('org-created', 'after creating the organization');
-	my $owner = attrs_of('tr[data-member-id][data-email="ann@example.com"]', qw(data-role data-status));
+	my $owner = $wd->attrs_of('tr[data-member-id][data-email="ann@example.com"]', qw(data-role data-status));
 	is_deeply $owner, { 'data-role' => 'owner', 'data-status' => 'active' },
 	    'the roster shows the creator as the active owner';
 
@@ -238,7 +232,7 @@ sub flow {
 	press('form[action="/orgs/acme-browsers/invitations"] button[type="submit"]', 'send the invitation');
 	on_page('org-members', 'after inviting');
 	flash_ok('invitation-sent', 'after inviting');
-	my $inv = attrs_of('tr[data-invitation-id][data-email="bob@example.com"]',
+	my $inv = $wd->attrs_of('tr[data-invitation-id][data-email="bob@example.com"]',
 	    qw(data-invitation-id data-role data-status data-delivery));
 	ok $inv && $inv->{'data-invitation-id'}, 'the roster lists the invitation';
 	is $inv && $inv->{'data-role'}, 'member', 'invitation row: role member';
@@ -254,7 +248,7 @@ sub flow {
 	# The roster once the mailer has sent it (bounded: reload until it says so).
 	my $sent = $wd->wait_until(sub {
 		$wd->get("$BASE/orgs/acme-browsers");
-		my $a = attrs_of('tr[data-invitation-id][data-email="bob@example.com"]', 'data-delivery');
+		my $a = $wd->attrs_of('tr[data-invitation-id][data-email="bob@example.com"]', 'data-delivery');
 		$a && ($a->{'data-delivery'} // '') eq 'sent';
 	}, 'delivery sent', 10);
 	on_page('org-members', 'the roster again');
@@ -280,7 +274,7 @@ sub flow {
 	on_page('org-members', 'after joining');
 	is $wd->url, "$BASE/orgs/acme-browsers", 'after joining: at the organization';
 	flash_ok('invitation-accepted', 'after joining');
-	my $bob = attrs_of('tr[data-member-id][data-email="bob@example.com"]', qw(data-role data-status));
+	my $bob = $wd->attrs_of('tr[data-member-id][data-email="bob@example.com"]', qw(data-role data-status));
 	is_deeply $bob, { 'data-role' => 'member', 'data-status' => 'active' },
 	    'the roster shows the invitee as an active member';
 	my $me = $wd->find('header .nav-user-name');

@@ -79,8 +79,7 @@ sub collect_console {
 sub on_page {
 	my ($want, $what) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $got = $wd->wait_until(sub { my $p = $wd->page; defined $p && $p eq $want ? $p : undef },
-	    "page $want", 15) // $wd->page;
+	my $got = $wd->wait_page($want);
 	my $ok = is $got, $want, "$what: body data-page=\"$want\"";
 	collect_console($got // 'no page');
 	die "the flow stopped $what: page " . ($got // 'none') . ' at ' . ($wd->url // '?') . "\n"
@@ -111,11 +110,6 @@ sub press {
 	$wd->click($el);
 }
 
-sub attrs_of {
-	my ($css, @names) = @_;
-	my $el = $wd->find($css) // return undef;
-	return { map { $_ => $wd->attribute($el, $_) } @names };
-}
 
 sub text_of {
 	my ($css) = @_;
@@ -283,7 +277,7 @@ sub walk {
 	on_page('org-members', 'the roster');
 	subnav($slug, '/join-requests', 'org-join-requests');
 	my $tr = qq{tr[data-join-request-id="$id"]};
-	is_deeply attrs_of($tr, qw(data-email data-status)),
+	is_deeply $wd->attrs_of($tr, qw(data-email data-status)),
 	    { 'data-email' => $email, 'data-status' => 'submitted' }, 'the request is listed, submitted';
 	is scalar(() = $wd->find_all('tr[data-join-request-id]')), 1, '... alone';
 	is text_of(qq{$tr td[data-label="Name"]}), "$v{first} $v{last}", '... with the name';
@@ -308,7 +302,7 @@ sub walk {
 		my $m = Roster::Members::membership_row($s, $slug, $email) // {};
 		is join(' ', map { $m->{$_} // '' } qw(role status source added_by)),
 		    "member active join_request $OWNER_ID", 'the account is an active member, source join_request';
-		is_deeply attrs_of(qq{tr[data-member-id][data-email="$email"]}, qw(data-role data-status)),
+		is_deeply $wd->attrs_of(qq{tr[data-member-id][data-email="$email"]}, qw(data-role data-status)),
 		    { 'data-role' => 'member', 'data-status' => 'active' }, 'the roster shows the new member active';
 		ok $s->wait_for_mail(to => $email, subject => qr/^Welcome to "\Q$v{org}\E"/, timeout => 20),
 		    'the new member is welcomed by email';
@@ -318,7 +312,7 @@ sub walk {
 		    $email, $slug), "member true $OWNER_ID", 'an address without an account is invited as member';
 		is $s->sql_one('SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id
 		    WHERE o.slug = ?', $slug), 1, '... and no membership is made';
-		is_deeply attrs_of(qq{tr[data-invitation-id][data-email="$email"]}, qw(data-role data-status)),
+		is_deeply $wd->attrs_of(qq{tr[data-invitation-id][data-email="$email"]}, qw(data-role data-status)),
 		    { 'data-role' => 'member', 'data-status' => 'invited' }, 'the roster shows the invitation';
 		my $inv = $s->wait_for_mail(to => $email, subject => qr/ invited you to join "\Q$v{org}\E"/,
 		    timeout => 20);

@@ -43,8 +43,7 @@ Roster::Members::member($s, 'ben@example.com', 'Ben Browser', confirmed => 1);
 sub on_page {
 	my ($want, $what) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $got = $wd->wait_until(sub { my $p = $wd->page; defined $p && $p eq $want ? $p : undef },
-	    "page $want", 15) // $wd->page;
+	my $got = $wd->wait_page($want);
 	is $got, $want, "$what: body data-page=\"$want\""
 	    or die "the flow stopped $what: page " . ($got // 'none') . "\n";
 }
@@ -72,11 +71,6 @@ sub press {
 	$wd->click($el);
 }
 
-sub attrs_of {
-	my ($css, @names) = @_;
-	my $el = $wd->find($css) // return undef;
-	return { map { $_ => $wd->attribute($el, $_) } @names };
-}
 
 # At a phone's and a desktop's width: no sideways scrolling, the element
 # named by css visible, a screenshot kept.
@@ -125,7 +119,7 @@ sub flow {
 	press('form[action="/orgs/acme-consent/members"] button[type="submit"]', 'add the user');
 	on_page('org-members', 'after adding');
 	flash_ok('member-added', 'after adding');
-	my $row = attrs_of('tr[data-member-id][data-email="ben@example.com"]', qw(data-role data-status));
+	my $row = $wd->attrs_of('tr[data-member-id][data-email="ben@example.com"]', qw(data-role data-status));
 	is_deeply $row, { 'data-role' => 'member', 'data-status' => 'awaiting-consent' },
 	    'the roster shows Ben awaiting consent';
 	my $uid = Roster::Invite::user_id($s, 'ben@example.com');
@@ -144,7 +138,7 @@ sub flow {
 	    'the dashboard lists the owner-add';
 	$wd->get($mail && $mail->{link} ? $mail->{link} : "$BASE/me/invitations");
 	on_page('my-invitations', "the mail's link");
-	my $offer = attrs_of(qq{tr[data-member-id="$mid"]}, qw(data-status data-role));
+	my $offer = $wd->attrs_of(qq{tr[data-member-id="$mid"]}, qw(data-status data-role));
 	is_deeply $offer, { 'data-status' => 'awaiting-consent', 'data-role' => 'member' },
 	    '/me/invitations lists it awaiting consent';
 	widths_ok('consent-mine', qq{form[action="/me/memberships/$mid/accept"] button});
@@ -152,7 +146,7 @@ sub flow {
 	on_page('org-members', 'after accepting');
 	is $wd->url, "$BASE/orgs/acme-consent", 'at the organization';
 	flash_ok('membership-accepted', 'after accepting');
-	$row = attrs_of('tr[data-member-id][data-email="ben@example.com"]', qw(data-role data-status));
+	$row = $wd->attrs_of('tr[data-member-id][data-email="ben@example.com"]', qw(data-role data-status));
 	is_deeply $row, { 'data-role' => 'member', 'data-status' => 'active' },
 	    'the roster shows Ben active';
 	is $s->sql_one(q{SELECT status || '/' || source FROM memberships WHERE id = ?}, $mid),

@@ -65,8 +65,7 @@ sub check_page {
 sub on_page {
 	my ($want, $what) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $got = $wd->wait_until(sub { my $p = $wd->page; defined $p && $p eq $want ? $p : undef },
-	    "page $want", 15) // $wd->page;
+	my $got = $wd->wait_page($want);
 	return is $got, $want, "$what: body data-page=\"$want\"";
 }
 

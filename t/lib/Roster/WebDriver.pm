@@ -325,6 +325,22 @@ sub page {
 	return $self->execute('return document.body ? (document.body.dataset.page || null) : null;');
 }
 
+# The page marker once it is $want (waiting up to $secs, 15 by default),
+# else the marker the page has then (undef for none).
+sub wait_page {
+	my ($self, $want, $secs) = @_;
+	return $self->wait_until(sub { my $p = $self->page; defined $p && $p eq $want ? $p : undef },
+	    "page $want", $secs // 15) // $self->page;
+}
+
+# { NAME => value } of the attributes of the element css names, or undef
+# when there is none.
+sub attrs_of {
+	my ($self, $css, @names) = @_;
+	my $el = $self->find($css) // return undef;
+	return { map { $_ => $self->attribute($el, $_) } @names };
+}
+
 # ---- window, screenshots, logs -------------------------------------------------
 
 # Sets the window's outer size; returns the rect the browser reports.
