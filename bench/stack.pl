@@ -14,11 +14,20 @@
 # 49 seeded through SQL) and 20 pending invitations (19 through SQL, one
 # sent over HTTP whose mailed link gives a real signed token).
 #
+# With BENCH_DIR set (bench/run), also what the limits need (see limits()
+# below and bench/README.md): the link page's template, invitees to
+# accept (minted by BENCH_MINT, bench/limits/mint.c), BENCH_ACCEPT_POOL
+# for wrk and BENCH_PG_POOL for pgbench, and pgbench scripts made from
+# the statements Roster sends for one accept, one members page and one
+# invite; then the mailer is stopped. BENCH_WORKERS: FastCGI workers [2].
+#
 # INFO_FILE is written once everything answered (renamed into place, so
 # its presence means ready), as NAME=value lines (values unquoted: read
 # them, do not source them): BASE_URL, COOKIE (the owner's Cookie header),
 # ORG_PATH, ACCEPT_PATH, FCGI_PID (the roster-fcgi supervisor), STATE_DIR,
-# ROSTER_PAGE_BYTES (the size of the roster page). Core Perl modules only.
+# ROSTER_PAGE_BYTES (the size of the roster page); with BENCH_DIR also
+# INVITE_CSRF (the owner's CSRF token), LINK_PAGE_BYTES and PG_URL (the
+# programs' database connection). Core Perl modules only.
 
 use strict;
 use warnings;
@@ -27,6 +36,7 @@ use FindBin;
 use lib "$FindBin::Bin/../t/lib";
 use Roster::Test;
 use Time::HiRes qw(sleep time);
+use Digest::SHA qw(sha256_hex);
 
 my ($info, $stopfile, $max) = @ARGV;
 die "usage: $0 INFO_FILE STOP_FILE [MAX_SECONDS]\n" unless $info && $stopfile;
@@ -42,12 +52,17 @@ use constant PENDING  => 20;
 
 sub say_err { print STDERR "stack: @_\n" }
 
+our %LIMIT;    # what limits() adds to INFO_FILE
+
 sub check {
 	my ($what, $ok, $detail) = @_;
 	die "$what: $detail\n" unless $ok;
 }
 
-my $s = Roster::Test->start(workers => 2);
+# The rate limits stay on (every invite still checks them) but so high
+# that the invite POSTs of the benchmark never reach them.
+my $s = Roster::Test->start(workers => $ENV{BENCH_WORKERS} // 2, env => {
+	map { ("ROSTER_INVITE_LIMIT_$_" => 1000000) } qw(USER ORG RECIPIENT_HOUR RECIPIENT_DAY) });
 say_err('stack up at ' . $s->base_url);
 
 # The owner: signed up and signed in over HTTP, so the cookie is real.
@@ -134,6 +149,8 @@ check('roster rows', $nm == MEMBERS && $ni == PENDING,
 say_err(sprintf('seeded: %d members, %d pending invitations; roster page %d bytes',
     $nm, $ni, length $body));
 
+limits() if $ENV{BENCH_DIR};
+
 my $tmp = "$info.tmp";
 open my $fh, '>', $tmp or die "$tmp: $!\n";
 print $fh "BASE_URL=" . $s->base_url . "\n";
@@ -143,6 +160,7 @@ print $fh "ACCEPT_PATH=/invitations/accept?token=$token\n";
 print $fh 'FCGI_PID=' . $s->fcgi_pid . "\n";
 print $fh 'STATE_DIR=' . $s->state_dir . "\n";
 print $fh 'ROSTER_PAGE_BYTES=' . length($body) . "\n";
+print $fh "$_=$LIMIT{$_}\n" for sort keys %LIMIT;
 close $fh or die "$tmp: $!\n";
 rename $tmp, $info or die "rename $tmp: $!\n";
 
@@ -161,3 +179,239 @@ say_err($_) for @san;
 $s->stop;
 say_err('stack stopped');
 exit(@san ? 1 : 0);
+
+# ---- what the limits need (bench/run sets BENCH_DIR) ------------------------
+#
+# Written to BENCH_DIR:
+#   link.tpl          Roster's own link page for the link above, with the
+#                     values that vary per link as {{slots}}: the template
+#                     of bench/limits/link-responder.c
+#   accept.tsv        token, session cookie and CSRF token of each invitee
+#                     of the organization "accept" (for wrk's accept.lua)
+#   pgb-NAME.sql      pgbench scripts made from the statements Roster sent
+#                     for one request (log_statement = all), with
+#   pgb-NAME.args     their pgbench arguments (-D ...), one a line
+#   invite.csrf       the owner's CSRF token (the invite POSTs)
+
+sub spew {
+	my ($file, $text) = @_;
+	open my $fh, '>', $file or die "$file: $!\n";
+	print $fh $text;
+	close $fh or die "$file: $!\n";
+}
+
+sub sql_str { "'" . ($_[0] =~ s/'/''/gr) . "'" }
+
+# The statements one request sends: log_statement = all around it (the
+# mailer is stopped, so the worker's backend is the only one talking),
+# read back from PostgreSQL's log. Returns [ [sql, [params]], ... ].
+sub capture {
+	my ($what) = @_;
+	my $log = $s->state_dir . '/log/postgres.log';
+	my $from = -s $log;
+	$s->psql(q{ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf();});
+	sleep 0.3;
+	my $res = $what->();
+	sleep 0.3;
+	$s->psql(q{ALTER SYSTEM RESET log_statement; SELECT pg_reload_conf();});
+	open my $fh, '<', $log or die "$log: $!\n";
+	seek $fh, $from, 0;
+	my (%by, @order);
+	my $last;
+	while (my $line = <$fh>) {
+		chomp $line;
+		if ($line =~ /\[(\d+)\] LOG:  (?:execute [^:]+|statement): (.*)$/) {
+			$last = [ $2, [] ];
+			push @order, $1 unless $by{$1};
+			push @{ $by{$1} }, $last;
+		} elsif ($line =~ /\[\d+\] DETAIL:  parameters: (.*)$/ && $last) {
+			my $p = $1;
+			while ($p =~ /\$(\d+) = (?:NULL|'((?:[^']|'')*)')/g) {
+				$last->[1][ $1 - 1 ] = defined $2 ? $2 =~ s/''/'/gr : undef;
+			}
+		}
+	}
+	my @pids = grep { !grep { $_->[0] =~ /pg_reload_conf|ALTER SYSTEM/ } @{ $by{$_} } } @order;
+	die "capture: statements from " . scalar(@pids) . " backends, want 1\n" unless @pids == 1;
+	return ($res, $by{ $pids[0] });
+}
+
+# A pgbench script from captured statements: each parameter becomes a
+# pgbench variable holding the captured value (-D), except those named in
+# %$map (value => SQL expression, for what must differ per transaction:
+# hashes, addresses, ids) and, within a value, substrings named in
+# %$sub; statements matching a pattern of @$gset end in \gset PREFIX, so
+# that the ids they return reach later statements as :PREFIXid.
+sub pgbench_script {
+	my ($name, $stmts, %o) = @_;
+	my (@lines, @args);
+	my @m = @{ $o{map} || [] };
+	my %map;
+	while (my ($v, $x) = splice @m, 0, 2) {
+		die "pgbench $name: two values to replace are both $v\n" if exists $map{$v};
+		$map{$v} = $x;
+	}
+	push @lines, @{ $o{head} || [] };
+	my $k = 0;
+	for my $st (@$stmts) {
+		my ($sql, $params) = @$st;
+		$k++;
+		$sql =~ s{\$(\d+)\b}{
+			my $v = $params->[$1 - 1];
+			my $r;
+			if (!defined $v) { $r = 'NULL' }
+			elsif (exists $map{$v}) { $r = $map{$v} }
+			else {
+				for my $needle (keys %{ $o{sub} || {} }) {
+					my $i = index $v, $needle;
+					next if $i < 0;
+					my ($pre, $post) = (substr($v, 0, $i), substr($v, $i + length $needle));
+					$r = join ' || ', (length $pre ? sql_str($pre) : ()), $o{sub}{$needle},
+					    (length $post ? sql_str($post) : ());
+					$r = "($r)";
+					last;
+				}
+				if (!defined $r) {
+					push @args, "-Dc${k}_$1=$v";
+					$r = ":c${k}_$1";
+				}
+			}
+			$r
+		}ge;
+		# pgbench reads :name as a variable even inside a string literal
+		# ('HH24:MI'): such a colon is spelled chr(58), folded into a
+		# constant when the statement is planned.
+		$sql = join '', map {
+			/^'/ ? s/:(?=[A-Za-z_])/' || chr(58) || '/gr : $_
+		} split /('(?:[^']|'')*')/, $sql;
+		my $end = ';';
+		for my $g (@{ $o{gset} || [] }) {
+			$end = " \\gset $g->[1]" if $sql =~ $g->[0];
+		}
+		$sql =~ s/;\s*$//;
+		push @lines, "$sql$end";
+	}
+	push @args, @{ $o{args} || [] };
+	spew("$ENV{BENCH_DIR}/pgb-$name.sql", join("\n", @lines) . "\n");
+	spew("$ENV{BENCH_DIR}/pgb-$name.args", join("\n", @args) . "\n");
+	say_err(sprintf('pgbench %s: %d statements captured', $name, scalar @$stmts));
+}
+
+sub limits {
+	my $dir = $ENV{BENCH_DIR};
+	my $pool = $ENV{BENCH_ACCEPT_POOL} // 40000;
+	my $pgpool = $ENV{BENCH_PG_POOL} // 200000;
+	my %env = $s->env;
+
+	# 1. The link page's template: Roster's page for the link above.
+	my $anon = $s->ua;
+	my $page = $anon->get("/invitations/accept?token=$token")->{content};
+	my ($csrf) = $page =~ /name="csrf_token" value="([^"]+)"/ or die "no CSRF token on the link page\n";
+	my ($expires) = $page =~ /expires (\d{4}-\d\d-\d\d \d\d:\d\d UTC)/ or die "no expiry on the link page\n";
+	my $tpl = $page;
+	my $email_url = INVITEE =~ s/\@/%40/r;
+	for ([ $token, 'token' ], [ $csrf, 'csrf' ], [ $email_url, 'email_url' ],
+	    [ INVITEE, 'email' ], [ 'Bench Org', 'org' ], [ 'Bench Owner', 'inviter' ],
+	    [ $expires, 'expires' ]) {
+		my ($v, $slot) = @$_;
+		$tpl =~ s/\Q$v\E/{{$slot}}/g;
+	}
+	$tpl =~ s/data-role="member">member</data-role="{{role}}">{{role}}</g;
+	spew("$dir/link.tpl", $tpl);
+	$LIMIT{LINK_PAGE_BYTES} = length $page;
+
+	# 2. Organizations for accepting and inviting, owned by the owner.
+	for my $slug (qw(accept inv)) {
+		$ua->get('/orgs/new');
+		my $r = $ua->post_form('/orgs', { name => "Bench $slug", slug => $slug });
+		check("creating $slug", $r->{status} == 303, "status $r->{status}");
+	}
+	my $acc_org = $s->sql_one('SELECT id FROM organizations WHERE slug = ?', 'accept');
+
+	# 3. Invitees with real links and sessions, for Roster (wrk), minted
+	# with Roster's crypto (bench/limits/mint.c).
+	my $mint = $ENV{BENCH_MINT} or die "BENCH_MINT is not set\n";
+	local $ENV{ROSTER_SECRET_KEY} = $env{ROSTER_SECRET_KEY};
+	system("'$mint' $pool acc bench.example > '$dir/mint.tsv'") == 0 or die "mint failed\n";
+	open my $mf, '<', "$dir/mint.tsv" or die "$dir/mint.tsv: $!\n";
+	my @mint = map { chomp; [ split /\t/ ] } <$mf>;
+	close $mf;
+	my $copy = join '', map { join("\t", @$_[0, 1, 3]) . "\n" } @mint;
+	$s->psql(<<"SQL" . $copy . "\\.\n" . <<"SQL2");
+BEGIN;
+CREATE TEMP TABLE m (k int, ih bytea, sh bytea);
+COPY m FROM STDIN;
+SQL
+INSERT INTO users (email, display_name, password_hash, email_confirmed_at)
+SELECT 'acc' || k || '\@bench.example', 'Acceptor ' || k, 'x', now() FROM m ORDER BY k;
+INSERT INTO sessions (token_hash, user_id, expires_at)
+SELECT m.sh, u.id, now() + interval '1 day' FROM m JOIN users u ON u.email = 'acc' || m.k || '\@bench.example';
+INSERT INTO invitations (organization_id, email, role, hashed_token, invited_by, expires_at, created_at)
+SELECT $acc_org, 'acc' || k || '\@bench.example', 'member', ih, $owner, now() + interval '7 days', now() - interval '2 hours' FROM m;
+-- Made two hours ago: outside the hour the invite rate limits count, so
+-- that the pools do not weigh on the invite POSTs measured later.
+-- 4. The same for pgbench: invitee k's id is ubase + k, the token hash of
+-- its invitation and of its session sha256(int8send(k)).
+INSERT INTO users (email, display_name, password_hash, email_confirmed_at)
+SELECT 'pga' || g || '\@bench.example', 'Acceptor ' || g, 'x', now()
+FROM generate_series(1, $pgpool) g ORDER BY g;
+INSERT INTO sessions (token_hash, user_id, expires_at)
+SELECT sha256(int8send(u.id - (SELECT min(id) - 1 FROM users WHERE email LIKE 'pga%'))), u.id, now() + interval '1 day'
+FROM users u WHERE u.email LIKE 'pga%';
+INSERT INTO invitations (organization_id, email, role, hashed_token, invited_by, expires_at, created_at)
+SELECT $acc_org, 'pga' || g || '\@bench.example', 'member', sha256(int8send(g::bigint)), $owner,
+       now() + interval '7 days', now() - interval '2 hours'
+FROM generate_series(1, $pgpool) g;
+COMMIT;
+ANALYZE;
+SQL2
+	my ($ubase, $umax) = @{ ($s->psql(q{SELECT min(id) - 1, max(id) FROM users WHERE email LIKE 'pga%'}))[0] };
+	check('pgbench invitees', $umax - $ubase == $pgpool, "ids $ubase..$umax are not contiguous");
+	$s->stop_mailer;
+
+	# 5. Accepting: one POST captured (invitee 1); wrk takes the others.
+	my $first = shift @mint;
+	spew("$dir/accept.tsv", join '', map { "$_->[2]\t$_->[4]\t$_->[5]\n" } @mint);
+	my $aua = $s->ua;
+	$aua->set_cookie(roster_session => $first->[4]);
+	my $uid1 = $s->sql_one(q{SELECT id FROM users WHERE email = 'acc1@bench.example'});
+	my $inv1 = $s->sql_one(q{SELECT id FROM invitations WHERE email = 'acc1@bench.example'});
+	my ($r, $st) = capture(sub {
+		$aua->post_form('/invitations/accept', { token => $first->[2], csrf_token => $first->[5] })
+	});
+	check('accepting over HTTP', $r->{status} == 303, "status $r->{status}");
+	my $mid1 = $s->sql_one(q{SELECT id FROM memberships WHERE user_id = ?}, $uid1);
+	check('accepted', $mid1, 'no membership');
+	(my $ih1 = $first->[1]) =~ s/^\\\\/\\/;
+	(my $sh1 = $first->[3]) =~ s/^\\\\/\\/;
+	pgbench_script('accept', $st,
+	    head => [ '\set k :k + 1', "\\set n :base + :client_id * :stride + :k", "\\set uid $ubase + :n" ],
+	    map => [ $ih1 => 'sha256(int8send(:n::bigint))', $uid1 => ':uid', $inv1 => ':inv_id',
+	             $mid1 => ':m_id', $sh1 => 'sha256(int8send(:n::bigint))' ],
+	    gset => [ [ qr/hashed_token/, 'inv_' ], [ qr/INSERT INTO memberships/, 'm_' ] ],
+	    args => [ '-Dk=0' ]);
+
+	# 6. The members page of "bench" (50 members, 20 invitations).
+	($r, $st) = capture(sub { $ua->get('/orgs/' . SLUG) });
+	check('members page', $r->{status} == 200, "status $r->{status}");
+	pgbench_script('members', $st);
+
+	# 7. An invite into "inv": a new address, token hash and ids each time.
+	$ua->get('/orgs/inv');
+	$LIMIT{INVITE_CSRF} = $ua->csrf // die "no CSRF token for the owner\n";
+	($r, $st) = capture(sub { $ua->post_form('/orgs/inv/invitations', { email => 'cap@bench.example', role => 'member' }) });
+	check('inviting over HTTP', $r->{status} == 303, "status $r->{status}");
+	my ($iid, $ihash) = @{ ($s->psql(q{SELECT id, hashed_token FROM invitations WHERE email = 'cap@bench.example'}))[0] };
+	pgbench_script('invite', $st,
+	    head => [ '\set k :k + 1', "\\set n :base + :client_id * :stride + :k" ],
+	    map => [ $ihash => 'sha256(int8send(-:n::bigint))', $iid => ':inv_id' ],
+	    sub => {
+		'cap@bench.example' => q{('pgi' || :n || '@bench.example')},
+		# the recipient's rate-limit bucket and lock: its address's SHA-256
+		sha256_hex('cap@bench.example') =>
+		    q{encode(sha256(convert_to('pgi' || :n || '@bench.example', 'UTF8')), 'hex')},
+	    },
+	    gset => [ [ qr/INSERT INTO invitations/, 'inv_' ] ],
+	    args => [ '-Dk=0' ]);
+	$LIMIT{PG_URL} = $s->db_url('app');
+}
