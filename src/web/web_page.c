@@ -228,6 +228,9 @@ render(struct ctx *c, int status, enum page p)
 		tpl_set_bool(c->page, "signed_in", true);
 		tpl_set(c->page, "user_email", c->user->email);
 		tpl_set(c->page, "user_name", c->user->display_name);
+		/* An account named by its address shows it once. */
+		tpl_set_bool(c->page, "user_named",
+		    strcmp(c->user->display_name, c->user->email) != 0);
 		tpl_set_bool(
 		    c->page, "is_platform_admin", c->user->platform_admin);
 	}

@@ -264,4 +264,17 @@ sub h1_of { my ($res) = @_; my ($t) = ($res->{content} // '') =~ m{<h1>([^<]*)</
 	is $s->sql_one(q{SELECT name FROM organizations WHERE slug = 'acme-widgets'}), 'Acme Widgets', '  the organization exists';
 }
 
+# ---- the header names each account once ----------------------------------------------------
+{
+	my $res = $alice->get('/');
+	like $res->{content}, qr{<span class="nav-user-name">Alice Owner</span>\s*<span class="nav-user-email">alice\@example\.com</span>},
+	    'the header: name, then address';
+	my $ned = $s->ua;
+	is $ned->signup('ned@example.com', PASSWORD, 'ned@example.com')->{status}, 303, 'Ned signs up with his address as his name';
+	$res = $ned->get('/');
+	like $res->{content}, qr{<span class="nav-user-name">ned\@example\.com</span>\s*<form method="post" action="/logout">},
+	    '  the header shows it once, no second copy beside it';
+	unlike $res->{content}, qr{nav-user-email}, '  (no address span)';
+}
+
 done_testing;
