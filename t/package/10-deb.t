@@ -19,8 +19,8 @@
 #     supplementary group www-data, no root at all; data from the
 #     installed /usr/share/roster, ROSTER_DATA_DIR unset; the environment
 #     of the installed roster.env, the database URLs and paths pointed at
-#     a throw-away cluster), not through systemctl (CI has no systemd as
-#     PID 1): rosterctl migrate, roster-fcgi (its socket given to
+#     a throw-away cluster), not through systemctl (20-systemd.t runs them
+#     under systemd): rosterctl migrate, roster-fcgi (its socket given to
 #     www-data), roster-mailer with its key as a systemd credential;
 #     nginx reaches /healthz and the sign-in page;
 #  7. dpkg --purge roster: the programs and roster.env are gone; the
@@ -32,60 +32,30 @@
 use strict;
 use warnings;
 use FindBin;
-use File::Temp qw(tempdir);
+use lib "$FindBin::Bin/../lib";
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
 use Test::More;
 use Time::HiRes qw(time sleep);
+use Roster::Deb;
 
 my $src = $ENV{ROSTER_SRCDIR} // "$FindBin::Bin/../..";
-my $ci = ($ENV{CI} // '') eq 'true' || ($ENV{CI} // '') eq '1';
-my $t0 = time;
-my $tstep = $t0;
-
-sub have { system('sh', '-c', "command -v $_[0] >/dev/null 2>&1") == 0 }
-sub step {
-	my $now = time;
-	diag sprintf('%-28s %5.1f s (total %5.1f s)', $_[0], $now - $tstep, $now - $t0);
-	$tstep = $now;
-}
-
-if (!-x '/usr/bin/dpkg' || !have('apt-get')) {
-	plan skip_all => 'not a Debian system: dpkg-buildpackage cannot exist here';
-}
-if (!$ci) {
-	plan skip_all => 'needs root (dpkg -i)' if $> != 0;
-	plan skip_all => 'dpkg-buildpackage, debhelper or lintian missing (scripts/test installs them)'
-	    unless have('dpkg-buildpackage') && have('dh') && have('lintian');
+my $d = Roster::Deb->new(src => $src, need => ['lintian']);
+if (!Roster::Deb::ci()) {
 	my $st = `dpkg-query -W -f='\${Status}' roster 2>/dev/null` // '';
 	plan skip_all => 'a roster package is installed on this machine: not replacing it'
 	    if $st =~ /installed/;
 }
-$> == 0 or BAIL_OUT('CI must run this as root');
-
-my $tmp = tempdir('roster-deb.XXXXXX', TMPDIR => 1, CLEANUP => 0);
-chmod 0755, $tmp;
+my $tmp = $d->tmp;
 my (@pids, $installed, $state);
 # /etc/roster is left by a purge on purpose (the key); the test removes it
 # when it made it.
 my $etc_was_there = -e '/etc/roster';
 
-# Runs a command (list), its output in $tmp/NAME.log; returns the exit code.
-sub run_log {
-	my ($name, @cmd) = @_;
-	my $log = "$tmp/$name.log";
-	my $pid = fork // die "fork: $!";
-	if ($pid == 0) {
-		open STDOUT, '>', $log or die;
-		open STDERR, '>&', \*STDOUT or die;
-		open STDIN, '<', '/dev/null' or die;
-		exec @cmd or exit 127;
-	}
-	waitpid $pid, 0;
-	return $? >> 8;
-}
-sub slurp { open my $fh, '<', $_[0] or return ''; local $/; return scalar <$fh> }
-sub tail_log { my @l = split /\n/, slurp("$tmp/$_[0].log"); diag join "\n", @l[($#l > 30 ? $#l - 30 : 0) .. $#l] }
+sub run_log { $d->run(@_) }
+sub tail_log { $d->tail(@_) }
+sub step { $d->step(@_) }
+*slurp = \&Roster::Deb::slurp;
 
 END {
 	my $rc = $?;
@@ -96,26 +66,13 @@ END {
 		system('dpkg --purge roster >/dev/null 2>&1');
 	}
 	system('rm', '-rf', '/etc/roster') if !$etc_was_there && !$ENV{ROSTER_DEB_KEEP};
-	system('rm', '-rf', $tmp) if $tmp && !$ENV{ROSTER_DEB_KEEP};
+	$d->cleanup if $d;
 	$? = $rc;
 }
 
 # ---- 1. build ------------------------------------------------------------
-my $tree = "$tmp/roster";
-if ($ENV{ROSTER_DEB_WORKTREE}) {
-	system("mkdir -p '$tree' && cd '$src' && git ls-files -co --exclude-standard -z "
-	    . "| xargs -0 tar -cf - | tar -xf - -C '$tree'") == 0 or BAIL_OUT('copy of the working tree failed');
-} else {
-	system('git', 'clone', '-q', $src, $tree) == 0 or BAIL_OUT("git clone $src failed");
-}
-chomp(my $version = `cd '$tree' && dpkg-parsechangelog -S Version`);
-chomp(my $arch = `dpkg --print-architecture`);
-like $version, qr/^\d+\.\d+\.\d+-\d+$/, "debian/changelog's version ($version)";
-my $rc = run_log('build', 'sh', '-c', "cd '$tree' && dpkg-buildpackage -b -us -uc");
-is $rc, 0, 'dpkg-buildpackage -b -us -uc' or tail_log('build');
-my $deb = "$tmp/roster_${version}_$arch.deb";
-ok -f $deb, "../roster_${version}_$arch.deb built" or BAIL_OUT('no package');
-step('build');
+my $deb = $d->build;
+my ($tree, $version, $arch) = @$d{qw(tree version arch)};
 
 # ---- 2. contents ---------------------------------------------------------
 my %files = map { (split ' ', $_)[5] =~ s{^\./}{/}r => (split ' ', $_)[0] } `dpkg-deb -c '$deb'`;
@@ -160,7 +117,7 @@ diag "lintian: $_" for grep { /^W: / } @lint;
 step('lintian');
 
 # ---- 4. install ----------------------------------------------------------
-$rc = run_log('install', 'dpkg', '-i', $deb);
+my $rc = run_log('install', 'dpkg', '-i', $deb);
 $installed = 1;
 is $rc, 0, 'dpkg -i' or tail_log('install');
 like slurp("$tmp/install.log"), qr/rosterctl migrate/, 'postinst says how to create the schema';
@@ -317,6 +274,6 @@ ok -e "$tmp/var/keep", 'the state directory is untouched';
 is slurp('/etc/roster/secret.key'), $key, 'the secret key is kept';
 ok scalar(getpwnam('roster')), 'the user roster is kept';
 step('purge');
-ok time - $t0 < 300, sprintf('within 5 minutes (%.0f s)', time - $t0);
+ok $d->elapsed < 300, sprintf('within 5 minutes (%.0f s)', $d->elapsed);
 
 done_testing;
