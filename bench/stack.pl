@@ -26,8 +26,8 @@
 # them, do not source them): BASE_URL, COOKIE (the owner's Cookie header),
 # ORG_PATH, ACCEPT_PATH, FCGI_PID (the roster-fcgi supervisor), STATE_DIR,
 # ROSTER_PAGE_BYTES (the size of the roster page); with BENCH_DIR also
-# INVITE_CSRF (the owner's CSRF token), LINK_PAGE_BYTES and PG_URL (the
-# programs' database connection). Core Perl modules only.
+# INVITE_CSRF (the owner's CSRF token), LINK_PAGE_BYTES, PG_URL (the
+# programs' database connection) and PG_OWNER_URL (the schema owner's). Core Perl modules only.
 
 use strict;
 use warnings;
@@ -256,8 +256,10 @@ sub pgbench_script {
 	for my $st (@$stmts) {
 		my ($sql, $params) = @$st;
 		$k++;
+		my @types = param_types($sql, scalar @$params);
 		$sql =~ s{\$(\d+)\b}{
-			my $v = $params->[$1 - 1];
+			my $j = $1;
+			my $v = $params->[$j - 1];
 			my $r;
 			if (!defined $v) { $r = 'NULL' }
 			elsif (exists $map{$v}) { $r = $map{$v} }
@@ -272,10 +274,16 @@ sub pgbench_script {
 					last;
 				}
 				if (!defined $r) {
-					push @args, "-Dc${k}_$1=$v";
-					$r = ":c${k}_$1";
+					push @args, "-Dc${k}_$j=$v";
+					$r = ":c${k}_$j";
 				}
 			}
+			# An expression in place of a parameter has the type of
+			# its operators ('a' || :n is text), where Roster's
+			# parameter took the type its context gave it (citext
+			# against an address column, so that the index serves):
+			# the expression is cast to that type.
+			$r = "CAST($r AS $types[$j - 1])" if $r =~ /^[(s]/ && $types[$j - 1];
 			$r
 		}ge;
 		# pgbench reads :name as a variable even inside a string literal
@@ -295,6 +303,17 @@ sub pgbench_script {
 	spew("$ENV{BENCH_DIR}/pgb-$name.sql", join("\n", @lines) . "\n");
 	spew("$ENV{BENCH_DIR}/pgb-$name.args", join("\n", @args) . "\n");
 	say_err(sprintf('pgbench %s: %d statements captured', $name, scalar @$stmts));
+}
+
+# The types PostgreSQL gives the parameters of sql, as Roster prepares
+# it (no types given): from pg_prepared_statements.
+sub param_types {
+	my ($sql, $n) = @_;
+	return () unless $n;
+	my ($row) = $s->psql("PREPARE bench_types AS $sql;\n"
+	    . "SELECT array_to_string(parameter_types::text[], ',') FROM pg_prepared_statements "
+	    . "WHERE name = 'bench_types';\nDEALLOCATE bench_types;");
+	return split /,/, $row->[0];
 }
 
 sub limits {
@@ -414,4 +433,5 @@ SQL2
 	    gset => [ [ qr/INSERT INTO invitations/, 'inv_' ] ],
 	    args => [ '-Dk=0' ]);
 	$LIMIT{PG_URL} = $s->db_url('app');
+	$LIMIT{PG_OWNER_URL} = $s->db_url('owner');
 }
