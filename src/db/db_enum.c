@@ -22,6 +22,7 @@ static const char *const sources[SOURCE__MAX] = {
 	[SOURCE_INVITATION] = "invitation",
 	[SOURCE_OWNER_ADD] = "owner_add",
 	[SOURCE_JOIN_REQUEST] = "join_request",
+	[SOURCE_LINK] = "link",
 };
 
 static const char *const states[INV__MAX] = {

@@ -18,6 +18,7 @@ enum member_source {
 	SOURCE_INVITATION,
 	SOURCE_OWNER_ADD, /* pending until its user consents */
 	SOURCE_JOIN_REQUEST, /* an approved join request */
+	SOURCE_LINK, /* a join through an invite link */
 	SOURCE__MAX
 };
 

@@ -154,6 +154,30 @@ signup_tx(struct db *db, void *arg)
 }
 
 enum err
+account_create_tx(struct domain *d, struct arena *a, const char *email,
+    const char *name, const char *password_hash, const char *org_id,
+    const char *data_json, struct user *u, uint8_t session[CRYPTO_TOKEN_LEN])
+{
+	enum err e;
+
+	if ((e = account_room(d, a)) != ERR_OK)
+		return e;
+	memset(u, 0, sizeof(*u));
+	u->email = email;
+	u->display_name = name;
+	if ((e = db_user_insert(d->db, a, email, name, password_hash, false,
+		 NULL, &u->id)) != ERR_OK)
+		return e;
+	if ((e = session_insert(d, a, u->id, session)) != ERR_OK)
+		return e;
+	if ((e = db_audit_insert(d->db, a, u->id, org_id, "user.signed_up",
+		 "user", u->id, data_json)) != ERR_OK)
+		return e;
+	return queue_link(
+	    d, a, u, NOTICE_CONFIRM_EMAIL, "confirm_email", "/confirm", CONFIRM_TTL);
+}
+
+enum err
 account_signup(struct domain *d, struct arena *a, const char *email,
     const char *password, const char *name, const char *invite,
     struct user *u, uint8_t session[CRYPTO_TOKEN_LEN])

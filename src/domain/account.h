@@ -54,6 +54,21 @@ enum err account_signup(struct domain *d, struct arena *a, const char *email,
     struct user *u, uint8_t session[CRYPTO_TOKEN_LEN]);
 
 /*
+ * Inside the caller's open transaction: creates the unconfirmed account
+ * of email (canonical), name (trimmed) and password_hash, opens a session
+ * (raw token to session), records user.signed_up with data_json and
+ * queues the confirmation email, so that whatever the caller adds (an
+ * invite link's membership) commits or rolls back with it. The signup
+ * mode is the caller's to judge; the cap of capped mode is judged here
+ * (account_room). Fills *u. Errors: ERR_SIGNUP_CLOSED, ERR_EMAIL_TAKEN,
+ * ERR_DATABASE.
+ */
+enum err account_create_tx(struct domain *d, struct arena *a,
+    const char *email, const char *name, const char *password_hash,
+    const char *org_id, const char *data_json, struct user *u,
+    uint8_t session[CRYPTO_TOKEN_LEN]);
+
+/*
  * Verifies credentials and opens a session. Unknown address and wrong
  * password take the same path (a dummy hash verification) and both give
  * ERR_INVALID_CREDENTIALS. Failures count per address and per client

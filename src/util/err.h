@@ -51,6 +51,12 @@ enum err {
 	ERR_ALREADY_PENDING,     /* already-pending */
 	ERR_JOIN_EXPIRED,        /* join-expired */
 	ERR_INVALID_JOIN_FIELDS, /* invalid-join-fields */
+	ERR_LINK_INVALID,        /* link-invalid */
+	ERR_LINK_EXPIRED,        /* link-expired */
+	ERR_LINK_USED_UP,        /* link-used-up */
+	ERR_LINK_REVOKED,        /* link-revoked */
+	ERR_INVALID_MAX_USES,    /* invalid-max-uses */
+	ERR_INVALID_DAYS,        /* invalid-days */
 	ERR__MAX
 };
 

@@ -52,6 +52,8 @@ enum field {
 	F_JOIN_FIELDS,
 	F_PENDING, /* roster: a Cancel, refused once the owner-add is accepted */
 	F_INVITE, /* signup: a platform invitation's link token */
+	F_MAX_USES, /* invite links: uses allowed */
+	F_DAYS,     /* invite links: lifetime */
 	F__MAX
 };
 
@@ -70,6 +72,7 @@ enum page {
 	PAGE_INVITATION_INVALID,
 	PAGE_INVITATION_REVOKED,
 	PAGE_JOIN_EXPIRED,
+	PAGE_LINK_INVALID,
 	PAGE_METHOD_NOT_ALLOWED,
 	PAGE_NOT_FOUND,
 	PAGE_TOO_LARGE,
@@ -86,6 +89,11 @@ enum page {
 	PAGE_JOIN_CONFIRM,
 	PAGE_JOIN_CONFIRMED,
 	PAGE_JOIN_FORM,
+	PAGE_LINK_CREATED,
+	PAGE_LINK_EXPIRED,
+	PAGE_LINK_JOIN,
+	PAGE_LINK_REVOKED,
+	PAGE_LINK_USED_UP,
 	PAGE_LOGIN,
 	PAGE_MY_INVITATIONS,
 	PAGE_ORG_AUDIT,
@@ -127,6 +135,8 @@ enum flash {
 	FLASH_SIGNED_OUT,
 	FLASH_SIGNED_UP,
 	FLASH_CONFIRMATION_SENT,
+	FLASH_LINK_JOINED,
+	FLASH_LINK_REVOKED,
 	FLASH__MAX
 };
 
@@ -331,6 +341,13 @@ enum err web_org_field_error(struct ctx *c, const char *form, enum err e);
  * read. */
 int web_invitation_mine_rows(struct ctx *c);
 
+/* --- web_invite_link.c --- */
+
+/* Adds the invite links of o the viewer (role) may see to the roster page
+ * as the list "links" (and "has_links"); none for plain members. */
+enum err web_invite_link_rows(
+    struct ctx *c, const struct org *o, enum role role);
+
 /* --- web_membership.c --- */
 
 /* Puts the owner-adds awaiting the signed-in user's consent on the page
@@ -523,6 +540,40 @@ void web_membership_accept(struct ctx *c);
  * membership-declined. Fails: not-found 404 as accept, not-pending 409
  * once it is active. */
 void web_membership_decline(struct ctx *c);
+
+/* POST /orgs/{slug}/links (max_uses, days): makes an invite link, page
+ * link-created (200) with the link shown once in data-link-url. Fails on
+ * page org-members: forbidden 403 (plain members), email-unconfirmed
+ * 403, invalid-max-uses, invalid-days 422; not-found 404 for
+ * non-members. */
+void web_invite_link_create(struct ctx *c);
+
+/* POST /orgs/{slug}/links/{id}/revoke: 303 to the roster with flash
+ * link-revoked. Fails on page org-members: forbidden 403, not-found 404
+ * (another organization's link), not-pending 409 (revoked already). */
+void web_invite_link_revoke(struct ctx *c);
+
+/* GET /links/accept (token): page link-join (200): the organization, a
+ * join button for a signed-in visitor, a sign-in link that comes back
+ * here and a sign-up form for an anonymous one; writes nothing. Fails:
+ * link-invalid 404 (every bad token), link-expired, link-used-up,
+ * link-revoked 410, rate-limited 429 (too many bad tokens). */
+void web_invite_link_view(struct ctx *c);
+
+/* POST /links/accept (token): the signed-in user joins as member, 303 to
+ * /orgs/{slug} with flash link-joined (already-member, no use counted,
+ * for one who belongs already: to /me/invitations when awaiting
+ * consent); an anonymous holder of a good link is sent to sign in. Fails:
+ * the view's codes (nothing written). */
+void web_invite_link_join(struct ctx *c);
+
+/* POST /links/accept/signup (token, email, display_name, password):
+ * creates the account (unconfirmed; the confirmation email is queued),
+ * the membership and the use in one transaction, signs in, 303 to
+ * /orgs/{slug} with flash link-joined. Fails: the view's codes; on page
+ * link-join invalid-email, invalid-name, invalid-password 422,
+ * email-taken 409, signup-closed 403 (invite_only mode, a full cap). */
+void web_invite_link_signup(struct ctx *c);
 
 /* --- web_join_request.c --- */
 

@@ -63,6 +63,9 @@ static const struct {
 	{ "join_request.rejected", NULL,
 	    "{actor} rejected the request of {subject}" },
 	{ "user.signed_up", NULL, "{actor} signed up through an invitation" },
+	{ "invite_link.created", NULL, "{actor} created an invite link" },
+	{ "invite_link.joined", NULL, "{actor} joined through an invite link" },
+	{ "invite_link.revoked", NULL, "{actor} revoked an invite link" },
 };
 #define NSENTENCES ((int)(sizeof(sentences) / sizeof(sentences[0])))
 

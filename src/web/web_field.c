@@ -68,6 +68,8 @@ static const struct {
 	[F_JOIN_FIELDS] = { "join_fields", any, 1024 },
 	[F_PENDING] = { "pending", one, 1 },
 	[F_INVITE] = { "invite", token, 1024 },
+	[F_MAX_USES] = { "max_uses", any, 1024 },
+	[F_DAYS] = { "days", any, 1024 },
 };
 
 void

@@ -56,6 +56,10 @@ static const struct {
 	[FLASH_CONFIRMATION_SENT] = { "confirmation-sent",
 	    "We sent you a new confirmation email. Open the link in it to "
 	    "confirm your address." },
+	[FLASH_LINK_JOINED] = { "link-joined",
+	    "Welcome: you joined through the invite link." },
+	[FLASH_LINK_REVOKED] = { "link-revoked",
+	    "Invite link revoked: it no longer lets anyone join." },
 };
 
 const char *

@@ -232,6 +232,10 @@ web_org_render(
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
+	if ((e = web_invite_link_rows(c, o, role)) != ERR_OK) {
+		web_page_fail(c, e, PAGE__MAX);
+		return;
+	}
 	if (error != ERR_OK)
 		web_page_fail(c, error, PAGE_ORG_MEMBERS);
 	else

@@ -39,6 +39,8 @@ static const struct {
 	    "invitation-revoked.html",
 	    "Invitation withdrawn", 410 },
 	[PAGE_JOIN_EXPIRED] = { "join-expired", NULL, "Link expired", 410 },
+	[PAGE_LINK_INVALID] = { "link-invalid", NULL, "Invite link not valid",
+	    404 },
 	[PAGE_METHOD_NOT_ALLOWED] = { "method-not-allowed",
 	    "method-not-allowed.html", "Form submissions only", 405 },
 	[PAGE_NOT_FOUND] = { "not-found", NULL, "Not found", 404 },
@@ -65,6 +67,15 @@ static const struct {
 	[PAGE_JOIN_CONFIRMED] = { "join-confirmed", "join-confirmed.html",
 	    "Request sent", 200 },
 	[PAGE_JOIN_FORM] = { "join-form", "join-form.html", NULL, 200 },
+	[PAGE_LINK_CREATED] = { "link-created", "link-created.html",
+	    "Invite link", 200 },
+	[PAGE_LINK_EXPIRED] = { "link-expired", "link-ended.html",
+	    "Invite link expired", 410 },
+	[PAGE_LINK_JOIN] = { "link-join", "link-join.html", NULL, 200 },
+	[PAGE_LINK_REVOKED] = { "link-revoked", "link-ended.html",
+	    "Invite link revoked", 410 },
+	[PAGE_LINK_USED_UP] = { "link-used-up", "link-ended.html",
+	    "Invite link used up", 410 },
 	[PAGE_LOGIN] = { "login", "login.html", "Sign in", 200 },
 	[PAGE_MY_INVITATIONS] = { "my-invitations", "my-invitations.html",
 	    "Your invitations", 200 },
@@ -180,6 +191,21 @@ static const struct {
 	[ERR_INVALID_JOIN_FIELDS] = { 422, PAGE_ERROR,
 	    "Extra join fields must be a comma-separated list of phone, "
 	    "city and message." },
+	[ERR_LINK_INVALID] = { 404, PAGE_LINK_INVALID,
+	    "This invite link is not valid." },
+	[ERR_LINK_EXPIRED] = { 410, PAGE_LINK_EXPIRED,
+	    "This invite link has expired. Ask the organization for a new "
+	    "one." },
+	[ERR_LINK_USED_UP] = { 410, PAGE_LINK_USED_UP,
+	    "This invite link has been used as many times as it allows. Ask "
+	    "the organization for a new one." },
+	[ERR_LINK_REVOKED] = { 410, PAGE_LINK_REVOKED,
+	    "This invite link was revoked. Ask the organization for a new "
+	    "one." },
+	[ERR_INVALID_MAX_USES] = { 422, PAGE_ERROR,
+	    "Uses must be a whole number from 1 to 1000." },
+	[ERR_INVALID_DAYS] = { 422, PAGE_ERROR,
+	    "Days must be a whole number from 1 to 30." },
 };
 
 bool
@@ -279,7 +305,8 @@ web_page_fail(struct ctx *c, enum err e, enum page p)
 	if ((unsigned)e >= ERR__MAX)
 		e = ERR_INTERNAL;
 	/* A link that does not resolve counts against its client address. */
-	if ((e == ERR_TOKEN_INVALID || e == ERR_INVITATION_INVALID) &&
+	if ((e == ERR_TOKEN_INVALID || e == ERR_INVITATION_INVALID ||
+		e == ERR_LINK_INVALID) &&
 	    web_page_guess(c))
 		e = ERR_RATE_LIMITED;
 	if (p == PAGE__MAX)
