@@ -29,6 +29,18 @@ crypto_init(void)
 	return 0;
 }
 
+/* crypto_init without the dummy password hash (19 MiB and tens of
+ * milliseconds of argon2id), for programs that never check a password. */
+int
+crypto_init_no_passwords(void)
+{
+	if (sodium_init() < 0) {
+		log_err("crypto: sodium_init failed");
+		return -1;
+	}
+	return 0;
+}
+
 /* Fills p with n bytes from the system CSPRNG. */
 void
 crypto_random(void *p, size_t n)

@@ -18,6 +18,9 @@
  * argon2id hash of work, see password_init()). Returns 0, or -1 (logged)
  * when it cannot. */
 int crypto_init(void);
+/* crypto_init for a program that never verifies a password (roster-mailer):
+ * libsodium only, no dummy hash; password_verify must not be used. */
+int crypto_init_no_passwords(void);
 
 /* Fills p with n bytes from the system CSPRNG. */
 void crypto_random(void *p, size_t n);

@@ -8,6 +8,7 @@
 
 #include "db/db.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 enum err
@@ -65,7 +66,7 @@ db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
 	    "WITH due AS ("
 	    "  SELECT id FROM outbox"
 	    "  WHERE status = 'queued' AND next_attempt_at <= now()"
-	    "  ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"
+	    "  ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED),"
 	    " leased AS ("
 	    "  UPDATE outbox o"
 	    "  SET next_attempt_at = now() + make_interval(secs => $2::int)"
@@ -126,6 +127,28 @@ db_outbox_close(struct db *db, struct arena *a, const char *id,
 	    "  (SELECT count(*) FROM u) WHERE name = $5",
 	    id, end == OUTBOX_SENT ? "sent" : "failed", why,
 	    end == OUTBOX_SKIPPED ? "0" : "1", counters[end], DB_END);
+}
+
+enum err
+db_outbox_sent(struct db *db, struct arena *a, const char *const *ids, int n)
+{
+	struct buf list;
+
+	buf_init(&list, a);
+	buf_putc(&list, '{');
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&list, ',');
+		buf_puts(&list, ids[i]);
+	}
+	buf_putc(&list, '}');
+	return db_q(db, a, NULL,
+	    "WITH u AS (UPDATE outbox SET status = 'sent', sent_at = now(),"
+	    "  body = NULL, last_error = NULL, attempts = attempts + 1"
+	    "  WHERE id = ANY ($1::bigint[]) AND status = 'queued' RETURNING 1)"
+	    " UPDATE mail_counters SET value = value +"
+	    "  (SELECT count(*) FROM u) WHERE name = 'emails_sent_total'",
+	    list.data, DB_END);
 }
 
 enum err

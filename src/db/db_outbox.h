@@ -48,8 +48,9 @@ enum err db_outbox_insert(struct db *db, struct arena *a, const char *kind,
     const char *invitation_id, char **id);
 
 /*
- * Claims up to max due rows, oldest first, skipping rows another mailer
- * holds, and leases them for lease seconds (their next attempt moves
+ * Claims up to max due rows, longest due first (outbox_due_idx's order:
+ * the scan stops after them), skipping rows another mailer holds, and
+ * leases them for lease seconds (their next attempt moves
  * forward, so a mailer that dies loses nothing). Fills *rows and *n.
  */
 enum err db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
@@ -59,6 +60,12 @@ enum err db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
  * in one statement. why (may be NULL) is kept as last_error. */
 enum err db_outbox_close(struct db *db, struct arena *a, const char *id,
     enum outbox_end end, const char *why);
+
+/* db_outbox_close(OUTBOX_SENT) of the n rows ids (decimal ids) in one
+ * statement: emails_sent_total grows by the number of rows that were
+ * still queued. */
+enum err db_outbox_sent(
+    struct db *db, struct arena *a, const char *const *ids, int n);
 
 /*
  * Counts a failed attempt and schedules the next one wait_ms from now,

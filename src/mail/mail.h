@@ -125,7 +125,30 @@ struct mail_transport {
 	const char *ca_file;  /* CA bundle to verify with; NULL: the system's */
 	const char *mail_dir; /* file transport: $ROSTER_STATE_DIR/mail */
 	const char *from;     /* envelope sender (MAIL FROM) */
+	struct mail_conn *conn; /* mail_transport_keep: one libcurl easy
+				 * handle, so one SMTP connection, reused
+				 * across messages; NULL: a connection per
+				 * message */
 };
+
+/*
+ * Makes t keep its SMTP connection between messages: a libcurl easy handle
+ * is made on the first message and reused for the next ones (libcurl keeps
+ * the connection open between transfers, so the connect, greeting, EHLO,
+ * STARTTLS and AUTH happen once per connection, not per message). Whether
+ * TLS is required (mail_transport_tls) is decided here, once: t must not
+ * change afterwards. A delivery that is not MAIL_SENT closes the
+ * connection, so the next message starts on a fresh one. Does nothing for
+ * the file transport. Returns 0, or -1 when out of memory.
+ */
+int mail_transport_keep(struct mail_transport *t);
+
+/* Closes t's kept connection, if one is open (QUIT), so that none stays
+ * idle: the next message opens a new one. */
+void mail_transport_hangup(const struct mail_transport *t);
+
+/* Closes the connection and frees what mail_transport_keep made. */
+void mail_transport_free(struct mail_transport *t);
 
 /*
  * Whether delivery through t must be encrypted: always for smtps://
@@ -188,10 +211,11 @@ enum mail_result mail_transport_send(const struct mail_transport *t,
     size_t len, const char **why);
 
 /*
- * Claims up to max queued rows that are due, oldest first, skipping rows
- * another mailer holds (FOR UPDATE SKIP LOCKED), and leases them by moving
- * next_attempt_at MAIL_LEASE_SECONDS ahead in the same statement: a mailer
- * that dies holding them only delays them. Runs outside any transaction.
+ * Claims up to max queued rows that are due, longest due first (the
+ * order of the due index, so no queued row beyond them is read), skipping
+ * rows another mailer holds (FOR UPDATE SKIP LOCKED), and leases them by
+ * moving next_attempt_at MAIL_LEASE_SECONDS ahead in the same statement: a
+ * mailer that dies holding them only delays them. Runs outside any transaction.
  * Writes *rows (arena) and *n on success. Returns ERR_OK or the database
  * error.
  */
@@ -225,6 +249,24 @@ enum err mail_outbox_finish(struct db *db, struct arena *a,
     const struct outbox_row *r, const struct mail_schedule *s,
     enum mail_result res, const char *why, enum mail_result *done);
 
+/* Rows delivered (MAIL_SENT) whose outcome is not recorded yet: see
+ * mail_outbox_deliver. */
+struct mail_sent {
+	const char **ids; /* outbox ids (the claimed rows' own strings) */
+	int n, max;
+};
+
+/*
+ * Records every row of sent as sent in one statement (as
+ * mail_outbox_finish does for one: status, sent_at, body dropped, an
+ * attempt counted, emails_sent_total) and empties sent. A row that is no
+ * longer queued is left alone and not counted. Returns ERR_OK or the
+ * database error (the rows then stay leased and are tried again when the
+ * lease ends).
+ */
+enum err mail_outbox_record_sent(
+    struct db *db, struct arena *a, struct mail_sent *sent);
+
 /* Ends the lease on a claimed row that was not attempted, so it is due
  * again at once. Returns ERR_OK or the database error. */
 enum err mail_outbox_release(
@@ -242,5 +284,17 @@ enum err mail_outbox_process(struct db *db, struct arena *a,
     const struct keys *k, const struct mail_transport *t,
     const struct mail_schedule *s, const struct outbox_row *r,
     enum mail_result *res);
+
+/*
+ * mail_outbox_process, except that a row delivered (MAIL_SENT) is not
+ * recorded at once but added to sent (which must have room for it): the
+ * caller records the whole batch with mail_outbox_record_sent, one
+ * statement instead of one per message. Every other outcome is recorded
+ * at once, as mail_outbox_process does.
+ */
+enum err mail_outbox_deliver(struct db *db, struct arena *a,
+    const struct keys *k, const struct mail_transport *t,
+    const struct mail_schedule *s, const struct outbox_row *r,
+    struct mail_sent *sent, enum mail_result *res);
 
 #endif

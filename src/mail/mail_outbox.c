@@ -193,9 +193,33 @@ message_id(struct arena *a, const char *msg)
 }
 
 enum err
+mail_outbox_record_sent(struct db *db, struct arena *a, struct mail_sent *sent)
+{
+	enum err e;
+
+	if (sent->n == 0)
+		return ERR_OK;
+	e = db_outbox_sent(db, a, sent->ids, sent->n);
+	if (e != ERR_OK)
+		log_err("event=record_failed rows=%d result=sent error=%s",
+		    sent->n, err_str(e));
+	sent->n = 0;
+	return e;
+}
+
+enum err
 mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
     const struct mail_transport *t, const struct mail_schedule *s,
     const struct outbox_row *r, enum mail_result *res)
+{
+	return mail_outbox_deliver(db, a, k, t, s, r, NULL, res);
+}
+
+enum err
+mail_outbox_deliver(struct db *db, struct arena *a, const struct keys *k,
+    const struct mail_transport *t, const struct mail_schedule *s,
+    const struct outbox_row *r, struct mail_sent *sent,
+    enum mail_result *res)
 {
 	const char *why = NULL, *mid = NULL;
 	enum mail_result out;
@@ -218,7 +242,10 @@ mail_outbox_process(struct db *db, struct arena *a, const struct keys *k,
 		    t, a, r->id, r->recipient, msg, len, &why);
 		crypto_wipe(msg, len);
 	}
-	if ((e = mail_outbox_finish(db, a, r, s, out, why, &out)) != ERR_OK) {
+	if (out == MAIL_SENT && sent != NULL && sent->n < sent->max)
+		sent->ids[sent->n++] = r->id; /* recorded with its batch */
+	else if ((e = mail_outbox_finish(db, a, r, s, out, why, &out)) !=
+	    ERR_OK) {
 		log_err("event=record_failed outbox_id=%s kind=%s result=%s "
 			"error=%s",
 		    log_value(a, r->id), log_value(a, r->kind),

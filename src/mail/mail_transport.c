@@ -316,6 +316,40 @@ smtp_reply_keep(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	return 0;
 }
 
+/* What mail_transport_keep keeps. */
+struct mail_conn {
+	CURL *h;  /* NULL: no connection open */
+	bool tls; /* mail_transport_tls(t), decided once */
+};
+
+int
+mail_transport_keep(struct mail_transport *t)
+{
+	if (!nonempty(t->smtp_url) || t->conn != NULL)
+		return 0;
+	if ((t->conn = calloc(1, sizeof(*t->conn))) == NULL)
+		return -1;
+	t->conn->tls = mail_transport_tls(t);
+	return 0;
+}
+
+void
+mail_transport_hangup(const struct mail_transport *t)
+{
+	if (t->conn != NULL && t->conn->h != NULL) {
+		curl_easy_cleanup(t->conn->h);
+		t->conn->h = NULL;
+	}
+}
+
+void
+mail_transport_free(struct mail_transport *t)
+{
+	mail_transport_hangup(t);
+	free(t->conn);
+	t->conn = NULL;
+}
+
 enum mail_result
 mail_transport_smtp(const struct mail_transport *t, struct arena *a,
     const char *rcpt, const char *msg, size_t len, const char **why)
@@ -342,7 +376,17 @@ mail_transport_smtp(const struct mail_transport *t, struct arena *a,
 		log_err("smtp: %s", *why);
 		return MAIL_RETRY;
 	}
-	if ((c = curl_easy_init()) == NULL ||
+	if (t->conn != NULL) {
+		/* The kept handle: reset to no options, its connection
+		 * cache (the open connection) stays. */
+		if (t->conn->h == NULL)
+			t->conn->h = curl_easy_init();
+		else
+			curl_easy_reset(t->conn->h);
+		c = t->conn->h;
+	} else
+		c = curl_easy_init();
+	if (c == NULL ||
 	    (rcpts = curl_slist_append(NULL, arena_printf(a, "<%s>", rcpt))) ==
 		NULL) {
 		*why = "cannot set up libcurl";
@@ -371,7 +415,9 @@ mail_transport_smtp(const struct mail_transport *t, struct arena *a,
 	/* STARTTLS whenever offered, required when mail_transport_tls says
 	 * so (libcurl then stops before AUTH); always verified. */
 	curl_easy_setopt(c, CURLOPT_USE_SSL,
-	    mail_transport_tls(t) ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	    (t->conn != NULL ? t->conn->tls : mail_transport_tls(t))
+		? (long)CURLUSESSL_ALL
+		: (long)CURLUSESSL_TRY);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
@@ -401,7 +447,16 @@ mail_transport_smtp(const struct mail_transport *t, struct arena *a,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), code);
 done:
 	curl_slist_free_all(rcpts);
-	if (c != NULL)
+	if (t->conn != NULL) {
+		/* After anything but success the connection may be in any
+		 * state: the next message starts on a new one. */
+		if (res != MAIL_SENT)
+			mail_transport_hangup(t);
+		else
+			/* Nothing may point into this frame any more: the
+			 * QUIT at hangup still calls the debug callback. */
+			curl_easy_reset(c);
+	} else if (c != NULL)
 		curl_easy_cleanup(c);
 	return res;
 }

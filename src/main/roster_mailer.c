@@ -151,11 +151,13 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
     const struct keys *k, const struct mail_transport *t,
     const struct mail_schedule *s)
 {
+	const char *ids[BATCH];
+	struct mail_sent sent = { ids, 0, BATCH };
 	struct outbox_row *rows;
 	enum mail_result res;
 	time_t start = mailer_now();
-	int n, i;
-	enum err e = ERR_OK;
+	int n, i, nsent;
+	enum err e = ERR_OK, es;
 
 	if (mail_outbox_claim(db, batch, BATCH, &rows, &n) != ERR_OK) {
 		arena_reset(batch);
@@ -164,9 +166,12 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
 	for (i = 0; i < n && !mailer_stop; i++) {
 		if (mailer_now() - start > BATCH_BUDGET)
 			break;
-		e = mail_outbox_process(db, row, k, t, s, &rows[i], &res);
+		/* Rows sent are recorded together after the loop: one
+		 * statement per batch, not one per message. */
+		e = mail_outbox_deliver(
+		    db, row, k, t, s, &rows[i], &sent, &res);
 		arena_reset(row);
-		if (e == ERR_OK && res < MAIL__MAX)
+		if (e == ERR_OK && res < MAIL__MAX && res != MAIL_SENT)
 			mailer_counts[res]++;
 		if (e != ERR_OK) {
 			/* The outcome of this row is unknown to the database:
@@ -175,6 +180,12 @@ mailer_batch(struct db *db, struct arena *batch, struct arena *row,
 			break;
 		}
 	}
+	nsent = sent.n;
+	if ((es = mail_outbox_record_sent(db, row, &sent)) == ERR_OK)
+		mailer_counts[MAIL_SENT] += (unsigned long long)nsent;
+	else if (e == ERR_OK)
+		e = es; /* they stay leased: sent again after the lease */
+	arena_reset(row);
 	/* Rows not attempted are handed back at once rather than waiting
 	 * out their lease. */
 	for (; i < n && e == ERR_OK; i++) {
@@ -263,8 +274,13 @@ mailer_loop(struct db *db, struct arena *batch, struct arena *row,
 			continue;
 		}
 		down_wait = 1;
-		if (n == BATCH)
+		/* A short batch does not mean the outbox is empty: another
+		 * mailer may have leased the rows this claim saw as due.
+		 * Only a claim that finds nothing does. */
+		if (n > 0)
 			continue; /* more may be due */
+		/* Nothing more due: no SMTP connection stays open idle. */
+		mail_transport_hangup(t);
 		if (once)
 			break;
 		(void)db_wait(db, 1000);
@@ -275,7 +291,7 @@ mailer_loop(struct db *db, struct arena *batch, struct arena *row,
 int
 main(int argc, char *argv[])
 {
-	struct mail_transport t;
+	struct mail_transport t = { .smtp_url = NULL };
 	struct arena *perm = NULL, *batch = NULL, *row = NULL;
 	struct db *db = NULL;
 	struct conf conf;
@@ -301,7 +317,7 @@ main(int argc, char *argv[])
 		}
 	}
 	/* Nothing here needs root: started as root, it drops at once. */
-	if (crypto_init() == -1 || conf_load(&conf, true) == -1 ||
+	if (crypto_init_no_passwords() == -1 || conf_load(&conf, true) == -1 ||
 	    priv_init(&priv, conf.user, NULL) == -1 || priv_drop(&priv) == -1)
 		return 1;
 	if (!email_valid(conf.mail_from, EMAIL_HEADER)) {
@@ -323,6 +339,11 @@ main(int argc, char *argv[])
 	/* Never start a mailer that could send credentials in clear. */
 	if (mailer_transport(&t, &conf, perm, once) == -1)
 		goto done;
+	/* One SMTP connection for a run of messages, not one each. */
+	if (mail_transport_keep(&t) == -1) {
+		log_err("out of memory");
+		goto done;
+	}
 	if (conf.mailer_metrics_file != NULL &&
 	    conf.mailer_metrics_file[0] != '\0') {
 		mailer_metrics_file = conf.mailer_metrics_file;
@@ -341,6 +362,7 @@ main(int argc, char *argv[])
 	(void)notify_stopping();
 	rc = 0;
 done:
+	mail_transport_free(&t);
 	db_close(db);
 	arena_free(row);
 	arena_free(batch);
