@@ -74,6 +74,39 @@ db_org_by_slug(struct db *db, struct arena *a, const char *slug, struct org *o)
 	    slug, DB_END);
 }
 
+struct org_for {
+	struct org *o;
+	enum role *role;
+	enum member_status *status;
+};
+
+/* org_settings_from_row, then the membership in columns 5 and 6. */
+static void
+org_for_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct org_for *f = out;
+
+	org_settings_from_row(r, row, f->o);
+	*f->role = db_enum_role(db_val(r, row, 5));
+	*f->status = db_enum_status(db_val(r, row, 6));
+}
+
+enum err
+db_org_by_slug_for(struct db *db, struct arena *a, const char *slug,
+    const char *user_id, struct org *o, enum role *role,
+    enum member_status *status)
+{
+	struct org_for f = { .o = o, .role = role, .status = status };
+
+	return db_one(db, a, org_for_from_row, &f,
+	    "SELECT " DB_ORG_COLS ", o.join_enabled, "
+	    "array_to_string(o.join_fields, ','), coalesce(m.role, ''), "
+	    "coalesce(m.status, '') FROM organizations o "
+	    "LEFT JOIN memberships m ON m.organization_id = o.id "
+	    "AND m.user_id = $2 WHERE o.slug = $1",
+	    slug, user_id, DB_END);
+}
+
 enum err
 db_org_settings_update(struct db *db, struct arena *a, const char *id,
     bool enabled, unsigned fields)

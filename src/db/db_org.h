@@ -39,6 +39,12 @@ enum err db_org_insert(struct db *db, struct arena *a, const char *slug,
 enum err db_org_by_slug(
     struct db *db, struct arena *a, const char *slug, struct org *o);
 
+/* db_org_by_slug with user_id's membership there, in one statement: its
+ * role and status, or ROLE__MAX and MEMBER__MAX when there is none. */
+enum err db_org_by_slug_for(struct db *db, struct arena *a, const char *slug,
+    const char *user_id, struct org *o, enum role *role,
+    enum member_status *status);
+
 /* Sets the join settings of organization id: enabled, and fields (a
  * bitmask of enum join_field) stored as the names' array.
  * ERR_INVALID_JOIN_FIELDS when the schema refuses a name. */

@@ -120,17 +120,16 @@ enum err
 org_open(struct domain *d, struct arena *a, const struct user *actor,
     const char *slug, struct org *o, enum role *role)
 {
-	struct member m;
+	struct member m = { 0 };
 	enum err e;
 
 	if (org_slug_ok(slug) != ERR_OK)
 		return ERR_NOT_FOUND;
-	if ((e = db_org_by_slug(d->db, a, slug, o)) != ERR_OK)
+	/* The organization and the actor's membership in one round trip. */
+	if ((e = db_org_by_slug_for(
+		 d->db, a, slug, actor->id, o, &m.role, &m.status)) != ERR_OK)
 		return e;
-	e = db_membership_of(d->db, a, o->id, actor->id, &m);
-	if (e != ERR_OK && e != ERR_NOT_FOUND)
-		return e;
-	return org_role_of(actor, e == ERR_OK ? &m : NULL, role);
+	return org_role_of(actor, m.status != MEMBER__MAX ? &m : NULL, role);
 }
 
 enum err
