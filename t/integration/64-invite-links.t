@@ -428,6 +428,16 @@ my $bob = person($s, 'bob@example.com', 'Bob');
 	like $res->{content}, qr/&lt;b&gt;Evil&lt;\/b&gt; &amp; &quot;Co&quot; &#39;x&#39;/, '... every character';
 }
 
+# ---- the audit trail in sentences -----------------------------------------------------------
+{
+	my $res = $owner->get('/orgs/acme/audit');
+	is $owner->page($res), 'org-audit', 'the audit trail';
+	like $res->{content}, qr/Olga Owner created an invite link/, 'says who created a link';
+	like $res->{content}, qr/Alice Admin revoked an invite link/, '... who revoked one';
+	like $res->{content}, qr/Bob joined through an invite link/, '... who joined through one';
+	like $res->{content}, qr/Carol joined through an invite link as member/, '... and the membership it made';
+}
+
 # ---- the token at rest, and the counters --------------------------------------------------------
 {
 	my $dump = pg_dump_text($s);
