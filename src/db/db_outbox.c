@@ -19,14 +19,13 @@ db_outbox_insert(struct db *db, struct arena *a, const char *kind,
 	struct db_rows *rows;
 	enum err e;
 
+	/* The notification, in the same statement, is delivered to
+	 * listeners when the caller's transaction commits. */
 	e = db_q(db, a, &rows,
-	    "INSERT INTO outbox (kind, recipient, body, invitation_id) "
-	    "VALUES ($1, $2, $3, $4::bigint) RETURNING id",
+	    "WITH x AS (INSERT INTO outbox (kind, recipient, body, "
+	    "invitation_id) VALUES ($1, $2, $3, $4::bigint) RETURNING id) "
+	    "SELECT x.id, pg_notify('roster_outbox', '') FROM x",
 	    kind, recipient, db_bytea(a, box, boxlen), invitation_id, DB_END);
-	if (e != ERR_OK)
-		return e;
-	/* Delivered to listeners when the caller's transaction commits. */
-	e = db_q(db, a, NULL, "SELECT pg_notify('roster_outbox', '')", DB_END);
 	if (e == ERR_OK && id != NULL)
 		*id = arena_strdup(a, db_val(rows, 0, 0));
 	return e;
