@@ -564,3 +564,14 @@ db_lock(struct db *db, struct arena *a, const char *key)
 	    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key,
 	    DB_END);
 }
+
+enum err
+db_lock_two(
+    struct db *db, struct arena *a, const char *first, const char *second)
+{
+	/* A target list is evaluated left to right: first, then second. */
+	return db_q(db, a, NULL,
+	    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), "
+	    "pg_advisory_xact_lock(hashtextextended($2, 0))",
+	    first, second, DB_END);
+}

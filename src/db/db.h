@@ -121,6 +121,12 @@ const char *db_constraint(const struct db *db);
  * operations on one name across workers and hosts). */
 enum err db_lock(struct db *db, struct arena *a, const char *key);
 
+/* Takes the advisory locks named first and second, in that order, in one
+ * statement (callers that take several keep one order, so none waits on
+ * another in a cycle). */
+enum err db_lock_two(
+    struct db *db, struct arena *a, const char *first, const char *second);
+
 /*
  * Runs fn inside BEGIN ... COMMIT. fn returns ERR_OK to commit or any
  * other code to roll back (that code is returned). A serialization failure

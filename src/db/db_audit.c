@@ -67,3 +67,32 @@ db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
 	    actor_id, org_id, action, subject_type, subject_id, data_json,
 	    DB_END);
 }
+
+enum err
+db_audit_insert_many(struct db *db, struct arena *a, const char *actor_id,
+    const char *org_id, const struct audit_event *ev, int n)
+{
+	const char *params[2 + 4 * 4];
+	char *sql;
+
+	if (n < 1 || n > 4)
+		return ERR_INVALID;
+	params[0] = actor_id;
+	params[1] = org_id;
+	sql = arena_strdup(a,
+	    "INSERT INTO audit_events (actor_user_id, organization_id, "
+	    "action, subject_type, subject_id, data) VALUES ");
+	for (int i = 0; i < n; i++) {
+		int p = 3 + 4 * i;
+
+		params[p - 1] = ev[i].action;
+		params[p] = ev[i].subject_type;
+		params[p + 1] = ev[i].subject_id;
+		params[p + 2] = ev[i].data_json;
+		sql = arena_printf(a,
+		    "%s%s($1::bigint, $2::bigint, $%d, $%d, $%d::bigint, "
+		    "coalesce($%d::jsonb, '{}'))",
+		    sql, i ? ", " : "", p, p + 1, p + 2, p + 3);
+	}
+	return db_exec(db, a, NULL, sql, 2 + 4 * n, params);
+}

@@ -31,6 +31,20 @@ enum err db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
     const char *org_id, const char *action, const char *subject_type,
     const char *subject_id, const char *data_json);
 
+/* One event of db_audit_insert_many. */
+struct audit_event {
+	const char *action;
+	const char *subject_type;
+	const char *subject_id; /* may be NULL */
+	const char *data_json;  /* NULL means "{}" */
+};
+
+/* Records n (1 to 4) events of one actor and organization in one
+ * statement, in order (ids ascending as given). */
+enum err db_audit_insert_many(struct db *db, struct arena *a,
+    const char *actor_id, const char *org_id, const struct audit_event *ev,
+    int n);
+
 /* The newest audit events of an organization (at most limit). */
 enum err db_audit_list(struct db *db, struct arena *a, const char *org_id,
     int limit, struct audit_row **out, int *n);

@@ -9,26 +9,42 @@
 #include "db/db.h"
 #include "util/arena.h"
 
-/* The state is computed by the database so that expiry follows its clock. */
+/* The state is computed by the database so that expiry follows its clock.
+ * The inviter's name is a scalar subquery, an index lookup per row: a join
+ * would let the planner hash all users when it overestimates an
+ * organization's open rows (its history is large). */
 #define INV_COLS                                                               \
 	"i.id, i.organization_id, o.slug, o.name, i.email, i.role, "           \
-	"i.invited_by, coalesce(u.display_name, ''), "                         \
+	"i.invited_by, coalesce((SELECT n.display_name FROM users n "          \
+	"  WHERE n.id = i.invited_by), ''), "                                  \
 	"to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "        \
 	"\"UTC\"'), "                                                          \
 	"extract(epoch FROM i.expires_at)::bigint, "                           \
-	"coalesce((SELECT status FROM outbox x WHERE x.invitation_id = i.id "  \
-	"  ORDER BY x.id DESC LIMIT 1), 'queued'), "                           \
+	"coalesce(d.status, 'queued'), "                                       \
 	"CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
 	"  WHEN i.revoked_at IS NOT NULL THEN 'revoked' "                      \
 	"  WHEN i.declined_at IS NOT NULL THEN 'declined' "                    \
 	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END, "     \
-	"coalesce((SELECT last_error FROM outbox x "                           \
-	"  WHERE x.invitation_id = i.id AND x.status = 'failed' "              \
-	"  ORDER BY x.id DESC LIMIT 1), '')"
+	"CASE WHEN d.status = 'failed' THEN coalesce(d.last_error, '') "       \
+	"  ELSE '' END"
+/* d: the invitation's newest email, one index lookup per row. */
 #define INV_FROM                                                               \
 	" FROM invitations i JOIN organizations o ON o.id = "                  \
 	"i.organization_id "                                                   \
-	"LEFT JOIN users u ON u.id = i.invited_by "
+	"LEFT JOIN LATERAL (SELECT x.status, x.last_error FROM outbox x "      \
+	"  WHERE x.invitation_id = i.id ORDER BY x.id DESC LIMIT 1) d "        \
+	"ON true "
+/* The link fields, read with the row (u is its inviter), each named. */
+#define LINK_COLS                                                              \
+	", u.id IS NOT NULL AS inviter_exists, "                               \
+	"coalesce(u.is_platform_admin, false) AS inviter_admin, "              \
+	"coalesce(im.role, '') AS inviter_role, "                              \
+	"EXISTS (SELECT 1 FROM users k WHERE k.email = i.email) "              \
+	"AS invitee_known "
+#define LINK_FROM                                                              \
+	"LEFT JOIN users u ON u.id = i.invited_by "                            \
+	"LEFT JOIN memberships im ON im.organization_id = i.organization_id "  \
+	"AND im.user_id = u.id AND im.status = 'active' "
 #define OPEN_ROW                                                               \
 	"i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.declined_at IS " \
 	"NULL"
@@ -51,16 +67,31 @@ inv_from_row(const struct db_rows *r, int row, void *out)
 	v->delivery = db_val(r, row, 10);
 	v->state = db_enum_state(db_val(r, row, 11));
 	v->delivery_error = db_val(r, row, 12);
+	v->link = false;
+}
+
+static void
+link_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct invitation *v = out;
+
+	inv_from_row(r, row, out);
+	v->link = true;
+	v->inviter_exists = strcmp(db_val(r, row, 13), "t") == 0;
+	v->inviter_admin = strcmp(db_val(r, row, 14), "t") == 0;
+	v->inviter_role = db_enum_role(db_val(r, row, 15));
+	v->invitee_known = strcmp(db_val(r, row, 16), "t") == 0;
 }
 
 enum err
 db_invitation_by_hash(struct db *db, struct arena *a, const uint8_t hash[32],
     bool lock, struct invitation *out)
 {
-	return db_one(db, a, inv_from_row, out,
-	    lock ? "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1 "
-		   "FOR UPDATE OF i"
-		 : "SELECT " INV_COLS INV_FROM "WHERE i.hashed_token = $1",
+	return db_one(db, a, link_from_row, out,
+	    lock ? "SELECT " INV_COLS LINK_COLS INV_FROM LINK_FROM
+		   "WHERE i.hashed_token = $1 FOR UPDATE OF i"
+		 : "SELECT " INV_COLS LINK_COLS INV_FROM LINK_FROM
+		   "WHERE i.hashed_token = $1",
 	    db_bytea(a, hash, 32), DB_END);
 }
 
@@ -169,25 +200,6 @@ db_invitation_list_email(struct db *db, struct arena *a, const char *email,
 	    " AND i.expires_at > now() "
 	    "ORDER BY i.created_at DESC, i.id DESC",
 	    email, DB_END);
-}
-
-enum err
-db_invitation_count_recent(struct db *db, struct arena *a, const char *value,
-    bool by_user, long long *n)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
-	    by_user
-		? "SELECT count(*) FROM invitations WHERE invited_by = $1 "
-		  "AND created_at > now() - interval '1 hour'"
-		: "SELECT count(*) FROM invitations WHERE organization_id = $1 "
-		  "AND created_at > now() - interval '1 hour'",
-	    value, DB_END);
-	if (e == ERR_OK)
-		*n = atoll(db_val(r, 0, 0));
-	return e;
 }
 
 enum err

@@ -27,12 +27,23 @@ struct invitation {
 	const char *expires_at;   /* YYYY-MM-DD HH:MM UTC */
 	int64_t expires;          /* unix seconds */
 	const char *delivery;     /* queued, sent, failed (newest email) */
-	const char *delivery_error; /* why the newest failed email failed */
+	/* Why the newest email failed, when it did; else "". */
+	const char *delivery_error;
 	enum inv_state state;
+	/* Read with the row by db_invitation_by_hash only (link set): the
+	 * inviter as the organization knows it now, and whether an account
+	 * holds the invited address. */
+	bool link;
+	bool inviter_exists;    /* the inviting account still exists */
+	bool inviter_admin;     /* it is a platform admin */
+	enum role inviter_role; /* its active role there, ROLE__MAX: none */
+	bool invitee_known;     /* a user has the invited address */
 };
 
-/* Finds the invitation with that token hash. With lock, the row is locked
- * FOR UPDATE until the transaction ends. ERR_NOT_FOUND when none. */
+/* Finds the invitation with that token hash, with what a link page and an
+ * acceptance judge besides the row (the link fields), in one statement.
+ * With lock, the invitation's row is locked FOR UPDATE until the
+ * transaction ends. ERR_NOT_FOUND when none. */
 enum err db_invitation_by_hash(struct db *db, struct arena *a,
     const uint8_t hash[32], bool lock, struct invitation *out);
 
@@ -77,11 +88,6 @@ enum err db_invitation_list_org(struct db *db, struct arena *a,
 /* Pending (open, unexpired) invitations for an address, newest first. */
 enum err db_invitation_list_email(struct db *db, struct arena *a,
     const char *email, struct invitation **out, int *n);
-
-/* Invitations created in the last hour by a user (by_user) or for an
- * organization. */
-enum err db_invitation_count_recent(struct db *db, struct arena *a,
-    const char *column_value, bool by_user, long long *n);
 
 /* The inviter of invitation id as it stands now: whether a platform admin,
  * and the role of their active membership in the invitation's

@@ -66,8 +66,8 @@ enum err
 db_user_confirm(struct db *db, const char *id)
 {
 	return db_q(db, NULL, NULL,
-	    "UPDATE users SET email_confirmed_at = "
-	    "coalesce(email_confirmed_at, now()) WHERE id = $1",
+	    "UPDATE users SET email_confirmed_at = now() "
+	    "WHERE id = $1 AND email_confirmed_at IS NULL",
 	    id, DB_END);
 }
 

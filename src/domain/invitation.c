@@ -92,8 +92,10 @@ link_find(struct domain *d, struct arena *a, const char *token, bool lock,
  * of the organization, or an active admin when the role is member (what
  * may_grant asks of a new invitation). An inviter removed, demoted, or
  * whose account is gone has withdrawn the invitation:
- * ERR_INVITATION_REVOKED. A plain read, in the caller's transaction when
- * it has one: the invitation's row is its lock.
+ * ERR_INVITATION_REVOKED. A row found by its link carries the inviter,
+ * read in the statement that found (and locked) it; one found by id is
+ * read here, in the caller's transaction: the invitation's row is its
+ * lock.
  */
 static enum err
 inviter_holds(struct db *db, struct arena *a, const struct invitation *inv)
@@ -102,11 +104,19 @@ inviter_holds(struct db *db, struct arena *a, const struct invitation *inv)
 	enum role r = ROLE__MAX;
 	enum err e;
 
-	e = db_invitation_inviter(db, a, inv->id, &padmin, &r);
-	if (e == ERR_NOT_FOUND)
-		return ERR_INVITATION_REVOKED;
-	if (e != ERR_OK)
-		return e;
+	if (inv->link) {
+		/* Read with the row, in the same statement. */
+		if (!inv->inviter_exists)
+			return ERR_INVITATION_REVOKED;
+		padmin = inv->inviter_admin;
+		r = inv->inviter_role;
+	} else {
+		e = db_invitation_inviter(db, a, inv->id, &padmin, &r);
+		if (e == ERR_NOT_FOUND)
+			return ERR_INVITATION_REVOKED;
+		if (e != ERR_OK)
+			return e;
+	}
 	if (padmin || r == ROLE_OWNER ||
 	    (r == ROLE_ADMIN && inv->role == ROLE_MEMBER))
 		return ERR_OK;
@@ -142,8 +152,13 @@ invitation_invitee_has_account(struct domain *d, struct arena *a,
     const struct invitation *inv, bool *has)
 {
 	struct user u;
-	enum err e = db_user_by_email(d->db, a, inv->email, &u, NULL);
+	enum err e;
 
+	if (inv->link) {
+		*has = inv->invitee_known;
+		return ERR_OK;
+	}
+	e = db_user_by_email(d->db, a, inv->email, &u, NULL);
 	*has = e == ERR_OK;
 	return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
@@ -165,16 +180,12 @@ enum err
 invitation_lock(struct db *db, struct arena *a, const struct user *actor,
     const struct org *o)
 {
-	enum err e;
-
-	e = db_lock(db, a, arena_printf(a, "roster:invite:user:%s", actor->id));
-	if (e == ERR_OK)
-		e = db_lock(db, a, arena_printf(a, "roster:invite:%s", o->id));
-	return e;
+	return db_lock_two(db, a,
+	    arena_printf(a, "roster:invite:user:%s", actor->id),
+	    arena_printf(a, "roster:invite:%s", o->id));
 }
 
-/* The rate limits' window, in seconds: the last hour, as the invitations'
- * own count (db_invitation_count_recent) takes it. */
+/* The rate limits' window, in seconds: the last hour. */
 #define RATE_WINDOW 3600
 
 /* The rate-limit bucket of owner-adds by the user or the organization. */
@@ -188,21 +199,16 @@ enum err
 invitation_rate_check(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o)
 {
-	long long by_user = 0, by_org = 0, adds_user = 0, adds_org = 0;
+	long long by_user = 0, by_org = 0;
 	enum err e;
 
 	if ((e = db_savepoint(d->db)) != ERR_OK)
 		return e;
-	e = db_invitation_count_recent(d->db, a, actor->id, true, &by_user);
-	if (e == ERR_OK)
-		e = db_invitation_count_recent(d->db, a, o->id, false, &by_org);
-	if (e == ERR_OK)
-		e = db_rate_count(d->db, a,
-		    owner_add_bucket(a, "user", actor->id), RATE_WINDOW,
-		    &adds_user);
-	if (e == ERR_OK)
-		e = db_rate_count(d->db, a, owner_add_bucket(a, "org", o->id),
-		    RATE_WINDOW, &adds_org);
+	/* The four counts in one statement; the callers' locks
+	 * (invitation_lock) make them exact. */
+	e = db_rate_invitations(d->db, a, actor->id, o->id,
+	    owner_add_bucket(a, "user", actor->id),
+	    owner_add_bucket(a, "org", o->id), RATE_WINDOW, &by_user, &by_org);
 	if (e != ERR_OK) {
 		log_warn(
 		    "invitation rate limiter failed (%s); letting the request "
@@ -213,9 +219,9 @@ invitation_rate_check(struct domain *d, struct arena *a,
 	}
 	if ((e = db_savepoint_release(d->db)) != ERR_OK)
 		return e;
-	if (by_user + adds_user >= d->conf->invite_limit_user)
+	if (by_user >= d->conf->invite_limit_user)
 		return ERR_RATE_LIMITED_USER;
-	if (by_org + adds_org >= d->conf->invite_limit_org)
+	if (by_org >= d->conf->invite_limit_org)
 		return ERR_RATE_LIMITED_ORG;
 	return ERR_OK;
 }
@@ -232,9 +238,8 @@ invitation_rate_count_owner_add(struct domain *d, struct arena *a,
 	return e;
 }
 
-/* The windows of the per-recipient cap, in seconds. */
-#define RECIPIENT_HOUR 3600
-#define RECIPIENT_DAY  86400
+/* The per-recipient cap's windows are the last hour and the last day
+ * (db_rate_take). */
 
 /* The cap's bucket of an address: a hash, so rate_events never holds
  * the address itself. */
@@ -258,13 +263,11 @@ invitation_recipient_take(struct domain *d, struct arena *a, const char *email)
 	if ((e = db_savepoint(d->db)) != ERR_OK)
 		return e;
 	e = db_lock(d->db, a, arena_printf(a, "roster:%s", bucket));
+	/* Counted and taken in one statement, under the bucket's lock. */
 	if (e == ERR_OK)
-		e = db_rate_count(d->db, a, bucket, RECIPIENT_HOUR, &hour);
-	if (e == ERR_OK)
-		e = db_rate_count(d->db, a, bucket, RECIPIENT_DAY, &day);
-	if (e == ERR_OK && hour < d->conf->invite_limit_recipient_hour &&
-	    day < d->conf->invite_limit_recipient_day)
-		e = db_rate_add(d->db, a, bucket);
+		e = db_rate_take(d->db, a, bucket,
+		    d->conf->invite_limit_recipient_hour,
+		    d->conf->invite_limit_recipient_day, &hour, &day);
 	if (e != ERR_OK) {
 		log_warn("recipient rate limiter failed (%s); letting the "
 			 "email through",
@@ -498,15 +501,15 @@ take_membership(struct db *db, struct arena *a, const struct invitation *inv,
 
 	*already = false;
 	for (int pass = 0; pass < 2; pass++) {
+		/* Most acceptances make a new member: the insert comes first,
+		 * and the row is read only when one is there. */
+		e = db_membership_insert(db, a, inv->org_id, user_id, inv->role,
+		    MEMBER_ACTIVE, SOURCE_INVITATION, inv->invited_by, mid);
+		if (e != ERR_ALREADY_MEMBER)
+			return e;
 		e = db_membership_of(db, a, inv->org_id, user_id, &m);
-		if (e == ERR_NOT_FOUND) {
-			e = db_membership_insert(db, a, inv->org_id, user_id,
-			    inv->role, MEMBER_ACTIVE, SOURCE_INVITATION,
-			    inv->invited_by, mid);
-			if (e != ERR_ALREADY_MEMBER)
-				return e;
+		if (e == ERR_NOT_FOUND)
 			continue;
-		}
 		if (e != ERR_OK)
 			return e;
 		if (m.status != MEMBER_PENDING) {
@@ -526,12 +529,15 @@ take_membership(struct db *db, struct arena *a, const struct invitation *inv,
 /*
  * Makes user_id a member through invitation inv (locked by the caller):
  * inserts the membership, or activates a pending owner-add, or notes that
- * the user is a member already; then stamps the invitation and audits.
+ * the user is a member already; then stamps the invitation, confirms the
+ * address (the link proved it) unless confirmed says it was already, and
+ * audits.
  */
 static enum err
 join(struct db *db, struct arena *a, const struct invitation *inv,
-    const char *user_id, bool *already)
+    const char *user_id, bool confirmed, bool *already)
 {
+	struct audit_event ev[2];
 	const char *mid = NULL;
 	enum err e;
 
@@ -539,21 +545,22 @@ join(struct db *db, struct arena *a, const struct invitation *inv,
 		return e;
 	if ((e = db_invitation_accept(db, a, inv->id, user_id)) != ERR_OK)
 		return e == ERR_NOT_PENDING ? ERR_INVITATION_ACCEPTED : e;
-	if ((e = db_user_confirm(db, user_id)) != ERR_OK)
+	/* A confirmed address stays confirmed: no write, no row lock that a
+	 * user's concurrent acceptances would queue on. */
+	if (!confirmed && (e = db_user_confirm(db, user_id)) != ERR_OK)
 		return e;
-	if ((e = db_audit_insert(db, a, user_id, inv->org_id,
-		 "invitation.accepted", "invitation", inv->id,
-		 *already ? "{\"already_member\": true}" : NULL)) != ERR_OK)
-		return e;
+	ev[0] = (struct audit_event){ "invitation.accepted", "invitation",
+		inv->id, *already ? "{\"already_member\": true}" : NULL };
 	if (mid == NULL)
-		return ERR_OK;
-	return db_audit_insert(db, a, user_id, inv->org_id,
-	    "membership.created", "membership", mid,
-	    arena_printf(a,
-		"{\"role\": \"%s\", \"source\": \"%s\", \"user_id\": %s, "
-		"\"invitation_id\": %s}",
-		db_enum_role_str(inv->role),
-		db_enum_source_str(SOURCE_INVITATION), user_id, inv->id));
+		return db_audit_insert_many(db, a, user_id, inv->org_id, ev, 1);
+	/* Both events in one statement, in this order. */
+	ev[1] = (struct audit_event){ "membership.created", "membership", mid,
+		arena_printf(a,
+		    "{\"role\": \"%s\", \"source\": \"%s\", "
+		    "\"user_id\": %s, \"invitation_id\": %s}",
+		    db_enum_role_str(inv->role),
+		    db_enum_source_str(SOURCE_INVITATION), user_id, inv->id) };
+	return db_audit_insert_many(db, a, user_id, inv->org_id, ev, 2);
 }
 
 struct accept_args {
@@ -604,7 +611,8 @@ accept_tx(struct db *db, void *arg)
 		return e;
 	if ((e = inviter_holds(db, s->a, s->inv)) != ERR_OK)
 		return e;
-	return join(db, s->a, s->inv, s->u->id, s->already);
+	return join(
+	    db, s->a, s->inv, s->u->id, s->u->email_confirmed, s->already);
 }
 
 enum err
@@ -661,7 +669,7 @@ signup_tx(struct db *db, void *arg)
 		 "user.signed_up", "user", s->u->id,
 		 "{\"via\": \"invitation\"}")) != ERR_OK)
 		return e;
-	if ((e = join(db, s->a, s->inv, s->u->id, &already)) != ERR_OK)
+	if ((e = join(db, s->a, s->inv, s->u->id, true, &already)) != ERR_OK)
 		return e;
 	return account_session_open(s->d, s->a, s->u->id, s->session);
 }
