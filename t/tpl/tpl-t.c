@@ -743,6 +743,7 @@ test_layout(void)
 	tpl_set_bool(c, "signed_in", true);
 	tpl_set(c, "user_email", "ann@example.com");
 	tpl_set(c, "user_name", "Ann <script>alert(1)</script>");
+	tpl_set_bool(c, "user_named", true); /* a name other than the address */
 	tpl_set(c, "csrf_token", "tok_\"en");
 	tpl_set_bool(c, "is_platform_admin", true);
 	out = render(set, "layout.html", c);
