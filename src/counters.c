@@ -61,6 +61,12 @@ static const struct metrics_counter counters_table[C__MAX] = {
 	    "Database connections re-established." },
 	[C_TX_RETRIES] = { "tx_retries",
 	    "Transactions retried after a serialization failure or deadlock." },
+	[C_BULK_INVITATIONS] = { "bulk_invitations",
+	    "Bulk invitation requests answered with a result page (each "
+	    "address is counted as a single invitation)." },
+	[C_SEAT_LIMIT_REFUSALS] = { "seat_limit_refusals",
+	    "Actions refused because every seat of the organization was "
+	    "taken." },
 };
 
 void

@@ -3,6 +3,7 @@
  */
 #include "db/db_org.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -18,10 +19,11 @@ db_org_from_row(const struct db_rows *r, int row, void *out)
 	o->name = db_val(r, row, 2);
 	o->join_enabled = false;
 	o->join_fields = 0;
+	o->seat_limit = 0;
 }
 
-/* db_org_from_row, then the settings in columns 3 (join_enabled) and 4
- * (join_fields joined by commas). */
+/* db_org_from_row, then the settings in columns 3 (join_enabled), 4
+ * (join_fields joined by commas) and 5 (seat_limit, 0 for none). */
 static void
 org_settings_from_row(const struct db_rows *r, int row, void *out)
 {
@@ -30,6 +32,7 @@ org_settings_from_row(const struct db_rows *r, int row, void *out)
 
 	db_org_from_row(r, row, out);
 	o->join_enabled = strcmp(db_val(r, row, 3), "t") == 0;
+	o->seat_limit = strtoll(db_val(r, row, 5), NULL, 10);
 	while (list != NULL && *list != '\0') {
 		size_t n = strcspn(list, ",");
 		enum join_field f;
@@ -69,7 +72,7 @@ db_org_by_slug(struct db *db, struct arena *a, const char *slug, struct org *o)
 {
 	return db_one(db, a, org_settings_from_row, o,
 	    "SELECT " DB_ORG_COLS ", o.join_enabled, "
-	    "array_to_string(o.join_fields, ',') "
+	    "array_to_string(o.join_fields, ','), coalesce(o.seat_limit, 0) "
 	    "FROM organizations o WHERE o.slug = $1",
 	    slug, DB_END);
 }
@@ -80,15 +83,15 @@ struct org_for {
 	enum member_status *status;
 };
 
-/* org_settings_from_row, then the membership in columns 5 and 6. */
+/* org_settings_from_row, then the membership in columns 6 and 7. */
 static void
 org_for_from_row(const struct db_rows *r, int row, void *out)
 {
 	struct org_for *f = out;
 
 	org_settings_from_row(r, row, f->o);
-	*f->role = db_enum_role(db_val(r, row, 5));
-	*f->status = db_enum_status(db_val(r, row, 6));
+	*f->role = db_enum_role(db_val(r, row, 6));
+	*f->status = db_enum_status(db_val(r, row, 7));
 }
 
 enum err
@@ -100,7 +103,8 @@ db_org_by_slug_for(struct db *db, struct arena *a, const char *slug,
 
 	return db_one(db, a, org_for_from_row, &f,
 	    "SELECT " DB_ORG_COLS ", o.join_enabled, "
-	    "array_to_string(o.join_fields, ','), coalesce(m.role, ''), "
+	    "array_to_string(o.join_fields, ','), coalesce(o.seat_limit, 0), "
+	    "coalesce(m.role, ''), "
 	    "coalesce(m.status, '') FROM organizations o "
 	    "LEFT JOIN memberships m ON m.organization_id = o.id "
 	    "AND m.user_id = $2 WHERE o.slug = $1",

@@ -22,6 +22,8 @@ struct org {
 	 * db_org_from_row). */
 	bool join_enabled;    /* the public join form is on */
 	unsigned join_fields; /* allowed extra fields: bit 1u << join_field */
+	long long seat_limit; /* 0: none (a page's view; seat_take reads it
+				 again under the row lock) */
 };
 
 /* The columns db_org_from_row reads, of organizations aliased o. */

@@ -18,6 +18,7 @@
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "domain/account.h"
+#include "domain/seat.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -300,6 +301,7 @@ struct send_args {
 	const char *email;
 	enum role role;
 	const char *resend_id; /* resend: the row to replace */
+	bool replaced;         /* an open row for the address was replaced */
 };
 
 /* Revokes the open row of the address (if any), inserts a new one, queues
@@ -314,7 +316,6 @@ send_tx(struct db *db, void *arg)
 	uint8_t raw[CRYPTO_TOKEN_LEN], hash[32];
 	const char *id, *old_id = NULL;
 	int64_t expires = (int64_t)time(NULL) + d->conf->invite_ttl;
-	bool member;
 	enum err e;
 
 	if ((e = invitation_actor_confirmed(d, s->actor)) != ERR_OK)
@@ -333,16 +334,17 @@ send_tx(struct db *db, void *arg)
 	}
 	if ((e = may_grant(s->actor, s->actor_role, s->role)) != ERR_OK)
 		return e;
-	if ((e = db_membership_email_active(
-		 db, s->a, s->o->id, s->email, &member)) != ERR_OK)
+	/* Not a member already, then a seat (unless the open invitation
+	 * this one replaces held it): one statement takes the
+	 * organization's row lock and answers the first. */
+	if ((e = seat_take_invitee(db, s->a, s->o->id, s->email)) != ERR_OK)
 		return e;
-	if (member)
-		return ERR_ALREADY_MEMBER;
 	if ((e = invitation_rate_check(d, s->a, s->actor, s->o)) != ERR_OK)
 		return e;
 	if ((e = invitation_recipient_take(d, s->a, s->email)) != ERR_OK)
 		return e;
 	e = db_invitation_open_for(db, s->a, s->o->id, s->email, &old);
+	s->replaced = e == ERR_OK;
 	if (e == ERR_OK) {
 		old_id = old.id;
 		if ((e = db_invitation_revoke(db, s->a, old.id)) != ERR_OK)
@@ -397,12 +399,24 @@ invitation_create(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role actor_role, const char *email,
     const char *role)
 {
+	bool replaced;
+
+	return invitation_create_replacing(
+	    d, a, actor, o, actor_role, email, role, &replaced);
+}
+
+enum err
+invitation_create_replacing(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *email, const char *role, bool *replaced)
+{
 	struct send_args s = {
 		.d = d, .a = a, .actor = actor, .o = o, .actor_role = actor_role
 	};
 	char *norm;
 	enum err e;
 
+	*replaced = false;
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
 	if ((e = validate_email(a, email, &norm)) != ERR_OK)
@@ -410,7 +424,9 @@ invitation_create(struct domain *d, struct arena *a, const struct user *actor,
 	if ((s.role = db_enum_role(role)) == ROLE__MAX)
 		return ERR_INVALID_ROLE;
 	s.email = norm;
-	return send_invitation(&s);
+	if ((e = send_invitation(&s)) == ERR_OK)
+		*replaced = s.replaced;
+	return e;
 }
 
 enum err

@@ -99,11 +99,20 @@ enum err invitation_actor_confirmed(
  * An open row for the address is revoked and replaced in the same
  * transaction; the email is queued with it. Errors: ERR_FORBIDDEN (not a
  * manager), ERR_INVALID_EMAIL, ERR_INVALID_ROLE, ERR_ROLE_ESCALATION,
- * ERR_ALREADY_MEMBER, ERR_RATE_LIMITED_USER, ERR_RATE_LIMITED_ORG.
+ * ERR_ALREADY_MEMBER, ERR_SEAT_LIMIT (every seat taken; an invitation
+ * replacing an open one keeps its seat), ERR_RATE_LIMITED_USER,
+ * ERR_RATE_LIMITED_ORG.
  */
 enum err invitation_create(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o, enum role actor_role,
     const char *email, const char *role);
+
+/* invitation_create, setting *replaced when an open invitation to the
+ * address (pending or expired) was revoked and replaced by the new one
+ * (SPEC §4 Invitations 3). */
+enum err invitation_create_replacing(struct domain *d, struct arena *a,
+    const struct user *actor, const struct org *o, enum role actor_role,
+    const char *email, const char *role, bool *replaced);
 
 /*
  * invitation_create inside the caller's open transaction on db, for an

@@ -20,6 +20,7 @@
 #include "domain/account.h"
 #include "domain/invitation.h"
 #include "domain/org.h"
+#include "domain/seat.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/str.h"
@@ -206,6 +207,10 @@ join_tx(struct db *db, void *arg)
 		if (e != ERR_NOT_FOUND)
 			return e;
 	}
+	/* A seat, counted under the organization's row lock before the
+	 * membership exists (docs/invite-links.md, "Seats"). */
+	if ((e = seat_take(db, s->a, l->org_id, NULL)) != ERR_OK)
+		return e;
 	e = db_membership_insert(db, s->a, l->org_id, s->u->id, ROLE_MEMBER,
 	    MEMBER_ACTIVE, SOURCE_LINK, l->created_by, &mid);
 	if (e == ERR_ALREADY_MEMBER && s->email == NULL) {

@@ -17,6 +17,7 @@
 #include "domain/invitation.h"
 #include "domain/membership.h"
 #include "domain/org.h"
+#include "domain/seat.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -371,6 +372,8 @@ admit(struct db *db, struct decide_args *s, const struct join_request *j,
 	if (e == ERR_OK)
 		return ERR_ALREADY_MEMBER;
 	if (e != ERR_NOT_FOUND)
+		return e;
+	if ((e = seat_take(db, s->a, s->o->id, NULL)) != ERR_OK)
 		return e;
 	if ((e = db_membership_insert(db, s->a, s->o->id, u->id, ROLE_MEMBER,
 		 MEMBER_ACTIVE, SOURCE_JOIN_REQUEST, s->actor->id, &mid)) !=

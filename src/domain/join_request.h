@@ -70,7 +70,8 @@ enum err join_request_list(struct domain *d, struct arena *a,
  * email; any other address gets an invitation as member through the
  * invitations' own code (*invited set). Errors: ERR_FORBIDDEN,
  * ERR_NOT_FOUND (none, another organization's, or not confirmed yet),
- * ERR_NOT_PENDING, ERR_ALREADY_MEMBER, and the invitation's rate limits.
+ * ERR_NOT_PENDING, ERR_ALREADY_MEMBER, ERR_SEAT_LIMIT (every seat taken,
+ * for either outcome; seat_take), and the invitation's rate limits.
  */
 enum err join_request_approve(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o, enum role role,

@@ -17,6 +17,7 @@
 #include "db/db_user.h"
 #include "domain/invitation.h"
 #include "domain/org.h"
+#include "domain/seat.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 
@@ -90,6 +91,7 @@ add_tx(struct db *db, void *arg)
 {
 	struct add_args *s = arg;
 	struct notice n = { .kind = NOTICE_OWNER_ADD };
+	struct member m;
 	struct user u;
 	enum role actor_role;
 	const char *id;
@@ -110,6 +112,15 @@ add_tx(struct db *db, void *arg)
 	if (e == ERR_NOT_FOUND || (e == ERR_OK && !u.email_confirmed))
 		return ERR_NO_SUCH_USER;
 	if (e != ERR_OK)
+		return e;
+	/* Someone already in (or awaiting consent) is told so, full or not;
+	 * anyone else needs a seat. */
+	e = db_membership_of(db, s->a, s->o->id, u.id, &m);
+	if (e == ERR_OK)
+		return ERR_ALREADY_MEMBER;
+	if (e != ERR_NOT_FOUND)
+		return e;
+	if ((e = seat_take(db, s->a, s->o->id, NULL)) != ERR_OK)
 		return e;
 	if ((e = invitation_recipient_take(s->d, s->a, u.email)) != ERR_OK)
 		return e;

@@ -44,7 +44,8 @@ bool membership_may_touch(
  * their invitations. Errors: ERR_FORBIDDEN (not a manager),
  * ERR_INVALID_EMAIL, ERR_INVALID_ROLE, ERR_ROLE_ESCALATION,
  * ERR_NO_SUCH_USER (no account, or one not confirmed), ERR_ALREADY_MEMBER
- * (any membership, active or pending).
+ * (any membership, active or pending), ERR_SEAT_LIMIT (every seat taken;
+ * seat_take).
  */
 enum err membership_add(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o, enum role actor_role,

@@ -9,7 +9,10 @@
 #include "db/db_audit.h"
 #include "db/db_membership.h"
 #include "db/db_user.h"
+#include "db/db_seat.h"
 #include "domain/invitation.h"
+#include "domain/membership.h"
+#include "domain/seat.h"
 #include "domain/validate.h"
 #include "util/arena.h"
 #include "util/str.h"
@@ -213,7 +216,44 @@ struct settings_args {
 	const struct org *o;
 	bool enabled;
 	unsigned fields;
+	bool set_seats;      /* the form carried seat_limit */
+	long long seat_limit; /* then: the new limit, 0 for none */
 };
+
+/* The audit value of a seat limit: the number, or "none", as a JSON
+ * string (the trail's sentence shows it as it is). */
+static const char *
+seat_json(struct arena *a, long long limit)
+{
+	return limit > 0 ? arena_printf(a, "\"%lld\"", limit) : "\"none\"";
+}
+
+/* Changes the seat limit when the form asks for another one: only an
+ * owner may (the role as it is now, under the organization's lock). */
+static enum err
+seat_limit_tx(struct db *db, struct settings_args *s)
+{
+	long long old = 0;
+	enum role role;
+	enum err e;
+
+	if ((e = membership_lock_manager(db, s->a, s->actor, s->o, &role)) !=
+	    ERR_OK)
+		return e;
+	if ((e = db_seat_lock(db, s->a, s->o->id, &old)) != ERR_OK)
+		return e;
+	if (!s->set_seats || old == s->seat_limit)
+		return ERR_OK;
+	if (!membership_grants(s->actor, role))
+		return ERR_ROLE_ESCALATION;
+	if ((e = db_seat_set_limit(db, s->a, s->o->id, s->seat_limit)) !=
+	    ERR_OK)
+		return e;
+	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
+	    "organization.seat_limit_changed", "organization", s->o->id,
+	    arena_printf(s->a, "{\"from\": %s, \"to\": %s}",
+		seat_json(s->a, old), seat_json(s->a, s->seat_limit)));
+}
 
 static enum err
 settings_tx(struct db *db, void *arg)
@@ -221,6 +261,8 @@ settings_tx(struct db *db, void *arg)
 	struct settings_args *s = arg;
 	enum err e;
 
+	if ((e = seat_limit_tx(db, s)) != ERR_OK)
+		return e;
 	if ((e = db_org_settings_update(
 		 db, s->a, s->o->id, s->enabled, s->fields)) != ERR_OK)
 		return e;
@@ -235,7 +277,7 @@ settings_tx(struct db *db, void *arg)
 enum err
 org_settings_update(struct domain *d, struct arena *a, const struct user *actor,
     const struct org *o, enum role role, bool join_enabled,
-    const char *join_fields)
+    const char *join_fields, const char *seat_limit)
 {
 	struct settings_args s = {
 		.a = a, .actor = actor, .o = o, .enabled = join_enabled
@@ -246,5 +288,10 @@ org_settings_update(struct domain *d, struct arena *a, const struct user *actor,
 		return ERR_FORBIDDEN;
 	if ((e = join_fields_parse(a, join_fields, &s.fields)) != ERR_OK)
 		return e;
+	if (seat_limit != NULL) {
+		s.set_seats = true;
+		if ((e = seat_limit_parse(seat_limit, &s.seat_limit)) != ERR_OK)
+			return e;
+	}
 	return db_tx(d->db, settings_tx, &s);
 }

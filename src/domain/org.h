@@ -59,12 +59,18 @@ const char *org_join_fields_str(struct arena *a, unsigned mask);
 /*
  * Saves o's join settings (the public form on or off, and the allowed
  * extra fields as a join_fields list), audited
- * organization.settings_changed, in one transaction. Errors:
- * ERR_FORBIDDEN unless role manages, ERR_INVALID_JOIN_FIELDS.
+ * organization.settings_changed, and its seat limit (seat_limit as
+ * posted: "" for none, NULL when the form did not carry it, which keeps
+ * it), audited organization.seat_limit_changed when it changes, in one
+ * transaction. Only an owner (or platform admin) may change the seat
+ * limit; the actor's role is read again under the organization's lock.
+ * Errors: ERR_FORBIDDEN unless role manages, ERR_INVALID_JOIN_FIELDS,
+ * ERR_INVALID_SEAT_LIMIT, ERR_ROLE_ESCALATION (an admin changing the
+ * seat limit: nothing is written).
  */
 enum err org_settings_update(struct domain *d, struct arena *a,
     const struct user *actor, const struct org *o, enum role role,
-    bool join_enabled, const char *join_fields);
+    bool join_enabled, const char *join_fields, const char *seat_limit);
 
 /* The newest 200 audit events; ERR_FORBIDDEN unless role manages. */
 enum err org_audit(struct domain *d, struct arena *a, const struct org *o,

@@ -54,6 +54,9 @@ static const char *const err_names[ERR__MAX] = {
 	[ERR_LINK_REVOKED] = "link-revoked",
 	[ERR_INVALID_MAX_USES] = "invalid-max-uses",
 	[ERR_INVALID_DAYS] = "invalid-days",
+	[ERR_SEAT_LIMIT] = "seat-limit",
+	[ERR_INVALID_SEAT_LIMIT] = "invalid-seat-limit",
+	[ERR_TOO_MANY_ADDRESSES] = "too-many-addresses",
 };
 
 const char *

@@ -57,6 +57,9 @@ enum err {
 	ERR_LINK_REVOKED,        /* link-revoked */
 	ERR_INVALID_MAX_USES,    /* invalid-max-uses */
 	ERR_INVALID_DAYS,        /* invalid-days */
+	ERR_SEAT_LIMIT,          /* seat-limit */
+	ERR_INVALID_SEAT_LIMIT,  /* invalid-seat-limit */
+	ERR_TOO_MANY_ADDRESSES,  /* too-many-addresses */
 	ERR__MAX
 };
 

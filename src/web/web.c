@@ -50,6 +50,8 @@ static const struct handler handlers[] = {
 	{ { METHOD_POST, "/orgs" }, web_org_create, R_AUTH },
 	{ { METHOD_GET, "/orgs/:slug" }, web_org_show, R_AUTH },
 	{ { METHOD_GET, "/orgs/:slug/audit" }, web_org_audit, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/invitations/bulk" }, web_bulk_invite,
+	    R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/invitations" }, web_invitation_create,
 	    R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/invitations/:id/revoke" },

@@ -54,6 +54,8 @@ enum field {
 	F_INVITE, /* signup: a platform invitation's link token */
 	F_MAX_USES, /* invite links: uses allowed */
 	F_DAYS,     /* invite links: lifetime */
+	F_SEAT_LIMIT, /* org settings: "" for none, else 1-100000 */
+	F_EMAILS,     /* bulk invitations: the pasted addresses */
 	F__MAX
 };
 
@@ -83,6 +85,7 @@ enum page {
 	PAGE_EMAIL_CONFIRM,
 	PAGE_EMAIL_CONFIRMED,
 	PAGE_INVITATION_ACCEPT,
+	PAGE_INVITATION_BULK_RESULT,
 	PAGE_INVITATION_MISMATCH,
 	PAGE_INVITATION_SIGNUP,
 	PAGE_JOIN_CHECK_EMAIL,
@@ -461,8 +464,19 @@ void web_org_audit(struct ctx *c);
 /* POST /orgs/{slug}/invitations (email, role): invites, 303 to the
  * roster with flash invitation-sent. Fails on page org-members:
  * forbidden, role-escalation 403, invalid-email, invalid-role 422,
- * already-member 409, rate-limited-user, rate-limited-org 429. */
+ * already-member, seat-limit 409, rate-limited-user, rate-limited-org
+ * 429. */
 void web_invitation_create(struct ctx *c);
+
+/* POST /orgs/{slug}/invitations/bulk (emails, role): invites each
+ * address of the paste through the single invitation's code; page
+ * invitation-bulk-result, 200, one row per address in paste order with
+ * data-bulk-email and data-outcome (invited, reinvited, already-member,
+ * invalid-email, duplicate, rate-limited, seat-limit). Fails on page
+ * org-members, nothing written: forbidden, role-escalation,
+ * email-unconfirmed 403, invalid-role, too-many-addresses 422 (over 200
+ * addresses). */
+void web_bulk_invite(struct ctx *c);
 
 /* POST /orgs/{slug}/invitations/{id}/revoke: 303 to the roster with flash
  * invitation-revoked. Fails on page org-members: forbidden 403,
@@ -508,7 +522,7 @@ void web_invitation_mine(struct ctx *c);
  * their consent and emails them, 303 to the roster with flash
  * member-added. Fails on page org-members: forbidden, role-escalation
  * 403, invalid-email, invalid-role 422, no-such-user 404,
- * already-member 409. */
+ * already-member, seat-limit 409. */
 void web_membership_add(struct ctx *c);
 
 /* POST /orgs/{slug}/members/{user_id}/role (role): 303 to the roster with
@@ -564,7 +578,7 @@ void web_invite_link_view(struct ctx *c);
  * /orgs/{slug} with flash link-joined (already-member, no use counted,
  * for one who belongs already: to /me/invitations when awaiting
  * consent); an anonymous holder of a good link is sent to sign in. Fails:
- * the view's codes (nothing written). */
+ * the view's codes, seat-limit 409 (nothing written). */
 void web_invite_link_join(struct ctx *c);
 
 /* POST /links/accept/signup (token, email, display_name, password):
@@ -572,7 +586,8 @@ void web_invite_link_join(struct ctx *c);
  * the membership and the use in one transaction, signs in, 303 to
  * /orgs/{slug} with flash link-joined. Fails: the view's codes; on page
  * link-join invalid-email, invalid-name, invalid-password 422,
- * email-taken 409, signup-closed 403 (invite_only mode, a full cap). */
+ * email-taken 409, signup-closed 403 (invite_only mode, a full cap);
+ * seat-limit 409 (nothing written). */
 void web_invite_link_signup(struct ctx *c);
 
 /* --- web_join_request.c --- */
@@ -616,8 +631,9 @@ void web_join_request_list(struct ctx *c);
  * with a confirmed account, or the signed-in requester) or an invitation
  * (any other address); 303 to the list with flash join-approved. Fails
  * on page org-join-requests: forbidden 403, not-found 404 (another
- * organization's, or unconfirmed), not-pending, already-member 409,
- * rate-limited-user, rate-limited-org 429 (the invitation's limits). */
+ * organization's, or unconfirmed), not-pending, already-member,
+ * seat-limit 409, rate-limited-user, rate-limited-org 429 (the
+ * invitation's limits). */
 void web_join_request_approve(struct ctx *c);
 
 /* POST /orgs/{slug}/join-requests/{id}/reject: 303 to the list with
@@ -629,9 +645,11 @@ void web_join_request_reject(struct ctx *c);
  * 403 for plain members, not-found 404 for non-members. */
 void web_join_request_settings(struct ctx *c);
 
-/* POST /orgs/{slug}/settings (join_enabled, join_fields): saves, 303 to
- * the settings with flash settings-saved. Fails as the page does; on
- * page org-settings invalid-join-fields 422. */
+/* POST /orgs/{slug}/settings (join_enabled, join_fields, seat_limit):
+ * saves, 303 to the settings with flash settings-saved. Fails as the page
+ * does; on page org-settings invalid-join-fields 422, invalid-seat-limit
+ * 422 (at the field), role-escalation 403 (an admin changing the seat
+ * limit; nothing written). */
 void web_join_request_settings_save(struct ctx *c);
 
 /* --- web_admin.c: the platform --- */

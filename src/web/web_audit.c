@@ -26,6 +26,8 @@ static const struct {
 	{ "organization.created", NULL, "{actor} created the organization" },
 	{ "organization.settings_changed", NULL,
 	    "{actor} changed the join settings" },
+	{ "organization.seat_limit_changed", NULL,
+	    "{actor} changed the seat limit from {from} to {to}" },
 	{ "invitation.created", NULL, "{actor} invited {subject} as {role}" },
 	{ "invitation.resent", NULL,
 	    "{actor} resent the invitation to {subject} as {role}" },

@@ -70,6 +70,8 @@ static const struct {
 	[F_INVITE] = { "invite", token, 1024 },
 	[F_MAX_USES] = { "max_uses", any, 1024 },
 	[F_DAYS] = { "days", any, 1024 },
+	[F_SEAT_LIMIT] = { "seat_limit", any, 4096 },
+	[F_EMAILS] = { "emails", any, 65536 },
 };
 
 void

@@ -9,7 +9,9 @@
 
 #include "conf.h"
 #include "domain/join_request.h"
+#include "domain/membership.h"
 #include "domain/org.h"
+#include "domain/seat.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 
@@ -281,6 +283,8 @@ static void
 render_settings(struct ctx *c, const struct org *o, enum role role,
     enum err error)
 {
+	long long limit = 0, used = 0;
+
 	if (!org_role_manages(role)) {
 		web_page_fail(c, ERR_FORBIDDEN, PAGE__MAX);
 		return;
@@ -291,10 +295,22 @@ render_settings(struct ctx *c, const struct org *o, enum role role,
 	for (int f = 0; f < JOIN_FIELD__MAX; f++)
 		tpl_set(tpl_add_row(c->page, "known_fields"), "name",
 		    db_enum_join_field_str(f));
+	/* Only owners may change the seat limit; admins see it. */
+	tpl_set_bool(c->page, "seat_owner", membership_grants(c->user, role));
+	if (seat_usage(c->d, c->a, o, true, &limit, &used) == ERR_OK) {
+		tpl_set(c->page, "seats_used", arena_printf(c->a, "%lld", used));
+		tpl_set_bool(c->page, "has_seat_limit", limit > 0);
+		tpl_set(c->page, "seat_limit",
+		    limit > 0 ? arena_printf(c->a, "%lld", limit) : "");
+	}
 	if (error != ERR_OK) {
 		tpl_set_bool(c->page, "join_enabled",
 		    c->field[F_JOIN_ENABLED] != NULL);
 		tpl_set(c->page, "join_fields", web_field(c, F_JOIN_FIELDS));
+		if (c->field[F_SEAT_LIMIT] != NULL)
+			tpl_set(c->page, "seat_limit", c->field[F_SEAT_LIMIT]);
+		if (error == ERR_INVALID_SEAT_LIMIT)
+			web_page_field_error(c, "seat_limit", error);
 		web_page_fail(c, error, PAGE_ORG_SETTINGS);
 		return;
 	}
@@ -325,7 +341,7 @@ web_join_request_settings_save(struct ctx *c)
 		return;
 	e = org_settings_update(c->d, c->a, c->user, &o, role,
 	    strcmp(web_field(c, F_JOIN_ENABLED), "1") == 0,
-	    web_field(c, F_JOIN_FIELDS));
+	    web_field(c, F_JOIN_FIELDS), c->field[F_SEAT_LIMIT]);
 	if (e != ERR_OK) {
 		render_settings(c, &o, role, e);
 		return;

@@ -9,6 +9,7 @@
 #include "domain/invitation.h"
 #include "domain/membership.h"
 #include "domain/org.h"
+#include "domain/seat.h"
 #include "tpl/tpl.h"
 #include "util/arena.h"
 #include "util/email.h"
@@ -186,6 +187,7 @@ web_org_render(
     struct ctx *c, const struct org *o, enum role role, enum err error)
 {
 	struct member *m;
+	long long limit = 0, used = 0;
 	bool belongs = false, me_owner = false, sole_owner;
 	int n, owners = 0;
 	enum err e;
@@ -235,6 +237,16 @@ web_org_render(
 	if ((e = web_invite_link_rows(c, o, role)) != ERR_OK) {
 		web_page_fail(c, e, PAGE__MAX);
 		return;
+	}
+	if ((e = seat_usage(c->d, c->a, o, false, &limit, &used)) != ERR_OK) {
+		web_page_fail(c, e, PAGE__MAX);
+		return;
+	}
+	if (limit > 0) {
+		tpl_set_bool(c->page, "has_seat_limit", true);
+		tpl_set(c->page, "seats_used", arena_printf(c->a, "%lld", used));
+		tpl_set(c->page, "seat_limit", arena_printf(c->a, "%lld", limit));
+		tpl_set_bool(c->page, "seats_full", used >= limit);
 	}
 	if (error != ERR_OK)
 		web_page_fail(c, error, PAGE_ORG_MEMBERS);

@@ -56,6 +56,8 @@ static const struct {
 	    "Email confirmed", 200 },
 	[PAGE_INVITATION_ACCEPT] = { "invitation-accept",
 	    "invitation-accept.html", NULL, 200 },
+	[PAGE_INVITATION_BULK_RESULT] = { "invitation-bulk-result",
+	    "invitation-bulk-result.html", "Invitations sent", 200 },
 	[PAGE_INVITATION_MISMATCH] = { "invitation-mismatch",
 	    "invitation-mismatch.html", "Invitation for another address", 403 },
 	[PAGE_INVITATION_SIGNUP] = { "invitation-signup",
@@ -206,6 +208,16 @@ static const struct {
 	    "Uses must be a whole number from 1 to 1000." },
 	[ERR_INVALID_DAYS] = { 422, PAGE_ERROR,
 	    "Days must be a whole number from 1 to 30." },
+	[ERR_SEAT_LIMIT] = { 409, PAGE_ERROR,
+	    "Every seat of this organization is taken. An owner can raise "
+	    "the seat limit in the organization's settings, or a manager "
+	    "can revoke an open invitation to free a seat." },
+	[ERR_INVALID_SEAT_LIMIT] = { 422, PAGE_ERROR,
+	    "The seat limit must be a whole number from 1 to 100000, or "
+	    "empty for no limit." },
+	[ERR_TOO_MANY_ADDRESSES] = { 422, PAGE_ERROR,
+	    "Paste at most 200 addresses at a time. Nobody was invited: "
+	    "split the list and send each part." },
 };
 
 bool

@@ -10,6 +10,7 @@
 #     accepted, invalid);
 #   the owner: dashboard (new account), org-new, org-members (pending,
 #     failed-delivery and expired invitations, an admin and a member),
+#     invitation-bulk-result (a paste sent from the roster's bulk form),
 #     org-settings, org-join-requests (one submitted request), org-audit,
 #     admin (the owner is a platform admin);
 #   the admin of the organization: org-members as an admin sees it;
@@ -221,7 +222,14 @@ sub walk {
 	# ---- the owner's pages -------------------------------------------------------------
 	visit("/orgs/$SLUG", 'org-members', 'org-members-owner',
 	    'owner; an admin; pending (with and without an account), failed-delivery (550), expired and resent invitations');
-	visit("/orgs/$SLUG/settings", 'org-settings', 'org-settings', 'join form on, two extra fields');
+	# The bulk form beside the single one, filled and sent from the roster.
+	my $bulk = qq{form[action="/orgs/$SLUG/invitations/bulk"]};
+	fill("$bulk textarea[name=\"emails\"]",
+	    "Kai Bulk <kai\@example.com>, lee\@example.com; not-an-address\nkai\@example.com ada\@example.com");
+	press("$bulk button[type=\"submit\"]", 'send the bulk invitations');
+	on_page('invitation-bulk-result', 'bulk invitations');
+	check_page('invitation-bulk-result', 'owner; invited twice, not an address, listed twice, already a member');
+	visit("/orgs/$SLUG/settings", 'org-settings', 'org-settings', 'join form on, two extra fields, no seat limit');
 	visit("/orgs/$SLUG/join-requests", 'org-join-requests', 'org-join-requests', 'one submitted request');
 	visit("/orgs/$SLUG/audit", 'org-audit', 'org-audit', 'creation, invitations, an acceptance, a resend, a decline, settings, a join request');
 	visit('/admin', 'admin', 'admin', 'a platform admin; mail counts and the failed delivery');
