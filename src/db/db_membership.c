@@ -137,23 +137,6 @@ db_membership_list_user(struct db *db, struct arena *a, const char *user_id,
 }
 
 enum err
-db_membership_email_active(struct db *db, struct arena *a, const char *org_id,
-    const char *email, bool *member)
-{
-	struct db_rows *r;
-	enum err e;
-
-	e = db_q(db, a, &r,
-	    "SELECT 1 FROM memberships m JOIN users u "
-	    "ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2 "
-	    "AND m.status = $3",
-	    org_id, email, db_enum_status_str(MEMBER_ACTIVE), DB_END);
-	if (e == ERR_OK)
-		*member = r->nrows > 0;
-	return e;
-}
-
-enum err
 db_membership_lock(struct db *db, struct arena *a, const char *org_id,
     const char *user_id, struct member *m)
 {

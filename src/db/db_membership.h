@@ -108,9 +108,4 @@ enum err db_membership_list_org(struct db *db, struct arena *a,
 enum err db_membership_list_user(struct db *db, struct arena *a,
     const char *user_id, struct my_org **out, int *n);
 
-/* True (in *member) when the address belongs to an active member of the
- * organization. */
-enum err db_membership_email_active(struct db *db, struct arena *a,
-    const char *org_id, const char *email, bool *member);
-
 #endif
