@@ -428,6 +428,38 @@ my $bob = person($s, 'bob@example.com', 'Bob');
 	like $res->{content}, qr/&lt;b&gt;Evil&lt;\/b&gt; &amp; &quot;Co&quot; &#39;x&#39;/, '... every character';
 }
 
+# ---- the seat limit ------------------------------------------------------------------------------
+{
+	new_org($owner, 'Gamma', 'gamma');
+	my $gamma = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'gamma'});
+	$s->psql('UPDATE organizations SET seat_limit = 2 WHERE id = ?', $gamma);
+	my $L = link_ok($owner, 'gamma', max_uses => 10);
+	$bob->get($L->{path});
+	my $p = go($bob, $bob->post_form('/links/accept', { token => $L->{token} }));
+	is $bob->flash($p), 'link-joined', 'seats 1 of 2: bob joins and takes the last seat';
+	my $erin = login_ua($s, 'erin@example.com');
+	$erin->get($L->{path});
+	refused('every seat taken: a join is refused', 'error', 409, 'seat-limit',
+	    sub { ($erin, $erin->post_form('/links/accept', { token => $L->{token} })) });
+	refused('every seat taken: a sign-up is refused', 'error', 409, 'seat-limit', sub {
+		my $u = anon();
+		$u->get($L->{path});
+		($u, $u->post_form('/links/accept/signup',
+		    { token => $L->{token}, email => 'kim@example.com', display_name => 'Kim', password => PASSWORD }));
+	});
+	refused('every seat taken: a member is still already-member', 'org-members', 200, undef, sub {
+		$bob->get($L->{path});
+		my $q = go($bob, $bob->post_form('/links/accept', { token => $L->{token} }));
+		is $bob->flash($q), 'already-member', 'flash already-member';
+		($bob, $q);
+	});
+	is $s->sql_one('SELECT uses FROM invite_links WHERE id = ?', $L->{id}), 1, 'one use: the refusals counted none';
+	$s->psql('UPDATE organizations SET seat_limit = 3 WHERE id = ?', $gamma);
+	$erin->get($L->{path});
+	$p = go($erin, $erin->post_form('/links/accept', { token => $L->{token} }));
+	is $erin->flash($p), 'link-joined', 'a seat more: erin joins';
+}
+
 # ---- the audit trail in sentences -----------------------------------------------------------
 {
 	my $res = $owner->get('/orgs/acme/audit');

@@ -5,7 +5,8 @@
 # written for them. 8 anonymous sign-ups at once through a link with 2
 # uses left: exactly 2 accounts. 6 sessions of one user at once: one
 # membership, one use. A revoke racing joins: no use after the revoke.
-# Bounded: fixed numbers of processes on loopback, each one request.
+# 6 users at once through a link with uses to spare into an organization
+# with 2 seats left: exactly 2 join, the 4 others see seat-limit. Bounded: fixed numbers of processes on loopback, each one request.
 
 use strict;
 use warnings;
@@ -147,6 +148,28 @@ sub poster {
 	    'one membership per successful join, none for the refused';
 	is $s->sql_one('SELECT revoked_at IS NOT NULL FROM invite_links WHERE id = ?', $L->{id}), 't', 'the link is revoked';
 	diag 'revoke race: ' . tally(@r);
+}
+
+# ---- 6 users, 10 uses left, 2 seats left ---------------------------------------------------------
+{
+	new_org($owner, 'Delta', 'delta');
+	my $delta = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'delta'});
+	$s->psql('UPDATE organizations SET seat_limit = 3 WHERE id = ?', $delta);
+	org_page($owner, 'delta');
+	my $res = $owner->post_form('/orgs/delta/links', { max_uses => 10 });
+	my ($url) = $res->{content} =~ /data-link-url="([^"]*)"/ or die 'no data-link-url';
+	my $tok = token_of(Roster::Test::UA::_html_unescape($url));
+	my @uas = map { person($s, "w$_\@example.com", "W $_") } 1 .. 6;
+	$_->get("/links/accept?token=$tok") for @uas;
+	my @r = race($s, map { poster($_, '/links/accept', { token => $tok }) } @uas);
+	no_5xx('6 joins, 2 seats left', @r);
+	is scalar(grep { ($_->{flash} // '') eq 'link-joined' } @r), 2, '6 joins, 2 seats left: exactly 2 succeed'
+	    or diag tally(@r);
+	is scalar(grep { $_->{status} == 409 && $_->{errors} =~ /seat-limit/ } @r), 4, '... 4 see seat-limit (409)'
+	    or diag tally(@r);
+	is $s->sql_one(q{SELECT count(*) FROM memberships WHERE organization_id = ? AND status = 'active'}, $delta), 3,
+	    'the organization is full, never past it';
+	is $s->sql_one('SELECT uses FROM invite_links WHERE organization_id = ?', $delta), 2, 'uses = 2';
 }
 
 done_testing;
