@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "db/db_audit.h"
 #include "db/db_rate.h"
+#include "db/db_api_token.h"
 #include "db/db_session.h"
 #include "db/db_token.h"
 #include "db/db_user.h"
@@ -544,7 +545,8 @@ reset_tx(struct db *db, void *arg)
 	if (e != ERR_OK ||
 	    (e = db_user_set_password(db, user_id, t->password_hash)) !=
 		ERR_OK ||
-	    (e = db_session_delete_user(db, user_id)) != ERR_OK)
+	    (e = db_session_delete_user(db, user_id)) != ERR_OK ||
+	    (e = db_api_token_revoke_user(db, user_id)) != ERR_OK)
 		return e;
 	/* The link reached the mailbox, so the address is proven too. */
 	if ((e = db_user_confirm(db, user_id)) != ERR_OK)

@@ -108,6 +108,8 @@ enum page {
 	PAGE_PASSWORD_RESET,
 	PAGE_SIGNUP,
 	PAGE_TOKEN_INVALID,
+	PAGE_API_TOKENS, /* personal API tokens */
+	PAGE_API_TOKEN_CREATED,
 	PAGE__MAX
 };
 
@@ -140,6 +142,7 @@ enum flash {
 	FLASH_CONFIRMATION_SENT,
 	FLASH_LINK_JOINED,
 	FLASH_LINK_REVOKED,
+	FLASH_TOKEN_REVOKED, /* API tokens */
 	FLASH__MAX
 };
 
@@ -589,6 +592,23 @@ void web_invite_link_join(struct ctx *c);
  * email-taken 409, signup-closed 403 (invite_only mode, a full cap);
  * seat-limit 409 (nothing written). */
 void web_invite_link_signup(struct ctx *c);
+
+/* --- web_api_token.c: personal API tokens --- */
+
+/* GET /me/tokens: page api-tokens, 200: the user's tokens (rows
+ * data-api-token-id with name, created and last used; revoked ones after
+ * the live ones) and the form that makes one. */
+void web_api_token_list(struct ctx *c);
+
+/* POST /me/tokens (name): makes a token, page api-token-created (200)
+ * with the token shown once in data-api-token. Fails on page api-tokens:
+ * invalid-name 422. */
+void web_api_token_create(struct ctx *c);
+
+/* POST /me/tokens/{id}/revoke: 303 to /me/tokens with flash
+ * token-revoked. Fails on page api-tokens: not-found 404 (not one of the
+ * user's tokens), not-pending 409 (revoked already). */
+void web_api_token_revoke(struct ctx *c);
 
 /* --- web_join_request.c --- */
 

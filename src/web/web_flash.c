@@ -60,6 +60,8 @@ static const struct {
 	    "Welcome: you joined through the invite link." },
 	[FLASH_LINK_REVOKED] = { "link-revoked",
 	    "Invite link revoked: it no longer lets anyone join." },
+	[FLASH_TOKEN_REVOKED] = { "token-revoked",
+	    "API token revoked: it no longer works." },
 };
 
 const char *
@@ -86,6 +88,8 @@ static const struct {
 	    " added. They become a member once they accept.", NULL },
 	[FLASH_MEMBER_REMOVED] = { "", " removed.", NULL },
 	[FLASH_ROLE_CHANGED] = { "Role of ", " changed to ", "." },
+	[FLASH_TOKEN_REVOKED] = { "API token ",
+	    " revoked: it no longer works.", NULL },
 };
 
 const char *

@@ -96,6 +96,10 @@ static const struct {
 	[PAGE_SIGNUP] = { "signup", "signup.html", "Sign up", 200 },
 	[PAGE_TOKEN_INVALID] = { "token-invalid", "token-invalid.html",
 	    "Link not valid", 404 },
+	[PAGE_API_TOKENS] = { "api-tokens", "api-tokens.html", "API tokens",
+	    200 },
+	[PAGE_API_TOKEN_CREATED] = { "api-token-created",
+	    "api-token-created.html", "API token created", 200 },
 };
 
 /* What an error shows: its status, the page it has when the handler names
