@@ -31,6 +31,11 @@ struct db {
 	char sqlstate[6];
 	char constraint[64];
 	struct db_limits lim;
+	/* db_send: the statement whose result db_recv has not taken yet
+	 * (NULL: none), and that result once another statement had to
+	 * collect it first. */
+	const char *sent_sql;
+	PGresult *parked;
 };
 
 /* Server notices ("relation already exists, skipping") are not errors. */
@@ -58,6 +63,15 @@ db_relisten(struct db *db)
 	PQclear(res);
 }
 
+/* Forgets a statement sent with db_send and its result, if any. */
+static void
+db_unsend(struct db *db)
+{
+	PQclear(db->parked);
+	db->parked = NULL;
+	db->sent_sql = NULL;
+}
+
 /* Forgets the prepared statements (they die with their connection). */
 static void
 db_forget(struct db *db)
@@ -76,6 +90,7 @@ db_connect(struct db *db)
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db_forget(db);
+	db_unsend(db);
 	/* The conninfo first, expanded; a later keyword overrides it. */
 	snprintf(timeout, sizeof(timeout), "%lld", db->lim.connect_s);
 	db->conn = PQconnectdbParams(keys,
@@ -137,6 +152,7 @@ db_close(struct db *db)
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db_forget(db);
+	db_unsend(db);
 	free(db->conninfo);
 	free(db);
 }
@@ -268,6 +284,79 @@ db_prepared(struct db *db, const char *sql, int n, char name[16])
 	return true;
 }
 
+/* Takes the result of the statement db_send sent, if it is still on the
+ * wire, and keeps it for db_recv, so that the connection is free for
+ * another statement. */
+static void
+db_park(struct db *db)
+{
+	PGresult *res;
+
+	if (db->sent_sql == NULL || db->parked != NULL)
+		return;
+	db->parked = PQgetResult(db->conn);
+	/* One statement, one result: anything after it is drained. */
+	if (db->parked != NULL)
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+}
+
+enum err
+db_send(struct db *db, const char *sql, int n, const char *const *params)
+{
+	char name[16];
+	int ok;
+
+	if (db->broken || db->conn == NULL) {
+		db->broken = true;
+		return ERR_DATABASE;
+	}
+	if (db->sent_sql != NULL) {
+		log_err("db: a statement is already waiting for db_recv");
+		return ERR_DATABASE;
+	}
+	if (db_prepared(db, sql, n, name))
+		ok = PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0);
+	else
+		ok = PQsendQueryParams(
+		    db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (!ok)
+		return db_fail(db, NULL, sql);
+	db->sent_sql = sql;
+	return ERR_OK;
+}
+
+enum err
+db_recv(struct db *db, struct arena *a, struct db_rows **out)
+{
+	const char *sql = db->sent_sql;
+	ExecStatusType st;
+	PGresult *res;
+	enum err e = ERR_OK;
+
+	if (sql == NULL) {
+		log_err("db: db_recv without db_send");
+		return ERR_DATABASE;
+	}
+	if (db->broken || db->conn == NULL) {
+		db_unsend(db);
+		return ERR_DATABASE;
+	}
+	db_park(db);
+	res = db->parked;
+	db->parked = NULL;
+	db->sent_sql = NULL;
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		db->sqlstate[0] = db->constraint[0] = '\0';
+		if (out != NULL)
+			*out = db_copy(a, res);
+	} else
+		e = db_fail(db, res, sql);
+	PQclear(res);
+	return e;
+}
+
 enum err
 db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
     int n, const char *const *params)
@@ -281,6 +370,8 @@ db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
 		db->broken = true;
 		return ERR_DATABASE;
 	}
+	/* A statement sent with db_send is answered first. */
+	db_park(db);
 	if (db_prepared(db, sql, n, name))
 		res = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
 	else
@@ -399,6 +490,7 @@ db_exec_script(struct db *db, const char *sql)
 
 	if (db->broken || db->conn == NULL)
 		return ERR_DATABASE;
+	db_park(db);
 	res = PQexec(db->conn, sql);
 	if (res == NULL ||
 	    (PQresultStatus(res) != PGRES_COMMAND_OK &&

@@ -69,6 +69,23 @@ enum err db_ping(struct db *db);
 enum err db_exec(struct db *db, struct arena *a, struct db_rows **out,
     const char *sql, int n, const char *const *params);
 
+/*
+ * A statement whose result is taken later, so that the caller works while
+ * the server runs it: db_send sends sql as db_exec would (prepared, n text
+ * parameters, copied at once) without waiting; db_recv waits for its
+ * result and answers exactly as db_exec would have. One statement at a
+ * time: db_send again before db_recv is ERR_DATABASE. Any other statement
+ * on the connection meanwhile (every function here that runs one) first
+ * waits for that result and keeps it for db_recv. A reconnection drops it
+ * (db_recv is then ERR_DATABASE). sql must stay valid until db_recv (a
+ * string literal).
+ * db_send returns ERR_OK or ERR_DATABASE; after a failed db_send there is
+ * nothing to receive.
+ */
+enum err db_send(
+    struct db *db, const char *sql, int n, const char *const *params);
+enum err db_recv(struct db *db, struct arena *a, struct db_rows **out);
+
 /* Convenience: db_exec with up to 8 parameters given inline, terminated
  * by the DB_END sentinel. */
 #define DB_END ((const char *)-1)

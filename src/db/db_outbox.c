@@ -31,20 +31,34 @@ db_outbox_insert(struct db *db, struct arena *a, const char *kind,
 	return e;
 }
 
-/* Decodes the hex text of encode(body, 'hex'). Returns 0 or -1. */
+/* The value of a hex digit, or -1. */
+static inline int
+hex_nibble(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10)
+		return c - '0';
+	c |= 0x20; /* lower case */
+	if ((unsigned)(c - 'a') < 6)
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes the hex text of encode(body, 'hex') (the mailer decodes every
+ * body it sends: kept inline and branch-light). Returns 0 or -1. */
 static int
 hex_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
 {
 	size_t n = strlen(s);
+	const unsigned char *u = (const unsigned char *)s;
 	uint8_t *p;
 
 	if (n % 2 != 0)
 		return -1;
 	p = arena_alloc(a, n / 2 + 1);
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
+		int hi = hex_nibble(u[2 * i]), lo = hex_nibble(u[2 * i + 1]);
 
-		if (hi < 0 || lo < 0)
+		if ((hi | lo) < 0)
 			return -1;
 		p[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -53,33 +67,14 @@ hex_decode(struct arena *a, const char *s, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-enum err
-db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
+/* The claimed rows of res (id, kind, recipient, hex body, attempts,
+ * stale), into *rows and *n. */
+static void
+db_outbox_rows(struct arena *a, const struct db_rows *res,
     struct outbox_row **rows, int *n)
 {
-	struct db_rows *res;
 	struct outbox_row *r;
-	enum err e;
 
-	e = db_q(db, a, &res,
-	    "WITH due AS ("
-	    "  SELECT id FROM outbox"
-	    "  WHERE status = 'queued' AND next_attempt_at <= now()"
-	    "  ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED),"
-	    " leased AS ("
-	    "  UPDATE outbox o"
-	    "  SET next_attempt_at = now() + make_interval(secs => $2::int)"
-	    "  FROM due WHERE o.id = due.id"
-	    "  RETURNING o.id, o.kind, o.recipient::text AS recipient,"
-	    "   encode(o.body, 'hex') AS body, o.attempts, o.invitation_id)"
-	    " SELECT l.id, l.kind, l.recipient, l.body, l.attempts,"
-	    "  EXISTS (SELECT 1 FROM invitations i WHERE i.id = l.invitation_id"
-	    "   AND (i.revoked_at IS NOT NULL OR i.accepted_at IS NOT NULL"
-	    "    OR i.declined_at IS NOT NULL OR i.expires_at <= now()))"
-	    " FROM leased l ORDER BY l.id",
-	    arena_printf(a, "%d", max), arena_printf(a, "%d", lease), DB_END);
-	if (e != ERR_OK)
-		return e;
 	r = arena_calloc(a, (size_t)res->nrows + 1, sizeof(*r));
 	for (int i = 0; i < res->nrows; i++) {
 		long long attempts;
@@ -103,6 +98,93 @@ db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
 	}
 	*rows = r;
 	*n = res->nrows;
+}
+
+/* The claim: up to $2 due rows in outbox_due_idx's order, leased for $3
+ * seconds, never one of the ids $1 (rows this statement records as sent,
+ * which it must not also lease). */
+#define DB_OUTBOX_CLAIM                                                      \
+	" due AS ("                                                          \
+	"  SELECT id FROM outbox"                                            \
+	"  WHERE status = 'queued' AND next_attempt_at <= now()"             \
+	"   AND id <> ALL ($1::bigint[])"                                    \
+	"  ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE SKIP LOCKED),"  \
+	" leased AS ("                                                       \
+	"  UPDATE outbox o"                                                  \
+	"  SET next_attempt_at = now() + make_interval(secs => $3::int)"     \
+	"  FROM due WHERE o.id = due.id"                                     \
+	"  RETURNING o.id, o.kind, o.recipient::text AS recipient,"          \
+	"   encode(o.body, 'hex') AS body, o.attempts, o.invitation_id)"     \
+	" SELECT l.id, l.kind, l.recipient, l.body, l.attempts,"             \
+	"  EXISTS (SELECT 1 FROM invitations i WHERE i.id = l.invitation_id" \
+	"   AND (i.revoked_at IS NOT NULL OR i.accepted_at IS NOT NULL"      \
+	"    OR i.declined_at IS NOT NULL OR i.expires_at <= now()))"        \
+	" FROM leased l ORDER BY l.id"
+
+enum err
+db_outbox_claim(struct db *db, struct arena *a, int max, int lease,
+    struct outbox_row **rows, int *n)
+{
+	struct db_rows *res;
+	enum err e;
+
+	e = db_q(db, a, &res, "WITH" DB_OUTBOX_CLAIM, "{}",
+	    arena_printf(a, "%d", max), arena_printf(a, "%d", lease), DB_END);
+	if (e != ERR_OK)
+		return e;
+	db_outbox_rows(a, res, rows, n);
+	return ERR_OK;
+}
+
+/* ids as a bigint[] literal. */
+static char *
+db_outbox_idlist(struct arena *a, const char *const *ids, int n)
+{
+	struct buf list;
+
+	buf_init(&list, a);
+	buf_putc(&list, '{');
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&list, ',');
+		buf_puts(&list, ids[i]);
+	}
+	buf_putc(&list, '}');
+	return list.data;
+}
+
+/* The record of db_outbox_sent for the ids $1, as CTEs; the counter row
+ * is only touched when a row changed. */
+#define DB_OUTBOX_SENT                                                     \
+	" u AS (UPDATE outbox SET status = 'sent', sent_at = now(),"       \
+	"  body = NULL, last_error = NULL, attempts = attempts + 1"        \
+	"  WHERE id = ANY ($1::bigint[]) AND status = 'queued' RETURNING 1)," \
+	" c AS (UPDATE mail_counters m SET value = m.value + k.n"          \
+	"  FROM (SELECT count(*) AS n FROM u) k"                           \
+	"  WHERE m.name = 'emails_sent_total' AND k.n > 0),"
+
+enum err
+db_outbox_sent_claim_send(struct db *db, struct arena *a,
+    const char *const *ids, int n, int max, int lease)
+{
+	const char *params[3];
+
+	params[0] = db_outbox_idlist(a, ids, n);
+	params[1] = arena_printf(a, "%d", max);
+	params[2] = arena_printf(a, "%d", lease);
+	return db_send(db, "WITH" DB_OUTBOX_SENT DB_OUTBOX_CLAIM, 3, params);
+}
+
+enum err
+db_outbox_sent_claim_recv(
+    struct db *db, struct arena *a, struct outbox_row **rows, int *n)
+{
+	struct db_rows *res;
+	enum err e;
+
+	if ((e = db_recv(db, a, &res)) != ERR_OK)
+		return e;
+	db_outbox_rows(a, res, rows, n);
 	return ERR_OK;
 }
 
@@ -131,23 +213,13 @@ db_outbox_close(struct db *db, struct arena *a, const char *id,
 enum err
 db_outbox_sent(struct db *db, struct arena *a, const char *const *ids, int n)
 {
-	struct buf list;
-
-	buf_init(&list, a);
-	buf_putc(&list, '{');
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			buf_putc(&list, ',');
-		buf_puts(&list, ids[i]);
-	}
-	buf_putc(&list, '}');
 	return db_q(db, a, NULL,
 	    "WITH u AS (UPDATE outbox SET status = 'sent', sent_at = now(),"
 	    "  body = NULL, last_error = NULL, attempts = attempts + 1"
 	    "  WHERE id = ANY ($1::bigint[]) AND status = 'queued' RETURNING 1)"
 	    " UPDATE mail_counters SET value = value +"
 	    "  (SELECT count(*) FROM u) WHERE name = 'emails_sent_total'",
-	    list.data, DB_END);
+	    db_outbox_idlist(a, ids, n), DB_END);
 }
 
 enum err

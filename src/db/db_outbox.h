@@ -68,6 +68,22 @@ enum err db_outbox_sent(
     struct db *db, struct arena *a, const char *const *ids, int n);
 
 /*
+ * db_outbox_sent of the n rows ids and db_outbox_claim of up to max rows
+ * (never one of ids) in one statement, sent with db_send: the caller
+ * works (delivers the batch it holds) while the server runs it, and takes
+ * the claimed rows with db_outbox_sent_claim_recv. With n = 0 it is only
+ * a claim. Returns ERR_OK or ERR_DATABASE.
+ */
+enum err db_outbox_sent_claim_send(struct db *db, struct arena *a,
+    const char *const *ids, int n, int max, int lease);
+
+/* The result of db_outbox_sent_claim_send: the claimed rows into *rows and
+ * *n, as db_outbox_claim. An error means neither the record nor the claim
+ * took place. */
+enum err db_outbox_sent_claim_recv(
+    struct db *db, struct arena *a, struct outbox_row **rows, int *n);
+
+/*
  * Counts a failed attempt and schedules the next one wait_ms from now,
  * unless that falls later than give_up seconds after the row was queued:
  * then, in the same statement, the row fails ("gave up after N attempts:

@@ -267,6 +267,23 @@ struct mail_sent {
 enum err mail_outbox_record_sent(
     struct db *db, struct arena *a, struct mail_sent *sent);
 
+/*
+ * The mailer's one round trip per batch, overlapped with its deliveries:
+ * mail_outbox_claim_send sends, without waiting, one statement that
+ * records the rows of sent as sent (as mail_outbox_record_sent; sent is
+ * left as it is: the caller empties it) and claims up to max due rows (as
+ * mail_outbox_claim, never one of sent's); the caller delivers what it
+ * holds meanwhile (recording another outcome first collects the
+ * statement's result) and takes the claimed rows with
+ * mail_outbox_claim_recv. One statement in flight at a time. Both return
+ * ERR_OK or the database error; after an error the rows of sent may not
+ * be recorded (they are sent again after their lease).
+ */
+enum err mail_outbox_claim_send(
+    struct db *db, struct arena *a, const struct mail_sent *sent, int max);
+enum err mail_outbox_claim_recv(
+    struct db *db, struct arena *a, struct outbox_row **rows, int *n);
+
 /* Ends the lease on a claimed row that was not attempted, so it is due
  * again at once. Returns ERR_OK or the database error. */
 enum err mail_outbox_release(
@@ -288,8 +305,8 @@ enum err mail_outbox_process(struct db *db, struct arena *a,
 /*
  * mail_outbox_process, except that a row delivered (MAIL_SENT) is not
  * recorded at once but added to sent (which must have room for it): the
- * caller records the whole batch with mail_outbox_record_sent, one
- * statement instead of one per message. Every other outcome is recorded
+ * caller records the whole batch with mail_outbox_record_sent or
+ * mail_outbox_claim_send, one statement instead of one per message. Every other outcome is recorded
  * at once, as mail_outbox_process does.
  */
 enum err mail_outbox_deliver(struct db *db, struct arena *a,

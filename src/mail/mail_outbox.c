@@ -74,6 +74,21 @@ mail_outbox_claim(
 	return db_outbox_claim(db, a, max, MAIL_LEASE_SECONDS, rows, n);
 }
 
+enum err
+mail_outbox_claim_send(
+    struct db *db, struct arena *a, const struct mail_sent *sent, int max)
+{
+	return db_outbox_sent_claim_send(
+	    db, a, sent->ids, sent->n, max, MAIL_LEASE_SECONDS);
+}
+
+enum err
+mail_outbox_claim_recv(
+    struct db *db, struct arena *a, struct outbox_row **rows, int *n)
+{
+	return db_outbox_sent_claim_recv(db, a, rows, n);
+}
+
 long long
 mail_outbox_retry_wait_ms(long long base, int attempts, double u)
 {

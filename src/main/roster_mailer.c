@@ -27,7 +27,15 @@
 #include "util/priv.h"
 #include "util/str.h"
 
-#define BATCH 10
+/* Rows claimed at once: BATCH, doubling up to BATCH_MAX while claims come
+ * back full and batches go out quickly (a backlog), back to BATCH as soon
+ * as one does not. A crash re-sends at most two batches (the one being
+ * delivered and the previous one, whose record may still be in flight):
+ * 2 * BATCH_MAX messages (docs/decisions.md). */
+#define BATCH     10
+#define BATCH_MAX 50
+/* A batch that took this long (seconds) is slow: the next is BATCH. */
+#define BATCH_SLOW 2
 /* Rows of a batch are only attempted while their lease has a minute
  * left, so a slow batch never overlaps another mailer's claim. */
 #define BATCH_BUDGET  (MAIL_LEASE_SECONDS - 60)
@@ -141,61 +149,140 @@ mailer_now(void)
 	return ts.tv_sec;
 }
 
-/*
- * Claims and delivers one batch. Per-row memory comes from row, reset
- * after each row. Returns the number of rows claimed, or -1 when the
- * database failed.
- */
-static int
-mailer_batch(struct db *db, struct arena *batch, struct arena *row,
-    const struct keys *k, const struct mail_transport *t,
-    const struct mail_schedule *s)
+/* Hands back the rows of a batch from i on, not attempted, so that they
+ * are due again at once rather than after their lease. */
+static void
+mailer_release(struct db *db, struct arena *row,
+    const struct outbox_row *rows, int i, int n)
 {
-	const char *ids[BATCH];
-	struct mail_sent sent = { ids, 0, BATCH };
-	struct outbox_row *rows;
-	enum mail_result res;
-	time_t start = mailer_now();
-	int n, i, nsent;
-	enum err e = ERR_OK, es;
-
-	if (mail_outbox_claim(db, batch, BATCH, &rows, &n) != ERR_OK) {
-		arena_reset(batch);
-		return -1;
-	}
-	for (i = 0; i < n && !mailer_stop; i++) {
-		if (mailer_now() - start > BATCH_BUDGET)
-			break;
-		/* Rows sent are recorded together after the loop: one
-		 * statement per batch, not one per message. */
-		e = mail_outbox_deliver(
-		    db, row, k, t, s, &rows[i], &sent, &res);
-		arena_reset(row);
-		if (e == ERR_OK && res < MAIL__MAX && res != MAIL_SENT)
-			mailer_counts[res]++;
-		if (e != ERR_OK) {
-			/* The outcome of this row is unknown to the database:
-			 * it stays leased and is tried again later. */
-			i++;
-			break;
-		}
-	}
-	nsent = sent.n;
-	if ((es = mail_outbox_record_sent(db, row, &sent)) == ERR_OK)
-		mailer_counts[MAIL_SENT] += (unsigned long long)nsent;
-	else if (e == ERR_OK)
-		e = es; /* they stay leased: sent again after the lease */
-	arena_reset(row);
-	/* Rows not attempted are handed back at once rather than waiting
-	 * out their lease. */
-	for (; i < n && e == ERR_OK; i++) {
+	for (; i < n; i++) {
 		(void)mail_outbox_release(db, row, &rows[i]);
 		arena_reset(row);
 	}
-	arena_reset(batch);
-	if (n > 0)
+}
+
+/*
+ * Delivers batches until a claim finds nothing due, a stop is asked for
+ * or the database fails. One statement per batch, sent before the batch
+ * is delivered and collected after it (mail_outbox_claim_send/recv):
+ * it records the previous batch's sent rows and claims the next batch,
+ * so the database works while SMTP does and the mailer waits for it only
+ * when a row's outcome must be recorded at once (a retry or a failure).
+ * A batch's rows live in one of the two arenas of bat, in turn (the next
+ * batch arrives while the current one is in use, and the ids of its sent
+ * rows are needed until the next statement goes out); per-row memory
+ * comes from row, reset after each row. Returns the number of rows
+ * claimed, or -1 when the database failed.
+ */
+static int
+mailer_burst(struct db *db, struct arena *bat[2], struct arena *row,
+    const struct keys *k, const struct mail_transport *t,
+    const struct mail_schedule *s)
+{
+	const char *ids[2][BATCH_MAX];
+	struct mail_sent sent[2] = { { ids[0], 0, BATCH_MAX },
+		{ ids[1], 0, BATCH_MAX } };
+	int want = BATCH; /* the size of the next claim */
+	struct outbox_row *rows, *next = NULL;
+	enum mail_result res;
+	time_t start = mailer_now(), next_start;
+	int n, nn = 0, cur = 0, total = 0, i, nrec;
+	enum err e = ERR_OK;
+
+	/* The first batch: a claim with nothing to record. */
+	e = mail_outbox_claim_send(db, row, &sent[1], BATCH);
+	arena_reset(row);
+	if (e != ERR_OK || mail_outbox_claim_recv(db, bat[0], &rows, &n) !=
+		ERR_OK) {
+		arena_reset(bat[0]);
+		return -1;
+	}
+	next = rows;
+	nn = n;
+	while (n > 0) {
+		total += n;
+		/* Out before the first message: the previous batch's sent
+		 * rows (their ids are in the other arena) and the next
+		 * claim; none once a stop is asked for. */
+		next_start = mailer_now();
+		/* A full claim and a quick batch before it: a backlog. */
+		want = n == want && next_start - start < BATCH_SLOW
+		    ? (want * 2 < BATCH_MAX ? want * 2 : BATCH_MAX)
+		    : BATCH;
+		e = mail_outbox_claim_send(
+		    db, row, &sent[1 - cur], mailer_stop ? 0 : want);
+		arena_reset(row);
+		if (e != ERR_OK)
+			break;
+		nrec = sent[1 - cur].n;
+		sent[1 - cur].n = 0;
+		arena_reset(bat[1 - cur]);
+		for (i = 0; i < n && !mailer_stop && e == ERR_OK; i++) {
+			if (mailer_now() - start > BATCH_BUDGET)
+				break;
+			/* Sent rows are recorded with the next statement;
+			 * other outcomes at once. */
+			e = mail_outbox_deliver(
+			    db, row, k, t, s, &rows[i], &sent[cur], &res);
+			arena_reset(row);
+			if (e == ERR_OK && res < MAIL__MAX && res != MAIL_SENT)
+				mailer_counts[res]++;
+			/* else: the outcome of this row is unknown to the
+			 * database: it stays leased and is tried again
+			 * later. */
+		}
+		if (mail_outbox_claim_recv(db, bat[1 - cur], &next, &nn) ==
+		    ERR_OK)
+			mailer_counts[MAIL_SENT] += (unsigned long long)nrec;
+		else {
+			/* Those rows stay leased: sent again after it. */
+			nn = 0;
+			if (e == ERR_OK)
+				e = ERR_DATABASE;
+		}
+		if (e != ERR_OK)
+			break;
+		mailer_release(db, row, rows, i, n);
+		/* Nothing more was due: this batch's sent rows are recorded
+		 * now, with one more look for rows that fell due. */
+		if (nn == 0 && sent[cur].n > 0) {
+			next_start = mailer_now();
+			want = BATCH;
+			e = mail_outbox_claim_send(
+			    db, row, &sent[cur], mailer_stop ? 0 : want);
+			arena_reset(row);
+			if (e != ERR_OK || (e = mail_outbox_claim_recv(db,
+						bat[1 - cur], &next, &nn)) !=
+				ERR_OK)
+				break;
+			mailer_counts[MAIL_SENT] += (unsigned long long)sent[cur].n;
+			sent[cur].n = 0;
+		}
 		mailer_metrics_write();
-	return e == ERR_OK ? n : -1;
+		rows = next;
+		n = nn;
+		start = next_start;
+		cur = 1 - cur;
+	}
+	if (e != ERR_OK) {
+		/* Whatever can still be recorded or handed back is (each
+		 * fails fast when the connection is gone); the rest waits out
+		 * its lease. nn rows of next were claimed and not attempted
+		 * (next is rows when the failure came before the batch). */
+		for (int j = 0; j < 2; j++)
+			if ((nrec = sent[j].n) > 0 &&
+			    mail_outbox_record_sent(db, row, &sent[j]) ==
+				ERR_OK)
+				mailer_counts[MAIL_SENT] +=
+				    (unsigned long long)nrec;
+		arena_reset(row);
+		mailer_release(db, row, next, 0, nn);
+	}
+	arena_reset(bat[0]);
+	arena_reset(bat[1]);
+	if (total > 0)
+		mailer_metrics_write();
+	return e == ERR_OK ? total : -1;
 }
 
 /* The usage, on stdout for --help, else on stderr. */
@@ -251,11 +338,11 @@ mailer_transport(struct mail_transport *t, const struct conf *conf,
  * the database cannot be reached.
  */
 static int
-mailer_loop(struct db *db, struct arena *batch, struct arena *row,
+mailer_loop(struct db *db, struct arena *bat[2], struct arena *row,
     const struct conf *conf, const struct mail_transport *t, bool once)
 {
 	const struct mail_schedule s = { conf->retry_base, conf->mail_give_up };
-	int n, down_wait = 1;
+	int down_wait = 1;
 	bool ready = false;
 
 	while (!mailer_stop) {
@@ -264,8 +351,7 @@ mailer_loop(struct db *db, struct arena *batch, struct arena *row,
 			ready = true;
 		}
 		if (db_ensure(db) != ERR_OK ||
-		    (n = mailer_batch(db, batch, row, &conf->keys, t, &s)) ==
-			-1) {
+		    mailer_burst(db, bat, row, &conf->keys, t, &s) == -1) {
 			if (once)
 				return -1;
 			mailer_wait(down_wait);
@@ -274,12 +360,10 @@ mailer_loop(struct db *db, struct arena *batch, struct arena *row,
 			continue;
 		}
 		down_wait = 1;
-		/* A short batch does not mean the outbox is empty: another
-		 * mailer may have leased the rows this claim saw as due.
-		 * Only a claim that finds nothing does. */
-		if (n > 0)
-			continue; /* more may be due */
-		/* Nothing more due: no SMTP connection stays open idle. */
+		/* A burst ends when a claim finds nothing (a short batch
+		 * does not: another mailer may have leased the rows this
+		 * claim saw as due). Nothing more due: no SMTP connection
+		 * stays open idle. */
 		mail_transport_hangup(t);
 		if (once)
 			break;
@@ -292,7 +376,7 @@ int
 main(int argc, char *argv[])
 {
 	struct mail_transport t = { .smtp_url = NULL };
-	struct arena *perm = NULL, *batch = NULL, *row = NULL;
+	struct arena *perm = NULL, *bat[2] = { NULL, NULL }, *row = NULL;
 	struct db *db = NULL;
 	struct conf conf;
 	struct priv priv;
@@ -334,7 +418,8 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	perm = arena_new(0);
-	batch = arena_new(0);
+	bat[0] = arena_new(0);
+	bat[1] = arena_new(0);
 	row = arena_new(0);
 	/* Never start a mailer that could send credentials in clear. */
 	if (mailer_transport(&t, &conf, perm, once) == -1)
@@ -356,7 +441,7 @@ main(int argc, char *argv[])
 	/* New messages announce themselves (mail_outbox_enqueue notifies); the
 	 * one-second timeout still finds retries that fall due. */
 	(void)db_listen(db, "roster_outbox");
-	if (mailer_loop(db, batch, row, &conf, &t, once) == -1)
+	if (mailer_loop(db, bat, row, &conf, &t, once) == -1)
 		goto done;
 	log_info("event=stop");
 	(void)notify_stopping();
@@ -365,7 +450,8 @@ done:
 	mail_transport_free(&t);
 	db_close(db);
 	arena_free(row);
-	arena_free(batch);
+	arena_free(bat[1]);
+	arena_free(bat[0]);
 	arena_free(perm);
 	keys_wipe(&conf.keys);
 	curl_global_cleanup();

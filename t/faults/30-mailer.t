@@ -175,7 +175,10 @@ ok eventually(60, sub { sent_count('kill') == $N }), "after a restart all $N sen
 my ($total3, $dups3) = check_phase('kill', 'mailer killed mid-batch', 0);
 diag sprintf 'mailer, SIGKILL mid-batch: %d messages, %d delivered before the kill, %d rows leased by the killed mailer, %d deliveries, %d delivered twice',
     $N, $at_kill, $leased, $total3, $dups3;
-ok $dups3 <= 10, 'at most one batch delivered twice';
+# Unrecorded at any moment: the batch being delivered and, while its
+# statement runs, the previous batch's sent rows (docs/decisions.md). At
+# 300 ms a message every batch is slow, so batches stay at 10 rows.
+ok $dups3 <= 20, 'at most two batches of 10 delivered twice';
 
 $s->stop_mailer;
 sink_stop();

@@ -381,6 +381,85 @@ test_claim(void)
 }
 
 /* A row another mailer holds locked is skipped, not waited for. */
+/* The mailer's statement per batch: sent with db_send, the previous
+ * batch recorded and the next claimed, another statement allowed while it
+ * is in flight; rows recorded as sent are never claimed by it. */
+static void
+test_claim_send(void)
+{
+	const char *ids[3];
+	struct mail_sent sent = { ids, 0, 3 };
+	struct outbox_row *rows = NULL;
+	long long sent0 = counter("emails_sent_total");
+	char *a, *b, *c;
+	int n = -1;
+
+	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
+	a = enqueue("a@example.com", NULL);
+	b = enqueue("b@example.com", NULL);
+	c = enqueue("c@example.com", NULL);
+	/* Distinct times, so the claim's order is a, b, c. */
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET next_attempt_at = now() - interval '1 minute'"
+	    " * (4 - id + $1::bigint) WHERE id >= $1::bigint",
+	    a, DB_END);
+
+	is_int(ERR_OK, mail_outbox_claim_send(DB, A, &sent, 2),
+	    "claim sent, nothing to record");
+	is_int(3, num("SELECT count(*) FROM outbox", NULL),
+	    "another statement meanwhile");
+	is_int(ERR_DATABASE, mail_outbox_claim_send(DB, A, &sent, 2),
+	    "a second one before the result is refused");
+	is_int(ERR_OK, mail_outbox_claim_recv(DB, A, &rows, &n),
+	    "its result, after the other statement");
+	is_int(2, n, "two claimed");
+	is_string(a, n == 2 ? rows[0].id : NULL, "the longest due first");
+	is_string(b, n == 2 ? rows[1].id : NULL, "then the next");
+	ok(n == 2 && rows[0].boxlen > 40 && !rows[0].stale, "body and state");
+	is_int(2,
+	    num("SELECT count(*) FROM outbox WHERE status = 'queued' AND"
+		" next_attempt_at > now() + interval '4 minutes'",
+		NULL),
+	    "both leased");
+	is_int(sent0, counter("emails_sent_total"), "nothing counted");
+	is_int(ERR_DATABASE, mail_outbox_claim_recv(DB, A, &rows, &n),
+	    "no second result");
+
+	/* a's lease ran out while it was delivered: due again, but the
+	 * statement that records it must not lease it too. */
+	(void)db_q(DB, A, NULL,
+	    "UPDATE outbox SET next_attempt_at = now() - interval '1 hour'"
+	    " WHERE id = $1::bigint",
+	    a, DB_END);
+	ids[0] = a;
+	ids[1] = b;
+	sent.n = 2;
+	n = -1;
+	is_int(ERR_OK, mail_outbox_claim_send(DB, A, &sent, 10),
+	    "record two, claim the next");
+	is_int(ERR_OK, mail_outbox_claim_recv(DB, A, &rows, &n), "result");
+	is_int(1, n, "one claimed");
+	is_string(c, n == 1 ? rows[0].id : NULL, "the one not recorded");
+	is_int(2,
+	    num("SELECT count(*) FROM outbox WHERE status = 'sent' AND"
+		" body IS NULL AND attempts = 1 AND last_error IS NULL AND"
+		" sent_at IS NOT NULL",
+		NULL),
+	    "both recorded as sent, bodies dropped");
+	is_int(sent0 + 2, counter("emails_sent_total"),
+	    "emails_sent_total + 2");
+
+	/* Recorded again (a retry of the statement): nothing changes. */
+	n = -1;
+	is_int(ERR_OK, mail_outbox_claim_send(DB, A, &sent, 10),
+	    "record the same rows again");
+	is_int(ERR_OK, mail_outbox_claim_recv(DB, A, &rows, &n), "result");
+	is_int(0, n, "nothing due (c is leased)");
+	is_int(sent0 + 2, counter("emails_sent_total"),
+	    "rows no longer queued are not counted");
+	(void)db_q(DB, A, NULL, "DELETE FROM outbox", DB_END);
+}
+
 static void
 test_skip_locked(const char *url)
 {
@@ -708,6 +787,7 @@ main(void)
 	}
 	test_enqueue(url);
 	test_claim();
+	test_claim_send();
 	test_skip_locked(url);
 	test_schedule();
 	test_deliveries();
