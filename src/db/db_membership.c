@@ -172,8 +172,8 @@ db_membership_lock_org(struct db *db, struct arena *a, const char *org_id)
 	enum err e;
 
 	e = db_q(db, a, &r,
-	    "SELECT id FROM organizations WHERE id = $1 FOR UPDATE", org_id,
-	    DB_END);
+	    "SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE",
+	    org_id, DB_END);
 	if (e != ERR_OK)
 		return e;
 	return r->nrows == 1 ? ERR_OK : ERR_NOT_FOUND;

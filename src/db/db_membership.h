@@ -60,9 +60,11 @@ enum err db_membership_by_id(struct db *db, struct arena *a, const char *id,
     bool lock, struct member *m);
 
 /*
- * Locks the organization's row FOR UPDATE. Every transaction that may
- * change who owns an organization (role change, removal, leaving) takes
- * it first, so that owners are counted one transaction at a time.
+ * Locks the organization's row FOR NO KEY UPDATE. Every transaction that
+ * may change who owns an organization (role change, removal, leaving)
+ * takes it first, so that owners are counted one transaction at a time.
+ * (NO KEY: lockers exclude each other, but the foreign-key checks of
+ * other rows inserted for the organization meanwhile are not blocked.)
  * ERR_NOT_FOUND when the organization is gone.
  */
 enum err db_membership_lock_org(

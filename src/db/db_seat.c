@@ -29,7 +29,7 @@ db_seat_lock(struct db *db, struct arena *a, const char *org_id,
 
 	e = db_q(db, a, &r,
 	    "SELECT coalesce(seat_limit, 0) FROM organizations "
-	    "WHERE id = $1 FOR UPDATE",
+	    "WHERE id = $1 FOR NO KEY UPDATE",
 	    org_id, DB_END);
 	if (e != ERR_OK)
 		return e;
@@ -50,7 +50,7 @@ db_seat_lock_email(struct db *db, struct arena *a, const char *org_id,
 	    "SELECT coalesce(o.seat_limit, 0), EXISTS (SELECT 1 FROM "
 	    "memberships m JOIN users u ON u.id = m.user_id "
 	    "WHERE m.organization_id = o.id AND u.email = $2 AND m.status = $3) "
-	    "FROM organizations o WHERE o.id = $1 FOR UPDATE OF o",
+	    "FROM organizations o WHERE o.id = $1 FOR NO KEY UPDATE OF o",
 	    org_id, email, db_enum_status_str(MEMBER_ACTIVE), DB_END);
 	if (e != ERR_OK)
 		return e;

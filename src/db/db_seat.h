@@ -14,7 +14,8 @@ struct arena;
 struct db;
 
 /*
- * Locks organization org_id's row FOR UPDATE and reads its seat limit
+ * Locks organization org_id's row FOR NO KEY UPDATE (as
+ * db_membership_lock_org) and reads its seat limit
  * into *limit (0 when it has none). ERR_NOT_FOUND when the organization
  * is gone.
  */
