@@ -17,6 +17,7 @@ ROSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck disable=SC2034 # used by the scripts that source this
 ROSTER_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libpq-dev libsodium-dev libcurl4-openssl-dev libsystemd-dev
+	libjansson-dev
 	postgresql postgresql-contrib nginx curl)
 
 # The roles of a stack's cluster (docs/security.md, "Least privilege"):

@@ -238,3 +238,19 @@ db_membership_org(
 	    "SELECT " DB_ORG_COLS " FROM organizations o WHERE o.id = $1",
 	    org_id, DB_END);
 }
+
+enum err
+db_membership_page(struct db *db, struct arena *a, const char *org_id,
+    const char *after, int limit, bool with_pending, struct member **out,
+    int *n)
+{
+	return db_list(db, a, member_from_row, sizeof(**out), out, n,
+	    "SELECT " MEMBER_COLS " FROM memberships m "
+	    "JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 "
+	    "AND m.user_id > coalesce($2::bigint, 0) "
+	    "AND (m.status = $5 OR $3::boolean) "
+	    "ORDER BY m.user_id LIMIT $4",
+	    org_id, after, with_pending ? "true" : "false",
+	    arena_printf(a, "%d", limit), db_enum_status_str(MEMBER_ACTIVE),
+	    DB_END);
+}

@@ -110,4 +110,11 @@ enum err db_membership_list_org(struct db *db, struct arena *a,
 enum err db_membership_list_user(struct db *db, struct arena *a,
     const char *user_id, struct my_org **out, int *n);
 
+/* One page of an organization's memberships ordered by user id: at most
+ * limit whose user id is above after (NULL: from the first), pending ones
+ * only when with_pending. */
+enum err db_membership_page(struct db *db, struct arena *a,
+    const char *org_id, const char *after, int limit, bool with_pending,
+    struct member **out, int *n);
+
 #endif

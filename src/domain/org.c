@@ -145,13 +145,52 @@ org_members(struct domain *d, struct arena *a, const struct org *o,
 
 	if ((e = db_membership_list_org(d->db, a, o->id, &m, &all)) != ERR_OK)
 		return e;
-	/* Pending owner-adds are for managers' eyes only. */
 	for (int i = 0; i < all; i++)
-		if (org_role_manages(viewer) || m[i].status == MEMBER_ACTIVE)
+		if (org_member_visible(viewer, m[i].status))
 			m[k++] = m[i];
 	*out = m;
 	*n = k;
 	return ERR_OK;
+}
+
+bool
+org_member_visible(enum role viewer, enum member_status status)
+{
+	/* Pending owner-adds are for managers' eyes only. */
+	return org_role_manages(viewer) || status == MEMBER_ACTIVE;
+}
+
+enum err
+org_members_page(struct domain *d, struct arena *a, const struct org *o,
+    enum role viewer, const char *after, int limit, struct member **out,
+    int *n, bool *more)
+{
+	enum err e;
+
+	/* One row more than asked tells whether another page follows. */
+	e = db_membership_page(d->db, a, o->id, after, limit + 1,
+	    org_member_visible(viewer, MEMBER_PENDING), out, n);
+	if (e != ERR_OK)
+		return e;
+	*more = *n > limit;
+	if (*more)
+		*n = limit;
+	return ERR_OK;
+}
+
+enum err
+org_member(struct domain *d, struct arena *a, const struct org *o,
+    enum role viewer, const char *user_id, struct member *m)
+{
+	enum err e;
+
+	if (user_id == NULL || user_id[0] == '\0' || user_id[0] == '0' ||
+	    strlen(user_id) > 18 ||
+	    strspn(user_id, "0123456789") != strlen(user_id))
+		return ERR_NOT_FOUND;
+	if ((e = db_membership_of(d->db, a, o->id, user_id, m)) != ERR_OK)
+		return e;
+	return org_member_visible(viewer, m->status) ? ERR_OK : ERR_NOT_FOUND;
 }
 
 enum err

@@ -49,6 +49,24 @@ enum err org_open(struct domain *d, struct arena *a, const struct user *actor,
 enum err org_members(struct domain *d, struct arena *a, const struct org *o,
     enum role viewer, struct member **out, int *n);
 
+/* True when a viewer of that role sees a membership of that status on the
+ * roster (page and API alike): managers see pending owner-adds too. */
+bool org_member_visible(enum role viewer, enum member_status status);
+
+/*
+ * One page of o's roster as viewer may see it (org_member_visible),
+ * ordered by user id: at most limit members whose user id is above after
+ * (NULL: from the start); *more says whether more follow.
+ */
+enum err org_members_page(struct domain *d, struct arena *a,
+    const struct org *o, enum role viewer, const char *after, int limit,
+    struct member **out, int *n, bool *more);
+
+/* The membership of user_id in o, when viewer may see it (else, and for
+ * an unknown or malformed id, ERR_NOT_FOUND). */
+enum err org_member(struct domain *d, struct arena *a, const struct org *o,
+    enum role viewer, const char *user_id, struct member *m);
+
 /* The organizations the user is an active member of. */
 enum err org_list_mine(struct domain *d, struct arena *a, const struct user *u,
     struct my_org **out, int *n);

@@ -81,6 +81,11 @@ struct request {
 	const char *user_agent;     /* "" when absent */
 	const char *request_id;     /* REQUEST_ID param (nginx's $request_id)
 				       or NULL; the web layer checks it */
+	const char *authorization;  /* Authorization header or NULL (the
+				       API's bearer token; never logged) */
+	const char *body;           /* the raw body, NUL-terminated ("" when
+				       none): the API's JSON */
+	size_t body_len;
 	/* Set by the router: the values of the pattern's ":name" segments in
 	 * order, and the route's index (-1 until a route is found). */
 	const char *route_args[4];

@@ -133,6 +133,8 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	req->remote_addr = param_or_empty(fr, a, "REMOTE_ADDR");
 	req->user_agent = param_or_empty(fr, a, "HTTP_USER_AGENT");
 	req->request_id = param(fr, a, "REQUEST_ID");
+	req->authorization = param(fr, a, "HTTP_AUTHORIZATION");
+	req->body = "";
 	http_parse_cookies(
 	    a, FCGX_GetParam("HTTP_COOKIE", fr->envp), &req->cookies);
 
@@ -155,6 +157,10 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 	    fr, a, FCGX_GetParam("CONTENT_LENGTH", fr->envp), &body, &blen);
 	if (e != ERR_OK)
 		return e;
+	if (body != NULL) {
+		req->body = body;
+		req->body_len = blen;
+	}
 	if (rc != ERR_OK)
 		return rc;
 	if (http_parse_urlencoded(

@@ -43,6 +43,7 @@ static const struct {
 	const char *reason;
 } reasons[] = {
 	{ 200, "OK" },
+	{ 201, "Created" },
 	{ 303, "See Other" },
 	{ 400, "Bad Request" },
 	{ 401, "Unauthorized" },

@@ -57,6 +57,8 @@ static const char *const err_names[ERR__MAX] = {
 	[ERR_SEAT_LIMIT] = "seat-limit",
 	[ERR_INVALID_SEAT_LIMIT] = "invalid-seat-limit",
 	[ERR_TOO_MANY_ADDRESSES] = "too-many-addresses",
+	[ERR_UNAUTHORIZED] = "unauthorized",
+	[ERR_MALFORMED_JSON] = "malformed-json",
 };
 
 const char *

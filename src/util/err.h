@@ -60,6 +60,8 @@ enum err {
 	ERR_SEAT_LIMIT,          /* seat-limit */
 	ERR_INVALID_SEAT_LIMIT,  /* invalid-seat-limit */
 	ERR_TOO_MANY_ADDRESSES,  /* too-many-addresses */
+	ERR_UNAUTHORIZED,        /* unauthorized: API, no or a bad token */
+	ERR_MALFORMED_JSON,      /* malformed-json: API request bodies */
 	ERR__MAX
 };
 

@@ -17,7 +17,7 @@
 /* Counter slots metrics_counters() can name. */
 #define METRICS_COUNTERS_MAX 32
 /* Routes metrics_routes() can name; one more slot counts unmatched ones. */
-#define METRICS_ROUTES_MAX 64
+#define METRICS_ROUTES_MAX 96
 /* Method indices metrics_request() counts apart; others share the last. */
 #define METRICS_METHODS 4
 /* Status codes 100..599 are counted apart. */

@@ -20,6 +20,7 @@
 enum route_flag {
 	R_AUTH = 1, /* needs a signed-in user */
 	R_BARE = 2, /* no session, no database check (operations) */
+	R_API = 4,  /* the JSON API: a bearer token, no cookie, no CSRF */
 };
 
 struct handler {
@@ -100,6 +101,12 @@ static const struct handler handlers[] = {
 	    R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/settings" },
 	    web_join_request_settings_save, R_AUTH },
+	{ { METHOD_GET, "/api/v1/me" }, web_api_me, R_API },
+	{ { METHOD_GET, "/api/v1/orgs" }, web_api_orgs, R_API },
+	{ { METHOD_GET, "/api/v1/orgs/:slug/members" }, web_api_members,
+	    R_API },
+	{ { METHOD_GET, "/api/v1/orgs/:slug/members/:id" }, web_api_member,
+	    R_API },
 	{ { METHOD_GET, "/admin" }, web_admin_show, R_AUTH },
 	{ { METHOD_POST, "/admin/invitations" }, web_admin_invite, R_AUTH },
 	{ { METHOD_POST, "/admin/invitations/:id/revoke" }, web_admin_revoke,
@@ -202,6 +209,33 @@ bad_method(struct ctx *c, const char *allow)
 	web_page_fail(c, ERR_BAD_METHOD, PAGE__MAX);
 }
 
+/* True for a path under /api/. */
+static bool
+is_api(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+}
+
+/* The front line of an API route: parse errors, the database, the bearer
+ * token; no session, no cookie, no CSRF token (a bearer token is not
+ * sent by browsers on their own, so there is no cross-site request to
+ * forge). A POST's body is the handler's to read (web_api_body). */
+static void
+api(struct ctx *c, const struct handler *h, enum err parse_error)
+{
+	if (parse_error != ERR_OK) {
+		web_api_fail(c, parse_error);
+		return;
+	}
+	web_field_parse(c, &c->req->args);
+	if (db_ensure(c->d->db) != ERR_OK) {
+		web_api_fail(c, ERR_DATABASE);
+		return;
+	}
+	if (web_api_begin(c))
+		h->fn(c);
+}
+
 static void
 dispatch(struct ctx *c, enum err parse_error)
 {
@@ -211,12 +245,25 @@ dispatch(struct ctx *c, enum err parse_error)
 	int i = NHANDLERS;
 
 	c->req->route = NHANDLERS;
+	if (c->req->method == METHOD__MAX && is_api(c->req->path)) {
+		http_response_header(c->res, "Allow", "GET, HEAD, POST");
+		web_api_fail(c, ERR_BAD_METHOD);
+		return;
+	}
 	if (c->req->method == METHOD__MAX) {
 		http_response_header(c->res, "Allow", "GET, HEAD, POST");
 		bad_method(c, "GET, HEAD, POST");
 		return;
 	}
 	m = http_route_find(routes, NHANDLERS, c->req, &i);
+	/* The API answers in JSON even where no route matches. */
+	if (m != ROUTE_FOUND && is_api(c->req->path)) {
+		if (m == ROUTE_BAD_METHOD)
+			http_response_header(c->res, "Allow", allowed(c));
+		web_api_fail(
+		    c, m == ROUTE_BAD_METHOD ? ERR_BAD_METHOD : ERR_NOT_FOUND);
+		return;
+	}
 	if (m == ROUTE_NOT_FOUND) {
 		web_session_peek(c);
 		web_page_fail(c, ERR_NOT_FOUND, PAGE__MAX);
@@ -231,6 +278,10 @@ dispatch(struct ctx *c, enum err parse_error)
 	}
 	c->req->route = i;
 	h = &handlers[i];
+	if (h->flags & R_API) {
+		api(c, h, parse_error);
+		return;
+	}
 	if (parse_error != ERR_OK) {
 		if (!(h->flags & R_BARE))
 			web_session_peek(c);

@@ -56,6 +56,8 @@ enum field {
 	F_DAYS,     /* invite links: lifetime */
 	F_SEAT_LIMIT, /* org settings: "" for none, else 1-100000 */
 	F_EMAILS,     /* bulk invitations: the pasted addresses */
+	F_LIMIT,      /* API lists: page size */
+	F_AFTER,      /* API lists: the cursor of the page before */
 	F__MAX
 };
 
@@ -233,6 +235,11 @@ void web_page_fail(struct ctx *c, enum err e, enum page p);
  * and the answer must then be rate-limited (429; it sets Retry-After).
  */
 bool web_page_guess(struct ctx *c);
+
+/* The status and the sentence the error table gives e (the API's problem
+ * details use both, so pages and API answer alike). */
+int web_page_status(enum err e);
+const char *web_page_error_text(enum err e);
 
 /* A 303 to location (a local path) with flash shown on the next page;
  * FLASH__MAX for none. */
@@ -609,6 +616,43 @@ void web_api_token_create(struct ctx *c);
  * token-revoked. Fails on page api-tokens: not-found 404 (not one of the
  * user's tokens), not-pending 409 (revoked already). */
 void web_api_token_revoke(struct ctx *c);
+
+/* --- web_api.c: the JSON API under /api/v1/ (plumbing in web_api.h) --- */
+
+/* Authenticates an API request by its Authorization: Bearer token alone
+ * (cookies are ignored) and sets c->user. Otherwise answers and returns
+ * false: 401 unauthorized with WWW-Authenticate: Bearer (no token, or
+ * one that is malformed, unknown or revoked), 429 rate-limited with
+ * Retry-After once the client address has sent too many wrong tokens
+ * (ROSTER_TOKEN_LIMIT a minute, as for link tokens), 503 when the
+ * database does not answer. */
+bool web_api_begin(struct ctx *c);
+
+/* Answers the failure e as RFC 9457 problem details
+ * (application/problem+json): {"type":"about:blank","title":REASON,
+ * "status":N,"code":CODE,"detail":SENTENCE}, the status, code and
+ * sentence those of the page error table; 401 adds WWW-Authenticate,
+ * 429 and 503 Retry-After. */
+void web_api_fail(struct ctx *c, enum err e);
+
+/* GET /api/v1/me: 200 {"id","email","display_name","email_confirmed"}. */
+void web_api_me(struct ctx *c);
+
+/* GET /api/v1/orgs: 200 {"organizations":[{"slug","name","role"}]}, the
+ * organizations the user is an active member of, as on the dashboard. */
+void web_api_orgs(struct ctx *c);
+
+/* GET /api/v1/orgs/{slug}/members (limit 1-500, default 100; after, a
+ * cursor): 200 {"members":[{"user_id","email","display_name","role",
+ * "status","source"}],"next":CURSOR|null} by user id; managers see
+ * pending owner-adds too (org_member_visible). Fails: not-found 404
+ * (non-member, unknown organization), malformed 400 (a bad limit or
+ * cursor). */
+void web_api_members(struct ctx *c);
+
+/* GET /api/v1/orgs/{slug}/members/{user_id}: 200 one member as in the
+ * list. Fails: not-found 404 (also a member the user may not see). */
+void web_api_member(struct ctx *c);
 
 /* --- web_join_request.c --- */
 

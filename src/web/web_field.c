@@ -72,6 +72,8 @@ static const struct {
 	[F_DAYS] = { "days", any, 1024 },
 	[F_SEAT_LIMIT] = { "seat_limit", any, 4096 },
 	[F_EMAILS] = { "emails", any, 65536 },
+	[F_LIMIT] = { "limit", any, 1024 },
+	[F_AFTER] = { "after", any, 1024 },
 };
 
 void

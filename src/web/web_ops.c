@@ -114,6 +114,42 @@ web_ops_requests(struct buf *out, const struct metrics_snapshot *s)
 	}
 }
 
+/* The API's share of the request counts: roster_api_requests_total
+ * {route,code} for the routes under /api/, methods added together. */
+static void
+web_ops_api(struct buf *out, const struct metrics_snapshot *s)
+{
+	buf_puts(out,
+	    "# HELP roster_api_requests_total JSON API requests answered by "
+	    "this host, by route pattern and status code.\n"
+	    "# TYPE roster_api_requests_total counter\n");
+	for (int i = 0; i < s->nseries; i++) {
+		const struct metrics_series *x = &s->series[i];
+		uint64_t n = 0;
+		bool first = true;
+
+		if (x->route >= s->nroutes || s->routes[x->route] == NULL ||
+		    strncmp(s->routes[x->route], "/api/", 5) != 0)
+			continue;
+		/* Once per route and status: at its first series. */
+		for (int j = 0; j < s->nseries; j++) {
+			const struct metrics_series *y = &s->series[j];
+
+			if (y->route != x->route || y->status != x->status)
+				continue;
+			if (j < i)
+				first = false;
+			n += y->n;
+		}
+		if (!first)
+			continue;
+		buf_puts(out, "roster_api_requests_total{route=\"");
+		web_ops_label(out, s->routes[x->route]);
+		buf_printf(out, "\",code=\"%d\"} %llu\n", x->status,
+		    (unsigned long long)n);
+	}
+}
+
 static void
 web_ops_latency(struct buf *out, const struct metrics_snapshot *s)
 {
@@ -234,6 +270,7 @@ web_ops_write(struct buf *out, const struct metrics_snapshot *s,
 	buf_puts(out, "\"} 1\n");
 	web_ops_counters(out, s);
 	web_ops_requests(out, s);
+	web_ops_api(out, s);
 	web_ops_latency(out, s);
 	web_ops_workers(out, s);
 	web_ops_database(out, backlog, mail, nmail);

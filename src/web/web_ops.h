@@ -17,6 +17,8 @@ struct metrics_snapshot;
  * this order: roster_build_info; every registered counter as
  * roster_<name>_total; the non-zero request counts as
  * roster_http_requests_total{method,route,code} (code the real status);
+ * the API's share of them, methods added, as
+ * roster_api_requests_total{route,code};
  * the latency histogram roster_http_request_duration_seconds{method,route}
  * of every route and method that answered; each live worker's CPU time,
  * resident memory and open descriptors under a worker="slot" label; then,

@@ -222,6 +222,11 @@ static const struct {
 	[ERR_TOO_MANY_ADDRESSES] = { 422, PAGE_ERROR,
 	    "Paste at most 200 addresses at a time. Nobody was invited: "
 	    "split the list and send each part." },
+	[ERR_UNAUTHORIZED] = { 401, PAGE_ERROR,
+	    "Send a live API token as Authorization: Bearer." },
+	[ERR_MALFORMED_JSON] = { 400, PAGE_BAD_REQUEST,
+	    "The body must be one JSON object with the documented fields, "
+	    "each once and of its type." },
 };
 
 bool
@@ -332,6 +337,18 @@ web_page_fail(struct ctx *c, enum err e, enum page p)
 	if (e == ERR_DATABASE || e == ERR_RETRY_EXHAUSTED)
 		c->res->retry_after = 5;
 	render(c, status_of(e), p);
+}
+
+int
+web_page_status(enum err e)
+{
+	return status_of(e);
+}
+
+const char *
+web_page_error_text(enum err e)
+{
+	return (unsigned)e < ERR__MAX && errors[e].text ? errors[e].text : "";
 }
 
 void

@@ -74,6 +74,10 @@ render(
 	"# HELP roster_http_requests_total HTTP requests answered by this "    \
 	"host, by method, route pattern and status code.\n"                    \
 	"# TYPE roster_http_requests_total counter\n"
+#define API_HEAD                                                               \
+	"# HELP roster_api_requests_total JSON API requests answered by this " \
+	"host, by route pattern and status code.\n"                            \
+	"# TYPE roster_api_requests_total counter\n"
 #define LAT "roster_http_request_duration_seconds"
 #define LAT_HEAD                                                               \
 	"# HELP " LAT " Time to answer an HTTP request, by method and route "  \
@@ -102,7 +106,7 @@ test_before_init(void)
 	buf_init(&want, NULL);
 	buf_puts(&want, BUILD);
 	counters_block(&want, zero);
-	buf_puts(&want, REQ_HEAD LAT_HEAD WORKERS);
+	buf_puts(&want, REQ_HEAD API_HEAD LAT_HEAD WORKERS);
 	got = render(NULL, NULL, 0);
 	is_string(want.data, got,
 	    "before init: build info, zero counters, no series, no workers");
@@ -197,7 +201,7 @@ test_exact(void)
 	    "roster_http_requests_total{method=\"HEAD\",route=\"unmatched\","
 	    "code=\"404\"} 1\n"
 	    "roster_http_requests_total{method=\"other\",route=\"unmatched\","
-	    "code=\"500\"} 1\n" LAT_HEAD);
+	    "code=\"500\"} 1\n" API_HEAD LAT_HEAD);
 	hist(&want, "method=\"GET\",route=\"/\"", h_home, "0.004500");
 	hist(&want, "method=\"POST\",route=\"/\"", h_post, "0.020000");
 	hist(&want, "method=\"GET\",route=\"/orgs/:slug\"", h_org, "0.020000");
@@ -251,12 +255,34 @@ test_exact(void)
 	free(got);
 	metrics_worker_end();
 	buf_free(&want);
+
+	/* The API's family: routes under /api/ only, methods added. */
+	{
+		static const char *const api_names[] = { "/api/v1/me",
+			"/orgs/:slug", "x", "unmatched" };
+
+		metrics_routes(api_names, 3);
+		metrics_request(0, METHOD_HEAD, 200, 0.001);
+		got = render(NULL, NULL, 0);
+		ok(strstr(got,
+		       "roster_api_requests_total{route=\"/api/v1/me\","
+		       "code=\"200\"} 3\n") != NULL,
+		    "api: GET and HEAD of a route added together");
+		ok(strstr(got,
+		       "roster_api_requests_total{route=\"/api/v1/me\","
+		       "code=\"303\"} 1\n") != NULL,
+		    "api: one series per route and status");
+		ok(strstr(got, "roster_api_requests_total{route=\"/orgs") ==
+			NULL,
+		    "api: other routes are not in the family");
+		free(got);
+	}
 }
 
 int
 main(void)
 {
-	plan(9);
+	plan(12);
 	test_table();
 	test_before_init();
 	test_exact();
