@@ -654,6 +654,30 @@ void web_api_members(struct ctx *c);
  * list. Fails: not-found 404 (also a member the user may not see). */
 void web_api_member(struct ctx *c);
 
+/* GET /api/v1/orgs/{slug}/invitations: 200 {"invitations":[{"id",
+ * "email","role","status" (pending, expired),"delivery","expires_at",
+ * "invited_by"}]}, the open invitations the roster page lists; never a
+ * token or a link. Fails: not-found 404, forbidden 403 (plain
+ * members). */
+void web_api_invitations(struct ctx *c);
+
+/* POST /api/v1/orgs/{slug}/invitations {"email","role"}: invites through
+ * invitation_create, the page's operation; 201 with the invitation.
+ * Fails: the body's 415 and 400 malformed-json (web_api_body); forbidden,
+ * role-escalation, email-unconfirmed 403, invalid-email, invalid-role
+ * 422, already-member, seat-limit 409, rate-limited-user,
+ * rate-limited-org 429 (Retry-After), not-found 404. */
+void web_api_invite(struct ctx *c);
+
+/* POST /api/v1/orgs/{slug}/invitations/{id}/revoke: 200 {"id","status":
+ * "revoked"}. Fails: forbidden 403, not-found 404, not-pending 409. */
+void web_api_invitation_revoke(struct ctx *c);
+
+/* POST /api/v1/orgs/{slug}/invitations/{id}/resend: a new link and
+ * expiry (a new row, so a new id); 200 with the new invitation. Fails as
+ * revoke and create do. */
+void web_api_invitation_resend(struct ctx *c);
+
 /* --- web_join_request.c --- */
 
 /* GET /join/{slug} (sent): page join-form, 200: the public form with the

@@ -18,11 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "crypto/base64.h"
 #include "domain/api_token.h"
+#include "domain/invitation.h"
 #include "domain/org.h"
 #include "util/arena.h"
+#include "util/email.h"
 #include "util/log.h"
 
 #define API_LIMIT_DEFAULT 100
@@ -327,4 +330,170 @@ web_api_member(struct ctx *c)
 		return;
 	}
 	web_api_send(c, 200, member_json(&m));
+}
+
+/* An RFC 3339 UTC time for unix seconds t. */
+static json_t *
+time_json(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[32];
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_null();
+	return json_string(s);
+}
+
+/* One open invitation as the API shows it: never its token or link. */
+static json_t *
+invitation_json(const struct invitation *v)
+{
+	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+	    id_json(v->id), "email", v->email, "role",
+	    db_enum_role_str(v->role), "status", db_enum_state_str(v->state),
+	    "delivery", v->delivery != NULL ? v->delivery : "queued",
+	    "expires_at", time_json(v->expires), "invited_by",
+	    v->invited_by != NULL && *v->invited_by != '\0'
+		? id_json(v->invited_by)
+		: json_null());
+}
+
+/* Opens the route's organization for a manager's invitation action: 404
+ * for a non-member, 403 forbidden for a plain member (as the pages
+ * answer their forms). */
+static bool
+open_managed(struct ctx *c, struct org *o, enum role *role)
+{
+	if (!open_org(c, o, role))
+		return false;
+	if (!org_role_manages(*role)) {
+		web_api_fail(c, ERR_FORBIDDEN);
+		return false;
+	}
+	return true;
+}
+
+/* The open invitation of o whose id (when id) or address (when email)
+ * matches, read through the list the roster page shows; NULL when none. */
+static const struct invitation *
+find_open(struct ctx *c, const struct org *o, enum role role, const char *id,
+    const char *email, enum err *e)
+{
+	struct invitation *v;
+	int n;
+
+	if ((*e = invitation_list_org(c->d, c->a, o, role, &v, &n)) != ERR_OK)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if ((id != NULL && strcmp(v[i].id, id) == 0) ||
+		    (email != NULL && strcmp(v[i].email, email) == 0))
+			return &v[i];
+	return NULL;
+}
+
+void
+web_api_invitations(struct ctx *c)
+{
+	struct invitation *v;
+	struct org o;
+	enum role role;
+	json_t *list;
+	enum err e;
+	int n;
+
+	if (!open_managed(c, &o, &role))
+		return;
+	if ((e = invitation_list_org(c->d, c->a, &o, role, &v, &n)) != ERR_OK) {
+		web_api_fail(c, e);
+		return;
+	}
+	list = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(list, invitation_json(&v[i]));
+	web_api_send(c, 200, json_pack("{s:o}", "invitations", list));
+}
+
+void
+web_api_invite(struct ctx *c)
+{
+	static const struct web_api_field fields[] = {
+		{ "email", JSON_STRING, true },
+		{ "role", JSON_STRING, true },
+	};
+	const struct invitation *v;
+	const char *email, *r;
+	struct org o;
+	enum role role;
+	json_t *body;
+	enum err e;
+
+	if (!open_managed(c, &o, &role))
+		return;
+	if ((body = web_api_body(c, fields, 2)) == NULL)
+		return;
+	email = arena_strdup(
+	    c->a, json_string_value(json_object_get(body, "email")));
+	r = arena_strdup(c->a, json_string_value(json_object_get(body, "role")));
+	json_decref(body);
+	/* The page's own operation: every rule of SPEC §4 is judged there. */
+	if ((e = invitation_create(c->d, c->a, c->user, &o, role, email, r)) !=
+	    ERR_OK) {
+		web_api_fail(c, e);
+		return;
+	}
+	v = find_open(c, &o, role, NULL, email_normalize(c->a, email), &e);
+	if (v == NULL) {
+		web_api_fail(c, e != ERR_OK ? e : ERR_INTERNAL);
+		return;
+	}
+	web_api_send(c, 201, invitation_json(v));
+}
+
+void
+web_api_invitation_revoke(struct ctx *c)
+{
+	const char *id = c->req->route_args[1];
+	struct org o;
+	enum role role;
+	enum err e;
+
+	if (!open_managed(c, &o, &role))
+		return;
+	if ((e = invitation_revoke(c->d, c->a, c->user, &o, role, id)) !=
+	    ERR_OK) {
+		web_api_fail(c, e);
+		return;
+	}
+	web_api_send(c, 200,
+	    json_pack("{s:o, s:s}", "id", id_json(id), "status", "revoked"));
+}
+
+void
+web_api_invitation_resend(struct ctx *c)
+{
+	const struct invitation *old, *v;
+	struct org o;
+	enum role role;
+	const char *email = NULL;
+	enum err e;
+
+	if (!open_managed(c, &o, &role))
+		return;
+	/* The replacement is a new row: found again by the address. */
+	old = find_open(c, &o, role, c->req->route_args[1], NULL, &e);
+	if (old != NULL)
+		email = old->email;
+	e = invitation_resend(c->d, c->a, c->user, &o, role, c->req->route_args[1]);
+	if (e != ERR_OK) {
+		web_api_fail(c, e);
+		return;
+	}
+	if (email == NULL ||
+	    (v = find_open(c, &o, role, NULL, email, &e)) == NULL) {
+		web_api_fail(c, ERR_INTERNAL);
+		return;
+	}
+	web_api_send(c, 200, invitation_json(v));
 }
