@@ -15,6 +15,7 @@
 #     admin (the owner is a platform admin);
 #   the admin of the organization: org-members as an admin sees it;
 #   an invitee with an account: invitation-accept, my-invitations,
+#     api-tokens (none, then one) and api-token-created,
 #     invitation-mismatch (another address's link), not-found and
 #     method-not-allowed while signed in.
 # The people, organizations and invitations are made over HTTP (the same
@@ -256,6 +257,12 @@ sub walk {
 	sign_in('ben@example.com');
 	visit($ben_link, 'invitation-accept', 'invitation-accept', 'signed in as the invited address');
 	visit('/me/invitations', 'my-invitations', 'my-invitations', 'one pending invitation');
+	visit('/me/tokens', 'api-tokens', 'api-tokens-empty', 'no API token yet');
+	fill('form[action="/me/tokens"] input[name="name"]', 'A rather long name for a billing sync job');
+	press('form[action="/me/tokens"] button[type="submit"]', 'create an API token');
+	on_page('api-token-created', 'after creating a token');
+	check_page('api-token-created', 'the token shown once');
+	visit('/me/tokens', 'api-tokens', 'api-tokens', 'one live API token');
 	visit($pat_link, 'invitation-mismatch', 'invitation-mismatch', "signed in as Ben, Pat's link");
 	visit('/no-such-page', 'not-found', 'not-found', 'signed in, an unknown path');
 	visit('/logout', 'method-not-allowed', 'method-not-allowed',
