@@ -209,22 +209,25 @@ sub capture {
 	my ($what) = @_;
 	my $log = $s->state_dir . '/log/postgres.log';
 	my $from = -s $log;
-	$s->psql(q{ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf();});
+	# %v, the virtual transaction id, tells statements Roster sent in one
+	# pipeline (one Sync: one implicit transaction) from statements sent
+	# one by one (a transaction each).
+	$s->psql(q{ALTER SYSTEM SET log_statement = 'all'; ALTER SYSTEM SET log_line_prefix = '%m [%p] %v '; SELECT pg_reload_conf();});
 	sleep 0.3;
 	my $res = $what->();
 	sleep 0.3;
-	$s->psql(q{ALTER SYSTEM RESET log_statement; SELECT pg_reload_conf();});
+	$s->psql(q{ALTER SYSTEM RESET log_statement; ALTER SYSTEM RESET log_line_prefix; SELECT pg_reload_conf();});
 	open my $fh, '<', $log or die "$log: $!\n";
 	seek $fh, $from, 0;
 	my (%by, @order);
 	my $last;
 	while (my $line = <$fh>) {
 		chomp $line;
-		if ($line =~ /\[(\d+)\] LOG:  (?:execute [^:]+|statement): (.*)$/) {
-			$last = [ $2, [] ];
+		if ($line =~ /\[(\d+)\] (?:(\S+) )?LOG:  (?:execute [^:]+|statement): (.*)$/) {
+			$last = [ $3, [], $2 // '' ];
 			push @order, $1 unless $by{$1};
 			push @{ $by{$1} }, $last;
-		} elsif ($line =~ /\[\d+\] DETAIL:  parameters: (.*)$/ && $last) {
+		} elsif ($line =~ /\[\d+\] (?:\S+ )?DETAIL:  parameters: (.*)$/ && $last) {
 			my $p = $1;
 			while ($p =~ /\$(\d+) = (?:NULL|'((?:[^']|'')*)')/g) {
 				$last->[1][ $1 - 1 ] = defined $2 ? $2 =~ s/''/'/gr : undef;
@@ -233,7 +236,19 @@ sub capture {
 	}
 	my @pids = grep { !grep { $_->[0] =~ /pg_reload_conf|ALTER SYSTEM/ } @{ $by{$_} } } @order;
 	die "capture: statements from " . scalar(@pids) . " backends, want 1\n" unless @pids == 1;
-	return ($res, $by{ $pids[0] });
+	# Outside BEGIN ... COMMIT, consecutive statements of one virtual
+	# transaction were one pipeline: marked [3] = 'start', 'in', 'end'.
+	my ($st, $tx) = ($by{ $pids[0] }, 0);
+	for my $i (0 .. $#$st) {
+		my $sql = $st->[$i][0];
+		if ($sql =~ /^\s*(?:BEGIN|START)/i) { $tx = 1; next }
+		if ($sql =~ /^\s*(?:COMMIT|ROLLBACK|END)\b/i) { $tx = 0; next }
+		next if $tx || $st->[$i][2] eq '';
+		my $prev = $i > 0 && $st->[ $i - 1 ][2] eq $st->[$i][2];
+		my $next = $i < $#$st && $st->[ $i + 1 ][2] eq $st->[$i][2];
+		$st->[$i][3] = $prev ? ($next ? 'in' : 'end') : $next ? 'start' : undef;
+	}
+	return ($res, $st);
 }
 
 # A pgbench script from captured statements: each parameter becomes a
@@ -297,12 +312,16 @@ sub pgbench_script {
 			$end = " \\gset $g->[1]" if $sql =~ $g->[0];
 		}
 		$sql =~ s/;\s*$//;
+		# What Roster sent in one pipeline, pgbench sends in one too.
+		push @lines, '\startpipeline' if ($st->[3] // '') eq 'start';
 		push @lines, "$sql$end";
+		push @lines, '\endpipeline' if ($st->[3] // '') eq 'end';
 	}
 	push @args, @{ $o{args} || [] };
 	spew("$ENV{BENCH_DIR}/pgb-$name.sql", join("\n", @lines) . "\n");
 	spew("$ENV{BENCH_DIR}/pgb-$name.args", join("\n", @args) . "\n");
-	say_err(sprintf('pgbench %s: %d statements captured', $name, scalar @$stmts));
+	say_err(sprintf('pgbench %s: %d statements captured, %d pipelines', $name, scalar @$stmts,
+	    scalar grep { ($_->[3] // '') eq 'start' } @$stmts));
 }
 
 # The types PostgreSQL gives the parameters of sql, as Roster prepares

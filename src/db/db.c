@@ -17,6 +17,18 @@
 #define DB_TRIES      3
 #define DB_MAX_PARAMS 16
 #define DB_STMTS      256 /* prepared statements kept per connection */
+#define DB_DEFER_MAX  8   /* lists deferred into one round trip */
+
+/* A db_list deferred by db_defer_begin, run by db_defer_run. */
+struct db_deferred {
+	db_fill_fn fill;
+	size_t size;
+	void *out;
+	int *n;
+	const char *sql;
+	int nparams;
+	const char **params;
+};
 
 struct db {
 	PGconn *conn;
@@ -31,6 +43,9 @@ struct db {
 	char sqlstate[6];
 	char constraint[64];
 	struct db_limits lim;
+	bool deferring; /* db_list queues until db_defer_run */
+	struct db_deferred deferred[DB_DEFER_MAX];
+	int ndeferred;
 	/* db_send: the statement whose result db_recv has not taken yet
 	 * (NULL: none), and that result once another statement had to
 	 * collect it first. */
@@ -460,26 +475,201 @@ db_change_one(
 	return r->affected == 1 ? ERR_OK : none;
 }
 
+/* Stores the rows of r as db_list promises: an arena array at out. */
+static void
+db_list_fill(struct arena *a, const struct db_rows *r, db_fill_fn fill,
+    size_t size, void *out, int *n)
+{
+	unsigned char *rows = arena_calloc(a, (size_t)r->nrows + 1, size);
+
+	for (int i = 0; i < r->nrows; i++)
+		fill(r, i, rows + (size_t)i * size);
+	memcpy(out, &rows, sizeof(rows));
+	*n = r->nrows;
+}
+
+/* Queues a db_list for db_defer_run: the parameters copied, the list
+ * empty until then. */
+static enum err
+db_defer(struct db *db, struct arena *a, db_fill_fn fill, size_t size,
+    void *out, int *n, const char *sql, va_list ap)
+{
+	struct db_deferred *q;
+	const char *p, *params[DB_MAX_PARAMS];
+	int k = 0;
+	void *none = NULL;
+
+	if (db->ndeferred == DB_DEFER_MAX) {
+		log_err("db: too many deferred lists");
+		abort();
+	}
+	while ((p = va_arg(ap, const char *)) != DB_END) {
+		if (k == DB_MAX_PARAMS) {
+			log_err("db: too many parameters");
+			abort();
+		}
+		params[k++] = p != NULL ? arena_strdup(a, p) : NULL;
+	}
+	q = &db->deferred[db->ndeferred++];
+	q->fill = fill;
+	q->size = size;
+	q->out = out;
+	q->n = n;
+	q->sql = sql;
+	q->nparams = k;
+	q->params = arena_calloc(a, (size_t)k + 1, sizeof(*q->params));
+	memcpy(q->params, params, (size_t)k * sizeof(*params));
+	memcpy(out, &none, sizeof(none));
+	*n = 0;
+	return ERR_OK;
+}
+
 enum err
 db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size, void *out,
     int *n, const char *sql, ...)
 {
 	struct db_rows *r;
-	unsigned char *rows;
 	va_list ap;
 	enum err e;
 
 	va_start(ap, sql);
-	e = vq(db, a, &r, sql, ap);
+	if (db->deferring)
+		e = db_defer(db, a, fill, size, out, n, sql, ap);
+	else
+		e = vq(db, a, &r, sql, ap);
 	va_end(ap);
-	if (e != ERR_OK)
+	if (e != ERR_OK || db->deferring)
 		return e;
-	rows = arena_calloc(a, (size_t)r->nrows + 1, size);
-	for (int i = 0; i < r->nrows; i++)
-		fill(r, i, rows + (size_t)i * size);
-	memcpy(out, &rows, sizeof(rows));
-	*n = r->nrows;
+	db_list_fill(a, r, fill, size, out, n);
 	return ERR_OK;
+}
+
+void
+db_defer_begin(struct db *db)
+{
+	db->deferring = true;
+	db->ndeferred = 0;
+}
+
+/* Runs the deferred lists one by one (no pipeline mode, or a list whose
+ * statement is not prepared). */
+static enum err
+db_defer_each(struct db *db, struct arena *a)
+{
+	struct db_rows *r;
+	enum err e;
+
+	for (int i = 0; i < db->ndeferred; i++) {
+		struct db_deferred *q = &db->deferred[i];
+
+		e = db_exec(db, a, &r, q->sql, q->nparams, q->params);
+		if (e != ERR_OK)
+			return e;
+		db_list_fill(a, r, q->fill, q->size, q->out, q->n);
+	}
+	return ERR_OK;
+}
+
+#ifdef LIBPQ_HAS_PIPELINING
+/*
+ * Sends every deferred list in one pipeline (libpq pipeline mode: all the
+ * statements, then one Sync) and reads their results in order: one round
+ * trip for all of them. Outside a transaction they run in one implicit
+ * transaction, each statement with its own snapshot as before (READ
+ * COMMITTED); they are reads, so a failure of one (the rest are then
+ * aborted) changes nothing. The statements are prepared first (once per
+ * connection, as db_exec does).
+ */
+static enum err
+db_defer_pipeline(struct db *db, struct arena *a)
+{
+	char name[DB_DEFER_MAX][16];
+	PGresult *res;
+	ExecStatusType st;
+	enum err e = ERR_OK;
+	int i;
+
+	for (i = 0; i < db->ndeferred; i++)
+		if (!db_prepared(db, db->deferred[i].sql,
+			db->deferred[i].nparams, name[i]))
+			return db_defer_each(db, a);
+	if (PQenterPipelineMode(db->conn) != 1)
+		return db_defer_each(db, a);
+	for (i = 0; i < db->ndeferred; i++) {
+		struct db_deferred *q = &db->deferred[i];
+
+		if (PQsendQueryPrepared(db->conn, name[i], q->nparams,
+			q->params, NULL, NULL, 0) != 1)
+			break;
+	}
+	if (i < db->ndeferred || PQpipelineSync(db->conn) != 1) {
+		/* Nothing half-sent can be trusted: the connection is
+		 * dropped and made again by the next db_ensure. */
+		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+		return ERR_DATABASE;
+	}
+	for (i = 0; i < db->ndeferred; i++) {
+		struct db_deferred *q = &db->deferred[i];
+
+		res = PQgetResult(db->conn);
+		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		if (st == PGRES_TUPLES_OK && e == ERR_OK)
+			db_list_fill(a, db_copy(a, res), q->fill, q->size,
+			    q->out, q->n);
+		else if (e == ERR_OK)
+			e = st == PGRES_PIPELINE_ABORTED
+			    ? ERR_DATABASE
+			    : db_fail(db, res, q->sql);
+		PQclear(res);
+		if (res == NULL)
+			break;
+		/* The NULL that ends each statement's results. */
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+	}
+	/* The Sync's result, then out of pipeline mode. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQexitPipelineMode(db->conn) != 1) {
+		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+		return ERR_DATABASE;
+	}
+	if (e == ERR_OK)
+		db->sqlstate[0] = db->constraint[0] = '\0';
+	return e;
+}
+#endif
+
+enum err
+db_defer_run(struct db *db, struct arena *a)
+{
+	enum err e;
+
+	db->deferring = false;
+	if (db->broken || db->conn == NULL) {
+		db->broken = true;
+		e = ERR_DATABASE;
+	} else if (db->sent_sql != NULL)
+		/* A statement sent with db_send is still owed its result
+		 * (db_exec collects it first): no pipeline around it. */
+		e = db_defer_each(db, a);
+	else if (db->ndeferred < 2 || PQtransactionStatus(db->conn) !=
+		       PQTRANS_IDLE)
+		e = db_defer_each(db, a);
+	else
+#ifdef LIBPQ_HAS_PIPELINING
+		e = db_defer_pipeline(db, a);
+#else
+		e = db_defer_each(db, a);
+#endif
+	db->ndeferred = 0;
+	return e;
 }
 
 enum err

@@ -121,6 +121,18 @@ enum err db_change_one(
 enum err db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size,
     void *out, int *n, const char *sql, ...);
 
+/*
+ * Independent lists in one round trip: after db_defer_begin, db_list only
+ * queues its statement (at most 8), leaving its list empty and returning
+ * ERR_OK; db_defer_run sends every queued statement at once (libpq
+ * pipeline mode, outside a transaction; one by one inside one) and fills
+ * each list as db_list would have. Its result is the first error of any
+ * of them. Only db_list defers: nothing else may run in between, and no
+ * list is to be read before db_defer_run returns ERR_OK.
+ */
+void db_defer_begin(struct db *db);
+enum err db_defer_run(struct db *db, struct arena *a);
+
 /* Runs a script of several statements with no parameters (migrations
  * only). ERR_OK or ERR_DATABASE (logged). */
 enum err db_exec_script(struct db *db, const char *sql);

@@ -11,6 +11,7 @@
 #include "db/db_user.h"
 #include "db/db_seat.h"
 #include "domain/invitation.h"
+#include "domain/invite_link.h"
 #include "domain/membership.h"
 #include "domain/seat.h"
 #include "domain/validate.h"
@@ -135,21 +136,52 @@ org_open(struct domain *d, struct arena *a, const struct user *actor,
 	return org_role_of(actor, m.status != MEMBER__MAX ? &m : NULL, role);
 }
 
+/* Keeps the n memberships of m viewer may see (org_member_visible);
+ * returns how many. */
+static int
+org_members_visible(struct member *m, int n, enum role viewer)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (org_member_visible(viewer, m[i].status))
+			m[k++] = m[i];
+	return k;
+}
+
 enum err
 org_members(struct domain *d, struct arena *a, const struct org *o,
     enum role viewer, struct member **out, int *n)
 {
 	struct member *m;
-	int all, k = 0;
+	int all;
 	enum err e;
 
 	if ((e = db_membership_list_org(d->db, a, o->id, &m, &all)) != ERR_OK)
 		return e;
-	for (int i = 0; i < all; i++)
-		if (org_member_visible(viewer, m[i].status))
-			m[k++] = m[i];
 	*out = m;
-	*n = k;
+	*n = org_members_visible(m, all, viewer);
+	return ERR_OK;
+}
+
+enum err
+org_lists_read(struct domain *d, struct arena *a, const struct org *o,
+    enum role viewer, struct org_lists *l)
+{
+	int all;
+	enum err e;
+
+	/* Three independent reads, sent together: one round trip. Each list
+	 * is read as it is now; nothing is kept between requests. */
+	memset(l, 0, sizeof(*l));
+	db_defer_begin(d->db);
+	(void)db_membership_list_org(d->db, a, o->id, &l->members, &all);
+	(void)invitation_list_org(
+	    d, a, o, viewer, &l->invitations, &l->ninvitations);
+	(void)invite_link_list_org(d, a, o, viewer, &l->links, &l->nlinks);
+	if ((e = db_defer_run(d->db, a)) != ERR_OK)
+		return e;
+	l->nmembers = org_members_visible(l->members, all, viewer);
 	return ERR_OK;
 }
 

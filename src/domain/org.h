@@ -6,6 +6,8 @@
 #define ROSTER_DOMAIN_ORG_H
 
 #include "db/db_audit.h"
+#include "db/db_invitation.h"
+#include "db/db_invite_link.h"
 #include "db/db_membership.h"
 #include "db/db_org.h"
 #include "domain/domain.h"
@@ -48,6 +50,20 @@ enum err org_open(struct domain *d, struct arena *a, const struct user *actor,
  * it: managers see memberships awaiting consent too. */
 enum err org_members(struct domain *d, struct arena *a, const struct org *o,
     enum role viewer, struct member **out, int *n);
+
+/* What the members page lists, as viewer may see it: the roster (as
+ * org_members), the open invitations (as invitation_list_org) and the
+ * invite links (as invite_link_list_org), read in one round trip. */
+struct org_lists {
+	struct member *members;
+	int nmembers;
+	struct invitation *invitations;
+	int ninvitations;
+	struct invite_link *links;
+	int nlinks;
+};
+enum err org_lists_read(struct domain *d, struct arena *a, const struct org *o,
+    enum role viewer, struct org_lists *l);
 
 /* True when a viewer of that role sees a membership of that status on the
  * roster (page and API alike): managers see pending owner-adds too. */

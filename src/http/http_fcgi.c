@@ -1,9 +1,10 @@
 /*
  * The FastCGI accept loop of a worker, on libfcgi's fcgiapp interface.
  * Every request is copied out of libfcgi into the worker's arena, parsed,
- * handed to the handler, serialized into one buffer and written with one
- * FCGX_PutStr, then the arena is reset. The handler writes the request's
- * log line (src/web/web_log.c): it knows the route, user and error code.
+ * handed to the handler, its head serialized and written with one
+ * FCGX_PutStr and its body with another (no copy of the body), then the
+ * arena is reset. The handler writes the request's log line
+ * (src/web/web_log.c): it knows the route, user and error code.
  *
  * Stopping. libfcgi's OS_Accept (libfcgi/os_unix.c, 2.4.x) loops on
  *	do {
@@ -187,11 +188,19 @@ serve_one(
 	http_response_init(&res, a);
 	handler(ctx, &req, perr, &res);
 
+	/* The head is serialized on its own and the body handed to libfcgi
+	 * from where the handler rendered it: libfcgi copies both into its
+	 * one output buffer, so the body is not copied a second time. */
 	buf_init(&out, a);
-	http_response_serialize(&res, req.method == METHOD_HEAD, &out);
-	if (out.len > INT_MAX)
-		log_err("fcgi: response of %zu bytes not sent", out.len);
-	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len)
+	http_response_serialize(&res, true, &out);
+	if (out.len > INT_MAX || res.body.len > INT_MAX)
+		log_err("fcgi: response of %zu bytes not sent",
+		    out.len + res.body.len);
+	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) !=
+		     (int)out.len ||
+	    (req.method != METHOD_HEAD && res.body.len > 0 &&
+		FCGX_PutStr(res.body.data, (int)res.body.len, fr->out) !=
+		    (int)res.body.len))
 		log_warn("fcgi: response write failed");
 }
 

@@ -42,6 +42,7 @@ struct node {
 	enum node_type type;
 	unsigned int line; /* for load-time messages */
 	const char *s;     /* the text, or the NUL-terminated name */
+	unsigned int h;    /* names: tpl_hash(s), compared before s */
 	size_t len;        /* text length */
 	size_t end;        /* sections: index of the node after the body */
 	size_t partial;    /* partials: index of the template in the set */
@@ -61,16 +62,18 @@ struct tpl_set {
 	size_t n, cap;
 };
 
-enum val_type { VAL_TEXT, VAL_HTML, VAL_BOOL, VAL_LIST };
+enum val_type { VAL_TEXT, VAL_HTML, VAL_BOOL, VAL_LIST, VAL_TPL };
 
 struct val {
 	struct val *next;
 	const char *name;
+	unsigned int h; /* tpl_hash(name) */
 	enum val_type type;
 	const char *s;        /* VAL_TEXT, VAL_HTML */
 	bool b;               /* VAL_BOOL */
 	struct tpl_ctx *head; /* VAL_LIST rows, in order */
 	struct tpl_ctx *tail;
+	const struct tpl *t; /* VAL_TPL: rendered in place */
 };
 
 struct tpl_ctx {
@@ -79,6 +82,21 @@ struct tpl_ctx {
 	struct val *vals;
 	struct tpl_ctx *next; /* the following row of the same list */
 };
+
+/*
+ * A name's hash (FNV-1a), computed once per template node at load time and
+ * once per value set: a lookup compares hashes and runs strcmp only on a
+ * match, instead of a strcmp for every value it walks past.
+ */
+static unsigned int
+tpl_hash(const char *s)
+{
+	unsigned int h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
 
 /*
  * Loading.
@@ -224,6 +242,7 @@ tpl_tag(struct tpl *t, const char *dir, struct tpl_stack *st, char sigil,
 		break;
 	}
 	n->s = name;
+	n->h = tpl_hash(name);
 	return 0;
 }
 
@@ -577,15 +596,16 @@ tpl_has(const struct tpl_set *set, const char *name)
  * Rendering.
  */
 
-/* The value of name in c or its nearest ancestor that has one. */
+/* The value of name (whose hash is h) in c or its nearest ancestor that
+ * has one. */
 static const struct val *
-tpl_lookup(const struct tpl_ctx *c, const char *name)
+tpl_lookup(const struct tpl_ctx *c, const char *name, unsigned int h)
 {
 	const struct val *v;
 
 	for (; c != NULL; c = c->parent)
 		for (v = c->vals; v != NULL; v = v->next)
-			if (strcmp(v->name, name) == 0)
+			if (v->h == h && strcmp(v->name, name) == 0)
 				return v;
 	return NULL;
 }
@@ -593,7 +613,7 @@ tpl_lookup(const struct tpl_ctx *c, const char *name)
 const char *
 tpl_get(const struct tpl_ctx *c, const char *name)
 {
-	const struct val *v = tpl_lookup(c, name);
+	const struct val *v = tpl_lookup(c, name, tpl_hash(name));
 
 	return v != NULL && v->type == VAL_TEXT ? v->s : NULL;
 }
@@ -635,9 +655,15 @@ tpl_put(struct buf *out, const char *s, bool esc)
 	buf_append(out, run, (size_t)(s - run));
 }
 
+static void tpl_walk(const struct tpl_set *set, const struct tpl *t,
+    size_t from, size_t to, const struct tpl_ctx *c, struct buf *out);
+
 static void
-tpl_put_val(struct buf *out, const struct val *v, bool esc)
+tpl_put_val(const struct tpl_set *set, const struct tpl_ctx *c,
+    struct buf *out, const struct val *v, bool esc)
 {
+	struct buf tmp;
+
 	switch (v->type) {
 	case VAL_TEXT:
 	case VAL_HTML:
@@ -647,6 +673,17 @@ tpl_put_val(struct buf *out, const struct val *v, bool esc)
 		buf_puts(out, v->b ? "true" : "false");
 		break;
 	case VAL_LIST:
+		break;
+	case VAL_TPL:
+		/* Straight into out: {{{name}}} (the layout's content) costs
+		 * no copy. {{name}} escapes the rendering like any markup. */
+		if (!esc) {
+			tpl_walk(set, v->t, 0, v->t->n, c, out);
+			break;
+		}
+		buf_init(&tmp, c->a);
+		tpl_walk(set, v->t, 0, v->t->n, c, &tmp);
+		tpl_put(out, tmp.data, true);
 		break;
 	}
 }
@@ -665,6 +702,8 @@ tpl_truthy(const struct val *v)
 		return v->b;
 	case VAL_LIST:
 		return v->head != NULL;
+	case VAL_TPL:
+		return true;
 	}
 	return false;
 }
@@ -692,16 +731,17 @@ tpl_walk(const struct tpl_set *set, const struct tpl *t, size_t from, size_t to,
 			break;
 		case NODE_VAR:
 		case NODE_RAW:
-			if ((v = tpl_lookup(c, n->s)) != NULL)
-				tpl_put_val(out, v,
+			if ((v = tpl_lookup(c, n->s, n->h)) != NULL)
+				tpl_put_val(set, c, out, v,
 				    t->html &&
 					!(n->type == NODE_RAW &&
-					    v->type == VAL_HTML));
+					    (v->type == VAL_HTML ||
+						v->type == VAL_TPL)));
 			i++;
 			break;
 		case NODE_SECTION:
 		case NODE_INVERTED:
-			v = tpl_lookup(c, n->s);
+			v = tpl_lookup(c, n->s, n->h);
 			if (n->type == NODE_SECTION && v != NULL &&
 			    v->type == VAL_LIST) {
 				for (row = v->head; row != NULL;
@@ -757,14 +797,14 @@ tpl_ctx_new(struct arena *a)
 	return c;
 }
 
-/* The value of name in c itself (not its parents), or NULL. */
+/* The value of name (hash h) in c itself (not its parents), or NULL. */
 static struct val *
-tpl_own(struct tpl_ctx *c, const char *name)
+tpl_own(struct tpl_ctx *c, const char *name, unsigned int h)
 {
 	struct val *v;
 
 	for (v = c->vals; v != NULL; v = v->next)
-		if (strcmp(v->name, name) == 0)
+		if (v->h == h && strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
 }
@@ -773,11 +813,13 @@ tpl_own(struct tpl_ctx *c, const char *name)
 static struct val *
 tpl_slot(struct tpl_ctx *c, const char *name, enum val_type type)
 {
-	struct val *v = tpl_own(c, name);
+	unsigned int h = tpl_hash(name);
+	struct val *v = tpl_own(c, name, h);
 
 	if (v == NULL) {
 		v = arena_alloc(c->a, sizeof(*v));
 		v->name = arena_strdup(c->a, name);
+		v->h = h;
 		v->next = c->vals;
 		c->vals = v;
 	}
@@ -785,16 +827,18 @@ tpl_slot(struct tpl_ctx *c, const char *name, enum val_type type)
 	v->s = NULL;
 	v->b = false;
 	v->head = v->tail = NULL;
+	v->t = NULL;
 	return v;
 }
 
 static void
 tpl_unset(struct tpl_ctx *c, const char *name)
 {
+	unsigned int h = tpl_hash(name);
 	struct val **vp;
 
 	for (vp = &c->vals; *vp != NULL; vp = &(*vp)->next)
-		if (strcmp((*vp)->name, name) == 0) {
+		if ((*vp)->h == h && strcmp((*vp)->name, name) == 0) {
 			*vp = (*vp)->next;
 			return;
 		}
@@ -844,6 +888,25 @@ tpl_set_html(struct tpl_ctx *c, const char *name, const char *html)
 }
 
 /*
+ * Sets name to the template file of set, rendered in its place with the
+ * context it is met in (as a partial). Returns 0, or -1 (name unchanged)
+ * when set has no such template.
+ */
+int
+tpl_set_template(struct tpl_ctx *c, const char *name,
+    const struct tpl_set *set, const char *file)
+{
+	const struct tpl *t = tpl_find(set, file);
+
+	if (t == NULL) {
+		log_err("tpl: no template \"%s\"", file);
+		return -1;
+	}
+	tpl_slot(c, name, VAL_TPL)->t = t;
+	return 0;
+}
+
+/*
  * Sets name to the boolean v.
  */
 void
@@ -860,7 +923,7 @@ struct tpl_ctx *
 tpl_add_row(struct tpl_ctx *c, const char *name)
 {
 	struct tpl_ctx *row;
-	struct val *v = tpl_own(c, name);
+	struct val *v = tpl_own(c, name, tpl_hash(name));
 
 	if (v == NULL || v->type != VAL_LIST)
 		v = tpl_slot(c, name, VAL_LIST);

@@ -82,6 +82,12 @@ void tpl_set_html(struct tpl_ctx *c, const char *name, const char *html);
 /* The text set for name in c (or an ancestor), or NULL. */
 const char *tpl_get(const struct tpl_ctx *c, const char *name);
 
+/* Sets name to the template file of t (as a partial, rendered where
+ * {{{name}}} stands with the context it stands in; markup the program
+ * chose, so {{{name}}} does not escape it). -1 when t has no such file. */
+int tpl_set_template(struct tpl_ctx *c, const char *name,
+    const struct tpl_set *t, const char *file);
+
 /* Sets a boolean (for sections). */
 void tpl_set_bool(struct tpl_ctx *c, const char *name, bool v);
 

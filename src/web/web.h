@@ -356,10 +356,10 @@ int web_invitation_mine_rows(struct ctx *c);
 
 /* --- web_invite_link.c --- */
 
-/* Adds the invite links of o the viewer (role) may see to the roster page
- * as the list "links" (and "has_links"); none for plain members. */
-enum err web_invite_link_rows(
-    struct ctx *c, const struct org *o, enum role role);
+/* Adds the n invite links of l (those the viewer may see, from
+ * org_lists_read) to the roster page as the list "links" (and
+ * "has_links"), with the link form's defaults. */
+void web_invite_link_rows(struct ctx *c, const struct invite_link *l, int n);
 
 /* --- web_membership.c --- */
 

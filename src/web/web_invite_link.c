@@ -184,16 +184,10 @@ has(struct ctx *c, const char *name)
 	return v != NULL && *v != '\0';
 }
 
-enum err
-web_invite_link_rows(struct ctx *c, const struct org *o, enum role role)
+void
+web_invite_link_rows(struct ctx *c, const struct invite_link *l, int n)
 {
-	struct invite_link *l;
-	int n;
-	enum err e;
-
 	tpl_set_list(c->page, "links");
-	if ((e = invite_link_list_org(c->d, c->a, o, role, &l, &n)) != ERR_OK)
-		return e;
 	tpl_set_bool(c->page, "has_links", n > 0);
 	/* The form's defaults, unless it comes back with what was sent. */
 	if (!has(c, "link_max_uses"))
@@ -214,5 +208,4 @@ web_invite_link_rows(struct ctx *c, const struct org *o, enum role role)
 		tpl_set(row, "creator", l[i].creator_name);
 		web_time(c, row, "expires", l[i].expires);
 	}
-	return ERR_OK;
 }

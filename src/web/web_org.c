@@ -147,16 +147,11 @@ web_org_field_error(struct ctx *c, const char *form, enum err e)
 	return e;
 }
 
-/* Adds the open invitations of o the viewer may see as roster rows. */
-static enum err
-invitation_rows(struct ctx *c, const struct org *o, enum role role)
+/* Adds the n open invitations of inv (those the viewer may see) as roster
+ * rows. */
+static void
+invitation_rows(struct ctx *c, const struct invitation *inv, int n)
 {
-	struct invitation *inv;
-	int n;
-	enum err e;
-
-	if ((e = invitation_list_org(c->d, c->a, o, role, &inv, &n)) != ERR_OK)
-		return e;
 	for (int i = 0; i < n; i++) {
 		struct tpl_ctx *row = tpl_add_row(c->page, "rows");
 
@@ -179,13 +174,13 @@ invitation_rows(struct ctx *c, const struct org *o, enum role role)
 		tpl_set(row, "inviter", inv[i].inviter_name);
 		web_time(c, row, "expires", inv[i].expires);
 	}
-	return ERR_OK;
 }
 
 void
 web_org_render(
     struct ctx *c, const struct org *o, enum role role, enum err error)
 {
+	struct org_lists l;
 	struct member *m;
 	long long limit = 0, used = 0;
 	bool belongs = false, me_owner = false, sole_owner;
@@ -193,10 +188,14 @@ web_org_render(
 	enum err e;
 
 	tpl_set(c->page, "title", o->name);
-	if ((e = org_members(c->d, c->a, o, role, &m, &n)) != ERR_OK) {
+	/* The roster, the open invitations and the invite links: one round
+	 * trip. */
+	if ((e = org_lists_read(c->d, c->a, o, role, &l)) != ERR_OK) {
 		web_page_fail(c, e, PAGE__MAX);
 		return;
 	}
+	m = l.members;
+	n = l.nmembers;
 	tpl_set_list(c->page, "rows");
 	for (int i = 0; i < n; i++) {
 		bool owner = m[i].status == MEMBER_ACTIVE &&
@@ -230,14 +229,8 @@ web_org_render(
 	/* A platform admin may manage an organization without belonging to
 	 * it, and then has nothing to leave. */
 	tpl_set_bool(c->page, "belongs", belongs);
-	if ((e = invitation_rows(c, o, role)) != ERR_OK) {
-		web_page_fail(c, e, PAGE__MAX);
-		return;
-	}
-	if ((e = web_invite_link_rows(c, o, role)) != ERR_OK) {
-		web_page_fail(c, e, PAGE__MAX);
-		return;
-	}
+	invitation_rows(c, l.invitations, l.ninvitations);
+	web_invite_link_rows(c, l.links, l.nlinks);
 	if ((e = seat_usage(c->d, c->a, o, false, &limit, &used)) != ERR_OK) {
 		web_page_fail(c, e, PAGE__MAX);
 		return;

@@ -263,10 +263,8 @@ render(struct ctx *c, int status, enum page p)
 {
 	const char *file =
 	    pages[p].template ? pages[p].template : pages[PAGE_ERROR].template;
-	struct buf body;
 	enum flash f;
 
-	buf_init(&body, c->a);
 	tpl_set(c->page, "page", pages[p].name);
 	if (pages[p].title != NULL)
 		tpl_set(c->page, "title", pages[p].title);
@@ -286,15 +284,16 @@ render(struct ctx *c, int status, enum page p)
 		tpl_set(c->page, "flash_text", web_flash_sentence(c, f));
 	}
 	/* Every template was found at start-up (web_page_check); a render
-	 * can still fail on a bug, and then the answer is a plain 500. */
-	if (tpl_render(c->w->tpl, file, c->page, &body) == -1) {
+	 * can still fail on a bug, and then the answer is a plain 500. The
+	 * page renders straight into the layout's {{{content}}}: no copy of
+	 * its body. */
+	if (tpl_set_template(c->page, "content", c->w->tpl, file) == -1) {
 		log_err("web: cannot render %s", file);
-		buf_clear(&body);
+		tpl_set_html(c->page, "content", "");
 		status = 500;
 		tpl_set(c->page, "page", pages[PAGE_ERROR].name);
 		tpl_set(c->page, "title", pages[PAGE_ERROR].title);
 	}
-	tpl_set_html(c->page, "content", body.data);
 	buf_clear(&c->res->body);
 	(void)tpl_render(c->w->tpl, "layout.html", c->page, &c->res->body);
 	c->res->status = status;

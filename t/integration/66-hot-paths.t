@@ -37,20 +37,41 @@ $s->stop_mailer;
 
 my $app = $s->db_role('app');
 $s->psql(q{ALTER SYSTEM SET log_statement = 'all'});
-$s->psql(q{ALTER SYSTEM SET log_line_prefix = '%m [%p] %u '});
+# %v, the virtual transaction id: statements sent in one pipeline (one
+# Sync, one implicit transaction) share it, so they are one round trip.
+$s->psql(q{ALTER SYSTEM SET log_line_prefix = '%m [%p] %v %u '});
 $s->psql(q{SELECT pg_reload_conf()});
 my $log = $s->state_dir . '/log/postgres.log';
 
-# The statements of the application's role in the log from byte $pos on.
+# The statements of the application's role in the log from byte $pos on;
+# in list context each as [ text, virtual transaction id ].
+my @vxid;
 sub logged_since {
 	my ($pos) = @_;
 	open my $fh, '<', $log or die "$log: $!\n";
 	seek $fh, $pos, 0;
 	my @st;
+	@vxid = ();
 	while (<$fh>) {
-		push @st, $1 if /\] \Q$app\E (?:LOG|ERROR):\s+(?:statement|execute [^:]*):\s*(.*)/;
+		next unless /\] (\S*) \Q$app\E (?:LOG|ERROR):\s+(?:statement|execute [^:]*):\s*(.*)/;
+		push @st, $2;
+		push @vxid, $1;
 	}
 	return @st;
+}
+
+# Round trips of the statements last read: outside BEGIN ... COMMIT, a
+# statement of the same virtual transaction as the one before it went in
+# the same pipeline.
+sub round_trips {
+	my (@st) = @_;
+	my ($n, $tx) = (0, 0);
+	for my $i (0 .. $#st) {
+		$tx = 1 if $st[$i] =~ /^\s*BEGIN/i;
+		$n++ unless !$tx && $i > 0 && $vxid[$i] ne '' && $vxid[$i] eq $vxid[ $i - 1 ];
+		$tx = 0 if $st[$i] =~ /^\s*(?:COMMIT|ROLLBACK)/i;
+	}
+	return $n;
 }
 
 # Runs $run and returns the statements it cost, once the server has
@@ -83,8 +104,8 @@ my @cases = (
 			is $ua->page($r), 'invitation-signup', '... the sign-up page';
 		});
 	} ],
-	# session, organization with my membership, members, invitations,
-	# invite links
+	# session, organization with my membership, then one pipeline:
+	# members, invitations, invite links (3 round trips)
 	[ 'GET /orgs/{slug}', 5, sub {
 		return (sub { }, sub {
 			my $r = $owner->get('/orgs/acme');
@@ -131,6 +152,9 @@ for my $c (@cases) {
 	cmp_ok scalar(@st), '<=', $bound, "$name: at most $bound statements"
 	    or diag join "\n", map { substr($_, 0, 120) } @st;
 	cmp_ok scalar(@st), '>=', 1, "$name: the log was read";
+	my $rt = $name eq 'GET /orgs/{slug}' ? 3 : $bound;
+	cmp_ok round_trips(@st), '<=', $rt, "$name: at most $rt round trips"
+	    or diag join "\n", map { "$vxid[$_] " . substr($st[$_], 0, 100) } 0 .. $#st;
 }
 
 # ---- writes that need not happen ----------------------------------------------------

@@ -820,6 +820,43 @@ test_layout(void)
 	tpl_free(set);
 }
 
+/* tpl_set_template: a page rendered in place of a layout's slot, with the
+ * context the slot stands in, escaped by its own file type. */
+static void
+test_set_template(void)
+{
+	struct file f[] = {
+		{ "layout.html", "<main>{{{content}}}</main>|{{content}}|"
+				 "{{#content}}yes{{/content}}" },
+		{ "page.html", "<p>{{name}}</p>" },
+		{ "other.html", "<i>{{name}}</i>" },
+		{ NULL, NULL },
+	};
+	struct tpl_set *set = load(f, NULL);
+	struct tpl_ctx *c = tpl_ctx_new(A);
+
+	if (!ok(set != NULL, "templates for tpl_set_template load"))
+		return;
+	tpl_set(c, "name", "a<b");
+	is_int(0, tpl_set_template(c, "content", set, "page.html"),
+	    "tpl_set_template finds page.html");
+	is_string("<main><p>a&lt;b</p></main>|&lt;p&gt;a&amp;lt;b&lt;/p&gt;|yes",
+	    render(set, "layout.html", c),
+	    "{{{x}}} renders the template in place (its own values escaped), "
+	    "{{x}} escapes its rendering, a section over it renders");
+	is_int(-1, tpl_set_template(c, "content", set, "missing.html"),
+	    "a missing template is refused");
+	is_string("<main><p>a&lt;b</p></main>|&lt;p&gt;a&amp;lt;b&lt;/p&gt;|yes",
+	    render(set, "layout.html", c), "and leaves the value as it was");
+	tpl_set_template(c, "content", set, "other.html");
+	is_string("<main><i>a&lt;b</i></main>|&lt;i&gt;a&amp;lt;b&lt;/i&gt;|yes",
+	    render(set, "layout.html", c), "setting it again replaces it");
+	tpl_set_html(c, "content", "<b>");
+	is_string("<main><b></main>|&lt;b&gt;|yes", render(set, "layout.html", c),
+	    "tpl_set_html replaces a template value");
+	tpl_free(set);
+}
+
 int
 main(void)
 {
@@ -829,6 +866,7 @@ main(void)
 	test_escaping();
 	test_sections();
 	test_partials();
+	test_set_template();
 	test_render_api();
 	test_loading();
 	test_syntax_errors();
