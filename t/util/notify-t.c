@@ -154,7 +154,8 @@ socket_group_as_member(const char *group, gid_t gid, const char *sock)
 	    p.socket_gid != gid)
 		return -2;
 	pid = start_sup(sock, &p);
-	for (int i = 0; i < 500 && rc == -1; i++) {
+	/* Up to 30 s: a loaded machine starts the supervisor slowly. */
+	for (int i = 0; i < 3000 && rc == -1; i++) {
 		if (stat(sock, &sb) == 0)
 			rc = (int)sb.st_gid;
 		else
