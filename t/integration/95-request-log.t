@@ -199,7 +199,7 @@ logged($res, '/metrics with ROSTER_LOG_PROBES=1', route => '/metrics');
 
 # nginx's access log ends each line with the same id, so one request can be
 # followed from nginx to the worker.
-my $rid = $res->{headers}{'x-request-id'} // '';
+$rid = $res->{headers}{'x-request-id'} // '';
 my $access = '';
 eventually(5, sub {
 	open my $afh, '<', $s->state_dir . '/log/nginx-access.log' or return 0;
