@@ -34,6 +34,8 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/../t/lib";
+use lib "$FindBin::Bin/lib";
+use BenchSeed;
 use Roster::Test;
 use Time::HiRes qw(sleep time);
 use Digest::SHA qw(sha256_hex);
@@ -81,26 +83,7 @@ my $org = $s->sql_one('SELECT id FROM organizations WHERE slug = ?', SLUG);
 my $owner = $s->sql_one('SELECT id FROM users WHERE email = ?', OWNER);
 
 # 49 more members and 19 pending invitations, straight into the tables.
-# The password hash is never verified: these users do not sign in.
-my $others = MEMBERS - 1;
-my $seeded = PENDING - 1;
-$s->psql(<<"SQL", $org, $org, $org, $owner);
-BEGIN;
-INSERT INTO users (email, display_name, password_hash, email_confirmed_at)
-SELECT 'member' || g || '\@bench.example', 'Member ' || g, 'x', now()
-FROM generate_series(1, $others) g;
-INSERT INTO memberships (organization_id, user_id, role, status, source, activated_at)
-SELECT ?, u.id, CASE WHEN u.email = 'member1\@bench.example' THEN 'admin' ELSE 'member' END,
-       'active', 'invitation', now()
-FROM users u WHERE u.email LIKE 'member%\@bench.example'
-AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.organization_id = ? AND m.user_id = u.id);
-INSERT INTO invitations (organization_id, email, role, hashed_token, invited_by, expires_at)
-SELECT ?, 'pending' || g || '\@bench.example', 'member',
-       sha256(convert_to('bench-seed-' || g || '-' || random()::text, 'UTF8')), ?,
-       now() + interval '7 days'
-FROM generate_series(1, $seeded) g;
-COMMIT;
-SQL
+BenchSeed::roster($s, $org, $owner, MEMBERS - 1, PENDING - 1);
 
 # The 20th invitation through the application, for a real signed link.
 $ua->get('/orgs/' . SLUG);

@@ -18,6 +18,8 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/../t/lib";
+use lib "$FindBin::Bin/lib";
+use BenchSeed;
 use Roster::Test;
 use Roster::Invite;
 use Time::HiRes qw(sleep);
@@ -31,20 +33,7 @@ new_org($owner, 'Bench Org', 'bench');
 new_org($owner, "Other $_", "other$_") for 1 .. 2;
 my $org = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'bench'});
 my $oid = $s->sql_one(q{SELECT id FROM users WHERE email = 'owner@bench.example'});
-$s->psql(<<"SQL", $org, $org, $oid);
-BEGIN;
-INSERT INTO users (email, display_name, password_hash, email_confirmed_at)
-SELECT 'member' || g || '\@bench.example', 'Member ' || g, 'x', now()
-FROM generate_series(1, 49) g;
-INSERT INTO memberships (organization_id, user_id, role, status, source, activated_at)
-SELECT ?, u.id, 'member', 'active', 'invitation', now()
-FROM users u WHERE u.email LIKE 'member%\@bench.example';
-INSERT INTO invitations (organization_id, email, role, hashed_token, invited_by, expires_at)
-SELECT ?, 'pending' || g || '\@bench.example', 'member',
-       sha256(convert_to('seed-' || g, 'UTF8')), ?, now() + interval '7 days'
-FROM generate_series(1, 19) g;
-COMMIT;
-SQL
+BenchSeed::roster($s, $org, $oid, 49, 19);
 my $link = invite_ok($s, $owner, 'bench', 'invitee@bench.example');
 my $invitee = person($s, 'taker@bench.example', 'Taker', confirm => 1);
 my @accepts = map { invite_ok($s, $owner, "other$_", 'taker@bench.example') } 1 .. 2;
