@@ -80,9 +80,7 @@ sub fill {
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
 	my $el = $wd->find($css);
 	ok defined $el, "field $css is there" or return;
-	# The number fields come filled with their defaults.
-	$wd->execute('document.querySelector(arguments[0]).value = "";', $css);
-	$wd->send_keys($el, $text);
+	$wd->send_keys($el, $text);    # clears the field first (its default)
 	is $wd->property($el, 'value'), $text, "field $css holds what was typed";
 }
 
