@@ -60,7 +60,7 @@ my $roster = org_page($owner, 'acme');
 like $roster->{content}, qr{<form method="post" action="/orgs/acme/invitations/bulk">\s*<input type="hidden" name="csrf_token"},
     'roster: the bulk form, with its CSRF token';
 like $roster->{content}, qr{<textarea[^>]*name="emails"}, '... a textarea emails';
-like $roster->{content}, qr{<div class="cards">\s*<section class="card">\s*<h2>Invite someone</h2>.*?<h2>Invite several people</h2>.*?</div>}s,
+like $roster->{content}, qr{<div class="cards pair">\s*<section class="card">\s*<h2>Invite someone</h2>.*?<h2>Invite several people</h2>.*?</div>}s,
     '... beside the single invite form (one grid of cards, one column at phone width)';
 unlike org_page($bob, 'acme')->{content}, qr{invitations/bulk}, 'not shown to a plain member';
 
