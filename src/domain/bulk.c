@@ -8,7 +8,6 @@
 
 #include "counters.h"
 #include "domain/invitation.h"
-#include "domain/membership.h"
 #include "domain/org.h"
 #include "domain/validate.h"
 #include "util/addrlist.h"
@@ -84,8 +83,8 @@ bulk_invite(struct domain *d, struct arena *a, const struct user *actor,
 	if ((want = db_enum_role(role)) == ROLE__MAX)
 		return ERR_INVALID_ROLE;
 	/* The role rules of a single invitation, for the whole request. */
-	if (want != ROLE_MEMBER && !membership_grants(actor, actor_role))
-		return ERR_ROLE_ESCALATION;
+	if ((e = invitation_may_grant(actor, actor_role, want)) != ERR_OK)
+		return e;
 	if ((e = invitation_actor_confirmed(d, actor)) != ERR_OK)
 		return e;
 	if (addrlist_parse(a, emails, BULK_MAX, &entries, &count) == -1)

@@ -18,6 +18,7 @@
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "domain/account.h"
+#include "domain/membership.h"
 #include "domain/seat.h"
 #include "domain/validate.h"
 #include "util/arena.h"
@@ -91,7 +92,7 @@ link_find(struct domain *d, struct arena *a, const char *token, bool lock,
  * Whether the inviter of a pending invitation may still grant it: a
  * platform admin may; otherwise the inviter must still be an active owner
  * of the organization, or an active admin when the role is member (what
- * may_grant asks of a new invitation). An inviter removed, demoted, or
+ * invitation_may_grant asks of a new invitation). An inviter removed, demoted, or
  * whose account is gone has withdrawn the invitation:
  * ERR_INVITATION_REVOKED. A row found by its link carries the inviter,
  * read in the statement that found (and locked) it; one found by id is
@@ -164,15 +165,13 @@ invitation_invitee_has_account(struct domain *d, struct arena *a,
 	return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
 
-/* Whether actor may grant role: owners and platform admins grant any,
- * admins only member. */
-static enum err
-may_grant(const struct user *actor, enum role actor_role, enum role role)
+enum err
+invitation_may_grant(
+    const struct user *actor, enum role actor_role, enum role role)
 {
 	if (!org_role_manages(actor_role))
 		return ERR_FORBIDDEN;
-	if (role != ROLE_MEMBER && actor_role != ROLE_OWNER &&
-	    !actor->platform_admin)
+	if (!membership_may_touch(actor, actor_role, role))
 		return ERR_ROLE_ESCALATION;
 	return ERR_OK;
 }
@@ -332,7 +331,8 @@ send_tx(struct db *db, void *arg)
 		s->email = old.email;
 		s->role = old.role;
 	}
-	if ((e = may_grant(s->actor, s->actor_role, s->role)) != ERR_OK)
+	if ((e = invitation_may_grant(s->actor, s->actor_role, s->role)) !=
+	    ERR_OK)
 		return e;
 	/* Not a member already, then a seat (unless the open invitation
 	 * this one replaces held it): one statement takes the

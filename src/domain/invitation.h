@@ -88,6 +88,12 @@ enum err invitation_rate_count_owner_add(struct domain *d, struct arena *a,
 enum err invitation_recipient_take(struct domain *d, struct arena *a,
     const char *email);
 
+/* Whether actor (actor_role in the organization) may invite as role:
+ * ERR_FORBIDDEN for a plain member, ERR_ROLE_ESCALATION for an admin
+ * asking for admin or owner (owners and platform admins grant any). */
+enum err invitation_may_grant(
+    const struct user *actor, enum role actor_role, enum role role);
+
 /* ERR_EMAIL_UNCONFIRMED when ROSTER_REQUIRE_CONFIRMED is 1 and actor's
  * address is unconfirmed: creating organizations and every invitation
  * (invite, resend, owner-add, the invitation of a join approval). */
