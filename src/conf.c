@@ -53,6 +53,7 @@ enum conf_var {
 	CONF_LOGIN_CLIENT_LIMIT,
 	CONF_TOKEN_LIMIT,
 	CONF_RETRY_BASE,
+	CONF_WEBHOOK_ALLOW_PRIVATE,
 	CONF_MAIL_GIVE_UP,
 	CONF_LOG_PROBES,
 	CONF_FCGI_SOCKET,
@@ -175,8 +176,13 @@ static const struct conf_var_def conf_vars[CONF__MAX] = {
 	[CONF_TOKEN_LIMIT] = { "ROSTER_TOKEN_LIMIT", "60", CONF_NUM, 1, 1000000,
 	    "failed token lookups per client address per minute" },
 	[CONF_RETRY_BASE] = { "ROSTER_RETRY_BASE", "5", CONF_NUM, 1, 3600,
-	    "seconds before the first retry of a failed email delivery; each "
-	    "later wait doubles (with jitter), capped at one hour" },
+	    "seconds before the first retry of a failed email or webhook "
+	    "delivery; each later wait doubles (with jitter), capped at one "
+	    "hour" },
+	[CONF_WEBHOOK_ALLOW_PRIVATE] = { "ROSTER_WEBHOOK_ALLOW_PRIVATE", "0",
+	    CONF_NUM, 0, 1,
+	    "1: webhooks may target loopback and private addresses (tests, "
+	    "closed networks)" },
 	[CONF_MAIL_GIVE_UP] = { "ROSTER_MAIL_GIVE_UP", "86400", CONF_NUM, 1,
 	    30LL * 86400,
 	    "seconds after queueing past which an email is not retried but "
@@ -411,6 +417,11 @@ conf_load(struct conf *c, bool need_secret)
 		v = 0;
 	}
 	c->smtp_require_tls = v == 1;
+	if (conf_num(CONF_WEBHOOK_ALLOW_PRIVATE, -1, &v) == -1) {
+		rc = -1;
+		v = 0;
+	}
+	c->webhook_allow_private = v == 1;
 	if (conf_num(CONF_LOG_PROBES, -1, &v) == -1) {
 		rc = -1;
 		v = 0;

@@ -50,7 +50,9 @@ struct conf {
 	long long login_limit; /* failed logins per address per 15 min [10] */
 	long long login_client_limit; /* per client address per 15 min [30] */
 	long long token_limit; /* failed token lookups per client per min [60] */
-	long long retry_base;   /* ROSTER_RETRY_BASE [5] s, first mail retry */
+	long long retry_base;   /* ROSTER_RETRY_BASE [5] s, first mail or
+				 * webhook retry */
+	bool webhook_allow_private; /* ROSTER_WEBHOOK_ALLOW_PRIVATE [0] */
 	long long mail_give_up; /* ROSTER_MAIL_GIVE_UP [86400] s after queueing */
 	bool cookie_secure;
 	bool log_probes; /* ROSTER_LOG_PROBES [0]: log /healthz, /metrics */

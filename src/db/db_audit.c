@@ -9,6 +9,25 @@
 #include "db/db.h"
 #include "util/arena.h"
 
+/*
+ * The rest of a statement that inserts audit events as the CTE ev: each
+ * event that announces a webhook event (webhook_event(), sql/
+ * 006_webhooks.sql) becomes one queued delivery for every webhook of its
+ * organization subscribed to it, with its body built now
+ * (webhook_payload()), and the mailer is woken when the transaction
+ * commits. An organization without webhooks costs one index probe.
+ */
+#define AUDIT_WEBHOOKS                                                      \
+	", hook AS (INSERT INTO webhook_deliveries (webhook_id, event, "    \
+	"  message_id, payload)"                                            \
+	"  SELECT w.id, x.event, 'msg_' || ev.id, webhook_payload(x.event," \
+	"   ev.organization_id, ev.subject_id, ev.data, ev.at)"             \
+	"  FROM ev JOIN webhooks w ON w.organization_id = ev.organization_id" \
+	"  CROSS JOIN LATERAL (SELECT webhook_event(ev.action,"             \
+	"   ev.subject_id) AS event) x"                                     \
+	"  WHERE x.event = ANY (w.events) RETURNING 1)"                     \
+	" SELECT pg_notify('roster_outbox', '') FROM hook LIMIT 1"
+
 static void
 audit_from_row(const struct db_rows *r, int row, void *out)
 {
@@ -61,9 +80,10 @@ db_audit_insert(struct db *db, struct arena *a, const char *actor_id,
     const char *subject_id, const char *data_json)
 {
 	return db_q(db, a, NULL,
-	    "INSERT INTO audit_events (actor_user_id, organization_id, action, "
-	    "subject_type, subject_id, data) VALUES ($1, $2, $3, $4, $5, "
-	    "coalesce($6::jsonb, '{}'))",
+	    "WITH ev AS (INSERT INTO audit_events (actor_user_id, "
+	    "organization_id, action, subject_type, subject_id, data) VALUES "
+	    "($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}')) RETURNING *)"
+	    AUDIT_WEBHOOKS,
 	    actor_id, org_id, action, subject_type, subject_id, data_json,
 	    DB_END);
 }
@@ -80,8 +100,8 @@ db_audit_insert_many(struct db *db, struct arena *a, const char *actor_id,
 	params[0] = actor_id;
 	params[1] = org_id;
 	sql = arena_strdup(a,
-	    "INSERT INTO audit_events (actor_user_id, organization_id, "
-	    "action, subject_type, subject_id, data) VALUES ");
+	    "WITH ev AS (INSERT INTO audit_events (actor_user_id, "
+	    "organization_id, action, subject_type, subject_id, data) VALUES ");
 	for (int i = 0; i < n; i++) {
 		int p = 3 + 4 * i;
 
@@ -94,5 +114,6 @@ db_audit_insert_many(struct db *db, struct arena *a, const char *actor_id,
 		    "coalesce($%d::jsonb, '{}'))",
 		    sql, i ? ", " : "", p, p + 1, p + 2, p + 3);
 	}
+	sql = arena_printf(a, "%s RETURNING *)" AUDIT_WEBHOOKS, sql);
 	return db_exec(db, a, NULL, sql, 2 + 4 * n, params);
 }
