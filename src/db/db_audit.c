@@ -25,7 +25,7 @@
 	"  FROM ev JOIN webhooks w ON w.organization_id = ev.organization_id" \
 	"  CROSS JOIN LATERAL (SELECT webhook_event(ev.action,"             \
 	"   ev.subject_id) AS event) x"                                     \
-	"  WHERE x.event = ANY (w.events) RETURNING 1)"                     \
+	"  WHERE x.event = ANY (w.events) ORDER BY ev.id, w.id RETURNING 1)" \
 	" SELECT pg_notify('roster_outbox', '') FROM hook LIMIT 1"
 
 static void
