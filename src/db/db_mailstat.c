@@ -44,21 +44,27 @@ enum err
 db_mailstat_backlog(struct db *db, struct arena *a, struct mail_backlog *out)
 {
 	struct db_rows *r;
-	long long n;
+	long long n, w;
 	enum err e;
 
 	if ((e = db_ensure(db)) != ERR_OK)
 		return e;
-	/* outbox_due_idx covers exactly the queued rows. */
+	/* outbox_due_idx and webhook_deliveries_due_idx cover exactly the
+	 * queued rows; both backlogs in one round trip. */
 	e = db_q(db, a, &r,
-	    "SELECT count(*), coalesce(extract(epoch FROM"
-	    "  now() - min(created_at)), 0)::float8"
-	    " FROM outbox WHERE status = 'queued'",
+	    "SELECT o.n, o.age, w.n, w.age FROM"
+	    " (SELECT count(*) AS n, coalesce(extract(epoch FROM"
+	    "   now() - min(created_at)), 0)::float8 AS age"
+	    "  FROM outbox WHERE status = 'queued') o,"
+	    " (SELECT count(*) AS n, coalesce(extract(epoch FROM"
+	    "   now() - min(created_at)), 0)::float8 AS age"
+	    "  FROM webhook_deliveries WHERE status = 'queued') w",
 	    DB_END);
 	if (e != ERR_OK)
 		return e;
 	if (r->nrows != 1 ||
-	    str_tonum(db_val(r, 0, 0), 0, LLONG_MAX, &n, NULL) == -1) {
+	    str_tonum(db_val(r, 0, 0), 0, LLONG_MAX, &n, NULL) == -1 ||
+	    str_tonum(db_val(r, 0, 2), 0, LLONG_MAX, &w, NULL) == -1) {
 		log_err("outbox backlog: unexpected answer");
 		return ERR_DATABASE;
 	}
@@ -66,5 +72,9 @@ db_mailstat_backlog(struct db *db, struct arena *a, struct mail_backlog *out)
 	out->oldest_seconds = strtod(db_val(r, 0, 1), NULL);
 	if (!(out->oldest_seconds > 0))
 		out->oldest_seconds = 0;
+	out->webhook_queued = w;
+	out->webhook_oldest_seconds = strtod(db_val(r, 0, 3), NULL);
+	if (!(out->webhook_oldest_seconds > 0))
+		out->webhook_oldest_seconds = 0;
 	return ERR_OK;
 }

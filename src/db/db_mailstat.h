@@ -16,15 +16,18 @@ struct mail_counter {
 	long long value;
 };
 
-/* The outbox's backlog, database-wide. */
+/* The outbox's backlog and the webhook deliveries', database-wide. */
 struct mail_backlog {
 	long long queued;      /* messages still to be sent */
 	double oldest_seconds; /* age of the oldest of them, 0 when none */
+	long long webhook_queued;      /* webhook deliveries still to make */
+	double webhook_oldest_seconds; /* age of the oldest, 0 when none */
 };
 
 /*
- * Counts the queued messages of the outbox and the age of the oldest into
- * *out (written on success only). ERR_OK, or ERR_DATABASE.
+ * Counts the queued messages of the outbox and the queued deliveries of
+ * webhook_deliveries, and the age of the oldest of each, into *out
+ * (written on success only), in one statement. ERR_OK, or ERR_DATABASE.
  */
 enum err db_mailstat_backlog(
     struct db *db, struct arena *a, struct mail_backlog *out);

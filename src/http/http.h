@@ -45,6 +45,16 @@ enum err http_parse_urlencoded(
     struct arena *a, const char *s, size_t n, struct params *out);
 
 /*
+ * Declares the names that may repeat in urlencoded input (a NULL-terminated
+ * array that outlives every parse; NULL: none), once, before the first
+ * parse. A list's repeated values become one pair, at the place of its
+ * first, whose value joins them in order with '\n'; a list value that
+ * itself holds a newline is malformed. Every other name still may appear
+ * only once.
+ */
+void http_parse_lists(const char *const *names);
+
+/*
  * Parses a Cookie header ("a=b; c=d", spaces optional) into *out. Values
  * are not percent-decoded; spaces and tabs around names and values are
  * trimmed and a value's surrounding double quotes removed. Pairs without

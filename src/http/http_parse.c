@@ -3,7 +3,9 @@
  * and form bodies) and Cookie headers, into arena-backed name/value lists.
  * The urlencoded parser is strict: anything it cannot decode exactly, and
  * any name given twice, makes the whole input malformed, so a handler
- * never has to guess which of two values was meant.
+ * never has to guess which of two values was meant. The one exception is
+ * a name declared a list (http_parse_lists): its values are joined, in
+ * order, with newlines.
  */
 #include "http/http.h"
 
@@ -14,6 +16,25 @@
 #include "util/str.h"
 
 #define PARAMS_MAX 256 /* pairs per query string, form or cookie header */
+
+/* The names that may repeat, set once at start-up (NULL-terminated). */
+static const char *const *list_names;
+
+void
+http_parse_lists(const char *const *names)
+{
+	list_names = names;
+}
+
+/* Whether name was declared a list. */
+static bool
+is_list(const char *name)
+{
+	for (size_t i = 0; list_names != NULL && list_names[i] != NULL; i++)
+		if (strcmp(list_names[i], name) == 0)
+			return true;
+	return false;
+}
 
 /*
  * Decodes the n bytes at s ('+' → space, %XX → byte) into a NUL-terminated
@@ -96,7 +117,17 @@ http_parse_urlencoded(
 			return ERR_MALFORMED;
 		for (k = 0; k < p.n; k++)
 			if (strcmp(p.v[k].name, name) == 0)
+				break;
+		if (k < p.n || is_list(name)) {
+			/* A list's values hold no newline: it separates them. */
+			if (!is_list(name) || strchr(value, '\n') != NULL)
 				return ERR_MALFORMED;
+			if (k < p.n) {
+				p.v[k].value = arena_printf(
+				    a, "%s\n%s", p.v[k].value, value);
+				continue;
+			}
+		}
 		p.v[p.n].name = name;
 		p.v[p.n].value = value;
 		p.n++;

@@ -59,6 +59,9 @@ static const char *const err_names[ERR__MAX] = {
 	[ERR_TOO_MANY_ADDRESSES] = "too-many-addresses",
 	[ERR_UNAUTHORIZED] = "unauthorized",
 	[ERR_MALFORMED_JSON] = "malformed-json",
+	[ERR_INVALID_URL] = "invalid-url",
+	[ERR_INVALID_EVENTS] = "invalid-events",
+	[ERR_TOO_MANY_WEBHOOKS] = "too-many-webhooks",
 };
 
 const char *

@@ -62,6 +62,9 @@ enum err {
 	ERR_TOO_MANY_ADDRESSES,  /* too-many-addresses */
 	ERR_UNAUTHORIZED,        /* unauthorized: API, no or a bad token */
 	ERR_MALFORMED_JSON,      /* malformed-json: API request bodies */
+	ERR_INVALID_URL,         /* invalid-url: webhook targets */
+	ERR_INVALID_EVENTS,      /* invalid-events: webhook events */
+	ERR_TOO_MANY_WEBHOOKS,   /* too-many-webhooks */
 	ERR__MAX
 };
 

@@ -101,6 +101,10 @@ static const struct handler handlers[] = {
 	    R_AUTH },
 	{ { METHOD_POST, "/orgs/:slug/settings" },
 	    web_join_request_settings_save, R_AUTH },
+	{ { METHOD_GET, "/orgs/:slug/webhooks" }, web_webhook_list, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/webhooks" }, web_webhook_create, R_AUTH },
+	{ { METHOD_POST, "/orgs/:slug/webhooks/:id/delete" },
+	    web_webhook_delete, R_AUTH },
 	{ { METHOD_GET, "/api/v1/me" }, web_api_me, R_API },
 	{ { METHOD_GET, "/api/v1/orgs" }, web_api_orgs, R_API },
 	{ { METHOD_GET, "/api/v1/orgs/:slug/members" }, web_api_members,
@@ -134,6 +138,7 @@ web_routes_init(void)
 	}
 	route_names[NHANDLERS] = "unmatched";
 	metrics_routes(route_names, NHANDLERS);
+	web_field_lists();
 }
 
 /* The origin (scheme://host[:port]) of the configured base URL. */

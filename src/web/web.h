@@ -58,6 +58,8 @@ enum field {
 	F_EMAILS,     /* bulk invitations: the pasted addresses */
 	F_LIMIT,      /* API lists: page size */
 	F_AFTER,      /* API lists: the cursor of the page before */
+	F_URL,        /* webhooks: the endpoint's address */
+	F_EVENTS,     /* webhooks: a list, one value per chosen event */
 	F__MAX
 };
 
@@ -112,6 +114,8 @@ enum page {
 	PAGE_TOKEN_INVALID,
 	PAGE_API_TOKENS, /* personal API tokens */
 	PAGE_API_TOKEN_CREATED,
+	PAGE_ORG_WEBHOOKS, /* webhooks */
+	PAGE_WEBHOOK_CREATED,
 	PAGE__MAX
 };
 
@@ -145,6 +149,7 @@ enum flash {
 	FLASH_LINK_JOINED,
 	FLASH_LINK_REVOKED,
 	FLASH_TOKEN_REVOKED, /* API tokens */
+	FLASH_WEBHOOK_DELETED, /* webhooks */
 	FLASH__MAX
 };
 
@@ -206,6 +211,12 @@ void web_log_end(struct ctx *c, const char *route, bool probe, double seconds);
  * accepted by its validator; every other entry NULL. Unknown names are
  * ignored. */
 void web_field_parse(struct ctx *c, const struct params *params);
+
+/* Declares the list fields of the table (those whose one value per
+ * choice the form repeats, such as events) to the parser, so that their
+ * repeats reach web_field_parse joined with '\n' instead of making the
+ * request malformed (http_parse_lists). Called once at start-up. */
+void web_field_lists(void);
 
 /* c->field[f], or "" when it is NULL. */
 const char *web_field(const struct ctx *c, enum field f);
@@ -616,6 +627,28 @@ void web_api_token_create(struct ctx *c);
  * token-revoked. Fails on page api-tokens: not-found 404 (not one of the
  * user's tokens), not-pending 409 (revoked already). */
 void web_api_token_revoke(struct ctx *c);
+
+/* --- web_webhook.c: an organization's webhook endpoints (owners) --- */
+
+/* GET /orgs/{slug}/webhooks: page org-webhooks, 200: the endpoints (rows
+ * data-webhook-id), each with its newest deliveries (rows
+ * data-delivery-id, data-event, data-delivery-status and the last
+ * answer's status), and the form that adds one. Fails: not-found 404 for
+ * non-members, forbidden 403 for admins and members. */
+void web_webhook_list(struct ctx *c);
+
+/* POST /orgs/{slug}/webhooks (url, events: one value per chosen event):
+ * adds an endpoint, page webhook-created (200) with its signing secret
+ * shown once in data-webhook-secret. Fails as the page does; on page
+ * org-webhooks, with what was typed kept, invalid-url 422 (the reason at
+ * the field), invalid-events 422, too-many-webhooks 409. */
+void web_webhook_create(struct ctx *c);
+
+/* POST /orgs/{slug}/webhooks/{id}/delete: deletes the endpoint and its
+ * deliveries, 303 to /orgs/{slug}/webhooks with flash webhook-deleted.
+ * Fails as the page does; not-found 404 for an id not of this
+ * organization. */
+void web_webhook_delete(struct ctx *c);
 
 /* --- web_api.c: the JSON API under /api/v1/ (plumbing in web_api.h) --- */
 

@@ -68,6 +68,8 @@ static const struct {
 	{ "invite_link.created", NULL, "{actor} created an invite link" },
 	{ "invite_link.joined", NULL, "{actor} joined through an invite link" },
 	{ "invite_link.revoked", NULL, "{actor} revoked an invite link" },
+	{ "webhook.created", NULL, "{actor} added a webhook endpoint" },
+	{ "webhook.deleted", NULL, "{actor} deleted a webhook endpoint" },
 };
 #define NSENTENCES ((int)(sizeof(sentences) / sizeof(sentences[0])))
 

@@ -74,7 +74,23 @@ static const struct {
 	[F_EMAILS] = { "emails", any, 65536 },
 	[F_LIMIT] = { "limit", any, 1024 },
 	[F_AFTER] = { "after", any, 1024 },
+	[F_URL] = { "url", any, 4096 },
+	[F_EVENTS] = { "events", any, 1024 },
 };
+
+/* The fields a form repeats, once per value chosen (checkboxes): their
+ * values reach c->field joined with '\n'. */
+static const enum field lists[] = { F_EVENTS };
+
+void
+web_field_lists(void)
+{
+	static const char *names[sizeof(lists) / sizeof(lists[0]) + 1];
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		names[i] = fields[lists[i]].name;
+	http_parse_lists(names);
+}
 
 void
 web_field_parse(struct ctx *c, const struct params *params)

@@ -62,6 +62,8 @@ static const struct {
 	    "Invite link revoked: it no longer lets anyone join." },
 	[FLASH_TOKEN_REVOKED] = { "token-revoked",
 	    "API token revoked: it no longer works." },
+	[FLASH_WEBHOOK_DELETED] = { "webhook-deleted",
+	    "Webhook endpoint deleted: nothing more is sent to it." },
 };
 
 const char *

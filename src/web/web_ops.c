@@ -225,6 +225,53 @@ web_ops_workers(struct buf *out, const struct metrics_snapshot *s)
 		    s->workers[i].slot, (unsigned long long)s->workers[i].fds);
 }
 
+/* The mail_counters rows that count webhook deliveries by outcome. */
+static const struct {
+	const char *row, *outcome;
+} web_ops_outcomes[] = {
+	{ "webhooks_delivered_total", "delivered" },
+	{ "webhooks_retried_total", "retried" },
+	{ "webhooks_failed_total", "failed" },
+};
+
+/* The outcome a mail_counters row counts webhook deliveries of, or NULL
+ * for a row of the mailers' email counts. */
+static const char *
+web_ops_outcome(const char *row)
+{
+	for (size_t i = 0;
+	     i < sizeof(web_ops_outcomes) / sizeof(web_ops_outcomes[0]); i++)
+		if (strcmp(web_ops_outcomes[i].row, row) == 0)
+			return web_ops_outcomes[i].outcome;
+	return NULL;
+}
+
+/* The webhook rows of mail_counters as one family labelled by outcome. */
+static void
+web_ops_webhooks(struct buf *out, const struct mail_counter *mail, int nmail)
+{
+	bool head = false;
+
+	for (int i = 0; i < nmail; i++) {
+		const char *o = web_ops_outcome(mail[i].name);
+
+		if (o == NULL)
+			continue;
+		if (!head)
+			buf_puts(out,
+			    "# HELP roster_webhook_deliveries_total "
+			    "Database-wide: webhook delivery attempts of every "
+			    "mailer of this database by outcome (delivered: a "
+			    "2xx; retried: another answer or none, tried again "
+			    "later; failed: given up after the last try).\n"
+			    "# TYPE roster_webhook_deliveries_total counter\n");
+		head = true;
+		buf_printf(out,
+		    "roster_webhook_deliveries_total{outcome=\"%s\"} %lld\n", o,
+		    mail[i].value);
+	}
+}
+
 /* The database's figures: the same on every host that scrapes them. */
 static void
 web_ops_database(struct buf *out, const struct mail_backlog *backlog,
@@ -243,18 +290,32 @@ web_ops_database(struct buf *out, const struct mail_backlog *backlog,
 		    "# TYPE roster_outbox_oldest_queued_age_seconds gauge\n"
 		    "roster_outbox_oldest_queued_age_seconds %.3f\n",
 		    backlog->queued, backlog->oldest_seconds);
+	if (backlog != NULL)
+		buf_printf(out,
+		    "# HELP roster_webhook_queued_deliveries Database-wide: "
+		    "webhook deliveries waiting to be made or retried.\n"
+		    "# TYPE roster_webhook_queued_deliveries gauge\n"
+		    "roster_webhook_queued_deliveries %lld\n"
+		    "# HELP roster_webhook_oldest_queued_age_seconds "
+		    "Database-wide: age of the oldest webhook delivery waiting, "
+		    "0 when none waits.\n"
+		    "# TYPE roster_webhook_oldest_queued_age_seconds gauge\n"
+		    "roster_webhook_oldest_queued_age_seconds %.3f\n",
+		    backlog->webhook_queued, backlog->webhook_oldest_seconds);
+	web_ops_webhooks(out, mail, nmail);
 	/* SPEC §4 names these counters (emails_sent_total, ...): they keep
 	 * their names and type, and say they are the database's. */
 	for (int i = 0; i < nmail; i++)
-		buf_printf(out,
-		    "# HELP roster_%s Database-wide: every mailer of this "
-		    "database since it was created, the same on every host "
-		    "(take max, not sum; this host's own mailer counts "
-		    "roster_mailer_%s).\n"
-		    "# TYPE roster_%s counter\n"
-		    "roster_%s %lld\n",
-		    mail[i].name, mail[i].name, mail[i].name, mail[i].name,
-		    mail[i].value);
+		if (web_ops_outcome(mail[i].name) == NULL)
+			buf_printf(out,
+			    "# HELP roster_%s Database-wide: every mailer of "
+			    "this database since it was created, the same on "
+			    "every host (take max, not sum; this host's own "
+			    "mailer counts roster_mailer_%s).\n"
+			    "# TYPE roster_%s counter\n"
+			    "roster_%s %lld\n",
+			    mail[i].name, mail[i].name, mail[i].name,
+			    mail[i].name, mail[i].value);
 }
 
 void

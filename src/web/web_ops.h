@@ -23,8 +23,11 @@ struct metrics_snapshot;
  * of every route and method that answered; each live worker's CPU time,
  * resident memory and open descriptors under a worker="slot" label; then,
  * from the database (shared by every host, and said so in HELP), the
- * outbox backlog when backlog is not NULL and the nmail delivery counts of
- * every mailer as roster_database_<name less _total> gauges. mail may be
+ * outbox backlog and the webhook deliveries' backlog
+ * (roster_webhook_queued_deliveries, roster_webhook_oldest_queued_age_seconds)
+ * when backlog is not NULL, the webhook rows of mail (webhooks_*_total) as
+ * roster_webhook_deliveries_total{outcome}, and the nmail delivery counts
+ * of every mailer as roster_database_<name less _total> gauges. mail may be
  * NULL when nmail is 0.
  */
 void web_ops_write(struct buf *out, const struct metrics_snapshot *s,

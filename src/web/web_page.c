@@ -100,6 +100,10 @@ static const struct {
 	    200 },
 	[PAGE_API_TOKEN_CREATED] = { "api-token-created",
 	    "api-token-created.html", "API token created", 200 },
+	[PAGE_ORG_WEBHOOKS] = { "org-webhooks", "org-webhooks.html",
+	    "Webhooks", 200 },
+	[PAGE_WEBHOOK_CREATED] = { "webhook-created", "webhook-created.html",
+	    "Webhook added", 200 },
 };
 
 /* What an error shows: its status, the page it has when the handler names
@@ -227,6 +231,14 @@ static const struct {
 	[ERR_MALFORMED_JSON] = { 400, PAGE_BAD_REQUEST,
 	    "The body must be one JSON object with the documented fields, "
 	    "each once and of its type." },
+	[ERR_INVALID_URL] = { 422, PAGE_ERROR,
+	    "Enter an http:// or https:// URL of a public host, up to 2000 "
+	    "characters." },
+	[ERR_INVALID_EVENTS] = { 422, PAGE_ERROR,
+	    "Choose at least one of the listed events." },
+	[ERR_TOO_MANY_WEBHOOKS] = { 409, PAGE_ERROR,
+	    "This organization has as many webhook endpoints as it may have "
+	    "(10). Delete one first." },
 };
 
 bool

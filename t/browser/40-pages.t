@@ -12,7 +12,10 @@
 #     failed-delivery and expired invitations, an admin and a member),
 #     invitation-bulk-result (a paste sent from the roster's bulk form),
 #     org-settings, org-join-requests (one submitted request), org-audit,
-#     admin (the owner is a platform admin);
+#     admin (the owner is a platform admin), org-webhooks (empty, a
+#     refused URL, then an endpoint with a delivery an invitation queued)
+#     and webhook-created (the stack allows loopback webhook targets, so
+#     the endpoint is 127.0.0.1's closed discard port);
 #   the admin of the organization: org-members as an admin sees it;
 #   an invitee with an account: invitation-accept, my-invitations,
 #     api-tokens (none, then one) and api-token-created,
@@ -49,7 +52,7 @@ require Roster::Join;
 use constant PASSWORD => 'correct horse battery';
 my $SLUG = 'acme-pages';
 
-my $s = Roster::Test->start;
+my $s = Roster::Test->start(env => { ROSTER_WEBHOOK_ALLOW_PRIVATE => 1 });
 my $BASE = $s->base_url;
 my $wd = Roster::WebDriver->start(width => 1280, height => 900);
 my $ax = Roster::Axe->new($wd);
@@ -234,6 +237,24 @@ sub walk {
 	visit("/orgs/$SLUG/join-requests", 'org-join-requests', 'org-join-requests', 'one submitted request');
 	visit("/orgs/$SLUG/audit", 'org-audit', 'org-audit', 'creation, invitations, an acceptance, a resend, a decline, settings, a join request');
 	visit('/admin', 'admin', 'admin', 'a platform admin; mail counts and the failed delivery');
+	visit("/orgs/$SLUG/webhooks", 'org-webhooks', 'org-webhooks-empty', 'no endpoint yet');
+	my $hook = qq{form[action="/orgs/$SLUG/webhooks"]};
+	fill("$hook input[name=\"url\"]", 'ftp://hooks.example.com/roster');
+	press(qq{$hook input[value="invitation.created"]}, 'choose invitation.created');
+	press("$hook button[type=\"submit\"]", 'add an ftp endpoint');
+	on_page('org-webhooks', 'a refused webhook URL');
+	check_page('org-webhooks-invalid-url', 'invalid-url at the field, the form as typed');
+	$wd->get("$BASE/orgs/$SLUG/webhooks");
+	on_page('org-webhooks', 'the webhooks form again');
+	fill("$hook input[name=\"url\"]",
+	    'http://127.0.0.1:9/roster/a-rather-long-path/that-keeps-going?source=roster&team=platform-integrations');
+	press(qq{$hook input[value="invitation.created"]}, 'choose invitation.created');
+	press(qq{$hook input[value="membership.created"]}, 'choose membership.created');
+	press("$hook button[type=\"submit\"]", 'add the endpoint');
+	on_page('webhook-created', 'after adding an endpoint');
+	check_page('webhook-created', 'the signing secret shown once');
+	invite($olga, 'kim@example.com');
+	visit("/orgs/$SLUG/webhooks", 'org-webhooks', 'org-webhooks', 'one endpoint, a delivery an invitation queued');
 
 	# ---- the organization's admin ------------------------------------------------------
 	sign_out();

@@ -264,6 +264,28 @@ test_is_form(void)
 	ok(!http_parse_is_form(""), "empty is not");
 }
 
+/* A declared list name may repeat; its values join with newlines. */
+static void
+test_lists(void)
+{
+	static const char *const lists[] = { "ev", NULL };
+	struct params p;
+
+	http_parse_lists(lists);
+	is_int(ERR_OK, parse("ev=a&x=1&ev=b&ev=c", &p), "a list repeats");
+	is_int(2, (long long)p.n, "a list is one pair");
+	is_string("ev", p.v[0].name, "at the place of its first");
+	is_string("a\nb\nc", p.v[0].value, "values joined in order");
+	is_string("1", p.v[1].value, "other pairs unchanged");
+	is_int(ERR_OK, parse("ev=a", &p), "a list given once");
+	is_string("a", p.v[0].value, "one value");
+	rejects("ev=a&ev=b%0Ac", "a newline inside a list value");
+	rejects("ev=a%0Ab", "a newline inside a single list value");
+	rejects("ev=a&x=1&x=2", "another name twice beside a list");
+	http_parse_lists(NULL);
+	rejects("ev=a&ev=b", "a repeat once no list is declared");
+}
+
 int
 main(void)
 {
@@ -275,6 +297,7 @@ main(void)
 	test_cookies();
 	test_param();
 	test_is_form();
+	test_lists();
 	arena_free(A);
 	return done_testing();
 }

@@ -141,6 +141,9 @@ test_exact(void)
 	static const struct mail_counter mail[] = {
 		{ "emails_failed_total", 0 },
 		{ "emails_sent_total", 12 },
+		{ "webhooks_delivered_total", 7 },
+		{ "webhooks_failed_total", 1 },
+		{ "webhooks_retried_total", 3 },
 	};
 	static const int h_home[13] = { 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
 	static const int h_post[13] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
@@ -152,7 +155,7 @@ test_exact(void)
 	static const int h_un_g[13] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	static const int h_un_h[13] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
 	static const int h_un_o[13] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-	const struct mail_backlog bl = { 4, 12.5 };
+	const struct mail_backlog bl = { 4, 12.5, 2, 3.25 };
 	unsigned long long v[C__MAX] = { 0 };
 	struct buf want;
 	char *got;
@@ -228,6 +231,22 @@ test_exact(void)
 	    "of the oldest message waiting in the outbox, 0 when none waits.\n"
 	    "# TYPE roster_outbox_oldest_queued_age_seconds gauge\n"
 	    "roster_outbox_oldest_queued_age_seconds 12.500\n"
+	    "# HELP roster_webhook_queued_deliveries Database-wide: webhook "
+	    "deliveries waiting to be made or retried.\n"
+	    "# TYPE roster_webhook_queued_deliveries gauge\n"
+	    "roster_webhook_queued_deliveries 2\n"
+	    "# HELP roster_webhook_oldest_queued_age_seconds Database-wide: "
+	    "age of the oldest webhook delivery waiting, 0 when none waits.\n"
+	    "# TYPE roster_webhook_oldest_queued_age_seconds gauge\n"
+	    "roster_webhook_oldest_queued_age_seconds 3.250\n"
+	    "# HELP roster_webhook_deliveries_total Database-wide: webhook "
+	    "delivery attempts of every mailer of this database by outcome "
+	    "(delivered: a 2xx; retried: another answer or none, tried again "
+	    "later; failed: given up after the last try).\n"
+	    "# TYPE roster_webhook_deliveries_total counter\n"
+	    "roster_webhook_deliveries_total{outcome=\"delivered\"} 7\n"
+	    "roster_webhook_deliveries_total{outcome=\"failed\"} 1\n"
+	    "roster_webhook_deliveries_total{outcome=\"retried\"} 3\n"
 	    "# HELP roster_emails_failed_total Database-wide: every mailer of "
 	    "this database since it was created, the same on every host (take "
 	    "max, not sum; this host's own mailer counts "
@@ -240,9 +259,10 @@ test_exact(void)
 	    "roster_mailer_emails_sent_total).\n"
 	    "# TYPE roster_emails_sent_total counter\n"
 	    "roster_emails_sent_total 12\n");
-	got = render(&bl, mail, 2);
+	got = render(&bl, mail, 5);
 	is_string(want.data, got,
-	    "the database-wide figures come last, helped as such, under SPEC's names");
+	    "the database-wide figures come last, helped as such, under "
+	    "SPEC's names; webhook outcomes as one labelled family");
 	free(got);
 
 	is_int(1, metrics_worker_begin() >= 0, "a worker slot");
