@@ -8,10 +8,11 @@
 # networks are 422 invalid-url with nothing written (the stack runs with
 # ROSTER_WEBHOOK_ALLOW_PRIVATE=0, then with 1 for the endpoints that
 # receive events); no or unknown events 422 invalid-events; at most 10
-# endpoints (409 too-many-webhooks); POST .../{id}/delete removes the
-# endpoint and its deliveries (flash webhook-deleted), another
-# organization's id is 404; CSRF; escaping; an event queues a delivery the
-# page lists (data-delivery-status="queued"); /metrics counts the queue.
+# endpoints (409 too-many-webhooks, also when owners add at once); POST
+# .../{id}/delete removes the endpoint and its deliveries (flash
+# webhook-deleted), another organization's id is 404; CSRF; escaping; an
+# event queues a delivery the page lists (data-delivery-status="queued");
+# /metrics counts the queue.
 
 use strict;
 use warnings;
@@ -284,5 +285,25 @@ is $res->{status}, 409, 'the eleventh: 409';
 is_deeply [ $olga->errors($res) ], ['too-many-webhooks'], '... too-many-webhooks';
 like $res->{content}, qr{value="http://127\.0\.0\.1:9/h11"}, '... the form kept';
 is $s->sql_one('SELECT count(*) FROM webhooks WHERE organization_id = ?', $acme), 10, '... still ten';
+
+# Owners adding at once cannot pass the limit together: with 8 endpoints,
+# 6 adds sent at once leave exactly 10.
+new_org($olga, 'Race', 'race');
+my $race = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'race'});
+add($olga, 'race', "http://127.0.0.1:9/r$_", 'membership.removed') for 1 .. 8;
+is $s->sql_one('SELECT count(*) FROM webhooks WHERE organization_id = ?', $race), 8, 'race: eight endpoints';
+my @r = race($s, map {
+	my $i = $_;
+	sub {
+		my $ua = clone_ua($s, $olga);
+		$ua->get('/orgs/race/webhooks');
+		return sub { ($ua, $ua->post_form('/orgs/race/webhooks',
+		    [ url => "http://127.0.0.1:9/x$i", events => 'membership.removed' ])) };
+	}
+} 1 .. 6);
+is scalar(grep { $_->{status} eq '200' } @r), 2, 'race: two of six adds succeed';
+is scalar(grep { $_->{status} eq '409' && $_->{errors} eq 'too-many-webhooks' } @r), 4,
+    '... the other four are 409 too-many-webhooks';
+is $s->sql_one('SELECT count(*) FROM webhooks WHERE organization_id = ?', $race), 10, '... and there are 10';
 
 done_testing;
