@@ -33,7 +33,7 @@ my $r = $s->rosterctl('migrate');
 is $r->{status}, 0, 'a second migrate succeeds' or diag $r->{err};
 is $schema->('roster'), $before, 'and changes no table';
 is $s->sql_one("SELECT count(*) FROM users"), 1, 'and keeps the data';
-is $s->sql_one("SELECT count(*) FROM mail_counters"), 3, 'seed rows are not inserted twice';
+is $s->sql_one("SELECT count(*) FROM mail_counters"), 6, 'seed rows are not inserted twice (3 for email, 3 for webhooks)';
 
 # Two migrations at once on a fresh database.
 # As scripts/pg makes "roster": owned by the schema's role, which migrates
@@ -65,7 +65,7 @@ my $tables = sub {
 my @app = grep { $_ ne '' } split /,/, $tables->('fresh');
 ok((grep { $_ eq 'users' } @app), 'the fresh database got the schema');
 is $tables->('fresh'), $tables->('roster'), 'the same tables as a single migration';
-is $s->psql_in('fresh', 'SELECT count(*) FROM mail_counters')->[0][0], 3,
+is $s->psql_in('fresh', 'SELECT count(*) FROM mail_counters')->[0][0], 6,
     'seed rows inserted once';
 $r = $s->rosterctl(\%fresh, 'migrate');
 is $r->{status}, 0, 'a third migrate on it succeeds';

@@ -42,7 +42,9 @@ $s->sql_fails("INSERT INTO outbox (kind, recipient, body) VALUES ('invitation', 
 
 # counters read by /metrics
 is_deeply [ map { $_->[0] } $s->psql('SELECT name FROM mail_counters ORDER BY name') ],
-    [qw(emails_failed_total emails_sent_total emails_skipped_total)], 'the mail counters exist';
+    [qw(emails_failed_total emails_sent_total emails_skipped_total
+        webhooks_delivered_total webhooks_failed_total webhooks_retried_total)],
+    'the mail counters exist (webhook outcomes since sql/006)';
 is $s->sql_one('SELECT sum(value) FROM mail_counters'), 0, 'starting at zero';
 
 # rate events
