@@ -68,6 +68,18 @@ crypto_hmac(
 	sodium_memzero(&st, sizeof(st));
 }
 
+void
+crypto_hmac_keylen(uint8_t out[32], const uint8_t *key, size_t keylen,
+    const void *p, size_t n)
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, p, n);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
 /* True when the n bytes at a and b are equal; time depends on n only. */
 bool
 crypto_equal(const void *a, const void *b, size_t n)

@@ -32,6 +32,11 @@ void crypto_sha256(uint8_t out[CRYPTO_SHA256_LEN], const void *p, size_t n);
 void crypto_hmac(uint8_t out[32], const uint8_t key[CRYPTO_KEY_LEN],
     const void *p, size_t n);
 
+/* HMAC-SHA-256 of n bytes under a key of any length (keylen bytes) into
+ * out[32]: for keys chosen elsewhere, such as a webhook's. */
+void crypto_hmac_keylen(uint8_t out[32], const uint8_t *key, size_t keylen,
+    const void *p, size_t n);
+
 /* Constant-time equality of two n-byte regions. */
 bool crypto_equal(const void *a, const void *b, size_t n);
 

@@ -3,6 +3,7 @@
  */
 #include "db/db_webhook.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "db/db.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/str.h"
 
 #define DB_WEBHOOK_TIME(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
@@ -130,4 +132,127 @@ db_webhook_delete(struct db *db, struct arena *a, const char *org_id,
 	    "DELETE FROM webhooks WHERE id = $1 AND organization_id = $2 "
 	    "RETURNING url",
 	    id, org_id, DB_END);
+}
+
+/* ---- Delivery (roster-mailer: src/mail/mail_webhook.c) ---- */
+
+static void
+attempt_from_row(const struct db_rows *r, int row, void *out)
+{
+	struct webhook_attempt *d = out;
+	long long attempts;
+
+	d->id = db_val(r, row, 0);
+	d->webhook_id = db_val(r, row, 1);
+	d->event = db_val(r, row, 2);
+	d->message_id = db_val(r, row, 3);
+	d->payload = db_val(r, row, 4);
+	d->url = db_val(r, row, 5);
+	d->secret = db_val(r, row, 6);
+	if (str_tonum(db_val(r, row, 7), 0, INT_MAX, &attempts, NULL) == -1)
+		attempts = 0;
+	d->attempts = (int)attempts;
+}
+
+enum err
+db_webhook_claim(struct db *db, struct arena *a, int max, int lease,
+    struct webhook_attempt **rows, int *n)
+{
+	/* encode(..., 'base64') breaks lines every 76 characters. */
+	return db_list(db, a, attempt_from_row, sizeof(**rows), rows, n,
+	    "WITH due AS ("
+	    "  SELECT id FROM webhook_deliveries"
+	    "  WHERE status = 'queued' AND next_attempt_at <= now()"
+	    "  ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED),"
+	    " leased AS ("
+	    "  UPDATE webhook_deliveries d"
+	    "  SET next_attempt_at = now() + make_interval(secs => $2::int)"
+	    "  FROM due WHERE d.id = due.id"
+	    "  RETURNING d.id, d.webhook_id, d.event, d.message_id, d.payload,"
+	    "   d.attempts)"
+	    " SELECT l.id, l.webhook_id, l.event, l.message_id, l.payload,"
+	    "  w.url, translate(encode(w.secret, 'base64'), E'\\n', ''),"
+	    "  l.attempts"
+	    " FROM leased l JOIN webhooks w ON w.id = l.webhook_id"
+	    " ORDER BY l.id",
+	    arena_printf(a, "%d", max), arena_printf(a, "%d", lease), DB_END);
+}
+
+/* s as an element of an array literal: double-quoted, '"' and '\\'
+ * escaped; NULL as NULL. */
+static void
+array_elem(struct buf *b, const char *s)
+{
+	if (s == NULL) {
+		buf_puts(b, "NULL");
+		return;
+	}
+	buf_putc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+enum err
+db_webhook_record(struct db *db, struct arena *a,
+    const struct webhook_outcome *o, int n)
+{
+	struct buf arr[5];
+
+	if (n <= 0)
+		return ERR_OK;
+	for (int j = 0; j < 5; j++) {
+		buf_init(&arr[j], a);
+		buf_putc(&arr[j], '{');
+	}
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			for (int j = 0; j < 5; j++)
+				buf_putc(&arr[j], ',');
+		buf_puts(&arr[0], o[i].id);
+		array_elem(&arr[1], o[i].status);
+		if (o[i].http_status > 0)
+			buf_printf(&arr[2], "%ld", o[i].http_status);
+		else
+			buf_puts(&arr[2], "NULL");
+		array_elem(&arr[3], o[i].error);
+		buf_printf(&arr[4], "%lld", o[i].wait_ms);
+	}
+	for (int j = 0; j < 5; j++)
+		buf_putc(&arr[j], '}');
+	/* One statement: the rows and their counters move together. */
+	return db_q(db, a, NULL,
+	    "WITH o AS (SELECT * FROM unnest($1::bigint[], $2::text[],"
+	    "  $3::int[], $4::text[], $5::bigint[])"
+	    "  AS o(id, status, code, err, wait_ms)),"
+	    " u AS (UPDATE webhook_deliveries d SET status = o.status,"
+	    "  attempts = d.attempts + 1, last_status = o.code,"
+	    "  last_error = o.err,"
+	    "  payload = CASE WHEN o.status = 'queued' THEN d.payload END,"
+	    "  delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,"
+	    "  next_attempt_at = CASE WHEN o.status = 'queued'"
+	    "   THEN now() + make_interval(secs => o.wait_ms / 1000.0)"
+	    "   ELSE d.next_attempt_at END"
+	    "  FROM o WHERE d.id = o.id AND d.status = 'queued'"
+	    "  RETURNING o.status)"
+	    " UPDATE mail_counters m SET value = m.value + k.n"
+	    " FROM (SELECT CASE status WHEN 'delivered'"
+	    "   THEN 'webhooks_delivered_total' WHEN 'queued'"
+	    "   THEN 'webhooks_retried_total' ELSE 'webhooks_failed_total' END"
+	    "   AS name, count(*) AS n FROM u GROUP BY 1) k"
+	    " WHERE m.name = k.name",
+	    arr[0].data, arr[1].data, arr[2].data, arr[3].data, arr[4].data,
+	    DB_END);
+}
+
+enum err
+db_webhook_release(struct db *db, struct arena *a, const char *id)
+{
+	return db_q(db, a, NULL,
+	    "UPDATE webhook_deliveries SET next_attempt_at = now()"
+	    " WHERE id = $1::bigint AND status = 'queued'",
+	    id, DB_END);
 }

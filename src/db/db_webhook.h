@@ -62,4 +62,51 @@ enum err db_webhook_deliveries(struct db *db, struct arena *a,
 enum err db_webhook_delete(struct db *db, struct arena *a, const char *org_id,
     const char *id, const char **url);
 
+/* ---- Delivery (roster-mailer: src/mail/mail_webhook.c) ---- */
+
+/* A queued delivery claimed by the mailer, with its endpoint. */
+struct webhook_attempt {
+	const char *id;
+	const char *webhook_id;
+	const char *event;
+	const char *message_id; /* the webhook-id header: the same on every try */
+	const char *payload;    /* the JSON body */
+	const char *url;
+	const char *secret; /* standard base64 of the sealed key (box_seal) */
+	int attempts; /* tries so far */
+};
+
+/*
+ * Claims up to max due deliveries, longest due first (the order of
+ * webhook_deliveries_due_idx), skipping rows another mailer holds (FOR
+ * UPDATE SKIP LOCKED), and leases them by moving next_attempt_at lease
+ * seconds ahead in the same statement, as db_outbox_claim does. Fills
+ * *rows (arena) and *n.
+ */
+enum err db_webhook_claim(struct db *db, struct arena *a, int max, int lease,
+    struct webhook_attempt **rows, int *n);
+
+/* The outcome of one attempt, for db_webhook_record. */
+struct webhook_outcome {
+	const char *id;     /* the delivery's id */
+	const char *status; /* "delivered", "queued" (a retry) or "failed" */
+	long http_status;   /* the answer's status; 0: no answer */
+	const char *error;  /* last_error (printable ASCII), or NULL */
+	long long wait_ms;  /* "queued": the wait before the next try */
+};
+
+/*
+ * Records n outcomes in one statement: every row still queued counts an
+ * attempt and takes its last_status and last_error; "delivered" sets
+ * delivered_at, "delivered" and "failed" drop the payload, "queued" moves
+ * next_attempt_at wait_ms ahead. webhooks_delivered_total,
+ * webhooks_retried_total and webhooks_failed_total of mail_counters grow
+ * in the same statement by the rows that changed.
+ */
+enum err db_webhook_record(struct db *db, struct arena *a,
+    const struct webhook_outcome *o, int n);
+
+/* Gives a leased delivery back for an attempt now. */
+enum err db_webhook_release(struct db *db, struct arena *a, const char *id);
+
 #endif

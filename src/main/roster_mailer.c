@@ -2,9 +2,11 @@
  * roster-mailer: delivers the outbox. It claims due rows in small leased
  * batches, decrypts and sends each through SMTP (ROSTER_SMTP_URL) or as an
  * .eml file under $ROSTER_STATE_DIR/mail, and records the outcome with
- * retries and backoff. Runs until SIGTERM or SIGINT; with --once it
- * delivers what is due and exits. What it delivered is counted here, per
- * host, and written to ROSTER_MAILER_METRICS_FILE when set.
+ * retries and backoff. After each burst of mail it delivers the webhook
+ * events that are due (mail/mail_webhook.h), with the same lease and
+ * backoff. Runs until SIGTERM or SIGINT; with --once it delivers what is
+ * due of both and exits. What it delivered is counted here, per host, and
+ * written to ROSTER_MAILER_METRICS_FILE when set.
  *
  * Usage: roster-mailer [--once] | --help | --version
  */
@@ -19,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "mail/mail.h"
+#include "mail/mail_webhook.h"
 #include "util/arena.h"
 #include "util/email.h"
 #include "util/err.h"
@@ -47,6 +50,16 @@ static volatile sig_atomic_t mailer_stop;
  * attempt that will be tried again). */
 static unsigned long long mailer_counts[MAIL__MAX];
 static const char *mailer_metrics_file; /* NULL: counts are not written */
+/* Webhook deliveries of this mailer, by outcome (MAIL_SENT: delivered). */
+static struct mail_webhook_counts mailer_webhooks;
+static const char *const mailer_webhook_metric[3][2] = {
+	{ "webhooks_delivered",
+	    "Webhook deliveries this host's mailer had answered with 2xx." },
+	{ "webhooks_retried",
+	    "Webhook attempts of this host's mailer that will be retried." },
+	{ "webhooks_failed",
+	    "Webhook deliveries this host's mailer gave up on." },
+};
 
 /* The Prometheus name and help of each count, for the textfile. */
 static const char *const mailer_metric[MAIL__MAX][2] = {
@@ -93,6 +106,16 @@ mailer_metrics_write(void)
 		    "roster_mailer_%s_total %llu\n",
 		    mailer_metric[i][0], mailer_metric[i][1],
 		    mailer_metric[i][0], mailer_metric[i][0], mailer_counts[i]);
+	for (int i = 0; i < 3; i++)
+		fprintf(f,
+		    "# HELP roster_mailer_%s_total %s\n"
+		    "# TYPE roster_mailer_%s_total counter\n"
+		    "roster_mailer_%s_total %llu\n",
+		    mailer_webhook_metric[i][0], mailer_webhook_metric[i][1],
+		    mailer_webhook_metric[i][0], mailer_webhook_metric[i][0],
+		    mailer_webhooks.n[i == 0 ? MAIL_SENT
+				: i == 1 ? MAIL_RETRY
+					 : MAIL_FAILED]);
 	ok = fflush(f) == 0 && !ferror(f);
 	if (fclose(f) != 0 || !ok || rename(tmp, mailer_metrics_file) == -1) {
 		(void)unlink(tmp);
@@ -285,6 +308,29 @@ mailer_burst(struct db *db, struct arena *bat[2], struct arena *row,
 	return e == ERR_OK ? total : -1;
 }
 
+/*
+ * Delivers the due webhook events, a batch of MAIL_WEBHOOK_BATCH at a
+ * time, until a claim comes back short or a stop is asked for. Returns 0,
+ * or -1 when the database failed.
+ */
+static int
+mailer_webhook_burst(struct db *db, struct arena *row,
+    const struct conf *conf, const struct mail_schedule *s)
+{
+	int n;
+
+	do {
+		n = mail_webhook_burst(db, row, &conf->keys, s,
+		    conf->webhook_allow_private, &mailer_webhooks);
+		arena_reset(row);
+		if (n == -1)
+			return -1;
+		if (n > 0)
+			mailer_metrics_write();
+	} while (n == MAIL_WEBHOOK_BATCH && !mailer_stop);
+	return 0;
+}
+
 /* The usage, on stdout for --help, else on stderr. */
 static void
 mailer_usage(FILE *out)
@@ -332,10 +378,10 @@ mailer_transport(struct mail_transport *t, const struct conf *conf,
 }
 
 /*
- * Delivers batches until a stop is asked for (or, with once, until the
- * outbox has nothing due). While the database is down it waits, doubling
- * the pause up to DOWN_WAIT_MAX seconds. Returns 0, or -1 when once and
- * the database cannot be reached.
+ * Delivers batches of mail, then of webhook events, until a stop is asked
+ * for (or, with once, until neither has anything due). While the database
+ * is down it waits, doubling the pause up to DOWN_WAIT_MAX seconds.
+ * Returns 0, or -1 when once and the database cannot be reached.
  */
 static int
 mailer_loop(struct db *db, struct arena *bat[2], struct arena *row,
@@ -351,7 +397,8 @@ mailer_loop(struct db *db, struct arena *bat[2], struct arena *row,
 			ready = true;
 		}
 		if (db_ensure(db) != ERR_OK ||
-		    mailer_burst(db, bat, row, &conf->keys, t, &s) == -1) {
+		    mailer_burst(db, bat, row, &conf->keys, t, &s) == -1 ||
+		    mailer_webhook_burst(db, row, conf, &s) == -1) {
 			if (once)
 				return -1;
 			mailer_wait(down_wait);
