@@ -183,6 +183,11 @@ like $data, qr/"events": \["invitation.created", "membership.created"\]/, '... a
 my $b64 = substr $secret, 6;
 unlike $data, qr/\Q$b64\E|whsec_/, '... never the secret';
 
+my $dump = pg_dump_text($s);
+unlike $dump, qr/\Q$b64\E/, 'a dump of the database holds no secret';
+unlike $dump, qr/\Q${\ unpack('H*', $key)}\E/, '... nor the raw key';
+unlike $s->log_text, qr/\Q$b64\E/, 'nor do the logs';
+
 # Shown once: the list has the row, escaped, never the secret.
 $res = $olga->get('/orgs/acme/webhooks');
 like $res->{content}, qr/data-webhook-id="$id"/, 'the list has the endpoint';
