@@ -2,8 +2,9 @@
  * Fuzz harness for src/http/http_parse.c: the urlencoded parser (query
  * strings and form bodies) and the Cookie header parser on arbitrary
  * bytes. Checks the contract of http.h on every success: names non-empty,
- * no NUL inside a name or value, at most 256 pairs, no name twice, and
- * values valid UTF-8 for urlencoded input.
+ * no NUL inside a name or value, at most 256 pairs, no name twice (a
+ * declared list's repeats joined into one pair), and values valid UTF-8
+ * for urlencoded input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,6 +52,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	if (http_parse_urlencoded(fuzz_arena, s, size, &p) == ERR_OK)
 		fuzz_check_pairs(&p, 1, 1);
+	/* Again with list names declared: their repeats join into one pair,
+	 * so every name is still unique. */
+	{
+		static const char *const lists[] = { "a", "events", NULL };
+
+		http_parse_lists(lists);
+		memset(&p, 0, sizeof(p));
+		if (http_parse_urlencoded(fuzz_arena, s, size, &p) == ERR_OK)
+			fuzz_check_pairs(&p, 1, 1);
+		http_parse_lists(NULL);
+	}
 	free(s);
 
 	/* The cookie header is a C string: cut at the first NUL. */
