@@ -185,6 +185,14 @@ sub spew {
 
 sub sql_str { "'" . ($_[0] =~ s/'/''/gr) . "'" }
 
+# The pid tracing pid (0: none), from /proc.
+sub tracer {
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/status" or return 0;
+	while (my $l = <$fh>) { return $1 if $l =~ /^TracerPid:\s+(\d+)/ }
+	return 0;
+}
+
 # The statements one request sends: log_statement = all around it (the
 # mailer is stopped, so the worker's backend is the only one talking),
 # read back from PostgreSQL's log. Returns [ [sql, [params]], ... ].
@@ -196,9 +204,37 @@ sub capture {
 	# pipeline (one Sync: one implicit transaction) from statements sent
 	# one by one (a transaction each).
 	$s->psql(q{ALTER SYSTEM SET log_statement = 'all'; ALTER SYSTEM SET log_line_prefix = '%m [%p] %v '; SELECT pg_reload_conf();});
+	# Inside BEGIN ... COMMIT every statement has the transaction's id:
+	# there the round trips are read from the workers' side, each send
+	# to PostgreSQL being one (strace; one Execute message a statement).
+	my $trace = "$ENV{BENCH_DIR}/capture.strace";
+	unlink $trace;
+	my $spid;
+	my @workers = $s->fcgi_pids;
+	if (system('command -v strace >/dev/null') == 0) {
+		$spid = fork // die "fork: $!\n";
+		if (!$spid) {
+			open STDERR, '>', "$trace.err";
+			exec 'strace', '-qq', '-e', 'trace=sendto', '-xx', '-s', '65536', '-o', $trace,
+			    map { ('-p', $_) } @workers;
+			exit 127;
+		}
+		# Attached to every worker (bounded wait).
+		for (1 .. 100) {
+			last unless grep { tracer($_) == 0 } @workers;
+			sleep 0.1;
+		}
+		if (grep { tracer($_) == 0 } @workers) {
+			my $why = -s "$trace.err" ? `cat $trace.err` : '';
+			die "capture: strace did not attach to the workers (@workers): $why\n";
+		}
+	} else {
+		say_err('pgbench scripts: no strace, so statements sent together inside a transaction run one by one');
+	}
 	sleep 0.3;
 	my $res = $what->();
 	sleep 0.3;
+	if ($spid) { kill 'INT', $spid; waitpid $spid, 0 }
 	$s->psql(q{ALTER SYSTEM RESET log_statement; ALTER SYSTEM RESET log_line_prefix; SELECT pg_reload_conf();});
 	open my $fh, '<', $log or die "$log: $!\n";
 	seek $fh, $from, 0;
@@ -230,6 +266,30 @@ sub capture {
 		my $prev = $i > 0 && $st->[ $i - 1 ][2] eq $st->[$i][2];
 		my $next = $i < $#$st && $st->[ $i + 1 ][2] eq $st->[$i][2];
 		$st->[$i][3] = $prev ? ($next ? 'in' : 'end') : $next ? 'start' : undef;
+	}
+	# The workers' sends: statements per round trip, in order. When they
+	# add up to the statements logged, they mark the pipelines (inside
+	# transactions too).
+	my @sizes;
+	if ($spid && open my $tf, '<', $trace) {
+		while (my $l = <$tf>) {
+			next unless $l =~ /sendto\(\d+, "([^"]*)"/;
+			my $n = () = $1 =~ /\\x45\\x00\\x00\\x00\\x09\\x00\\x00\\x00\\x00\\x00/g;
+			push @sizes, $n if $n;
+		}
+	}
+	my $sum = 0;
+	$sum += $_ for @sizes;
+	if (@sizes && $sum == @$st) {
+		my $i = 0;
+		for my $n (@sizes) {
+			for my $j (0 .. $n - 1) {
+				$st->[ $i + $j ][3] = $n == 1 ? undef : $j == 0 ? 'start' : $j == $n - 1 ? 'end' : 'in';
+			}
+			$i += $n;
+		}
+	} elsif ($spid) {
+		die "capture: the workers' sends hold $sum statements, the log " . scalar(@$st) . "\n";
 	}
 	return ($res, $st);
 }
@@ -294,6 +354,7 @@ sub pgbench_script {
 		for my $g (@{ $o{gset} || [] }) {
 			$end = " \\gset $g->[1]" if $sql =~ $g->[0];
 		}
+		die "pgbench $name: \\gset inside a pipeline: $sql\n" if $end ne ';' && $st->[3];
 		$sql =~ s/;\s*$//;
 		# What Roster sent in one pipeline, pgbench sends in one too.
 		push @lines, '\startpipeline' if ($st->[3] // '') eq 'start';
@@ -388,6 +449,10 @@ ANALYZE;
 SQL2
 	my ($ubase, $umax) = @{ ($s->psql(q{SELECT min(id) - 1, max(id) FROM users WHERE email LIKE 'pga%'}))[0] };
 	check('pgbench invitees', $umax - $ubase == $pgpool, "ids $ubase..$umax are not contiguous");
+	# Invitation k's id is ibase + k: pgbench cannot \gset inside a
+	# pipeline, so the ids a statement sends are computed, not read back.
+	my ($ibase, $imax, $iok) = @{ ($s->psql(q{SELECT min(id) - 1, max(id), bool_and(hashed_token = sha256(int8send(id - (SELECT min(id) - 1 FROM invitations WHERE email LIKE 'pga%')))) FROM invitations WHERE email LIKE 'pga%'}))[0] };
+	check('pgbench invitations', $imax - $ibase == $pgpool && $iok eq 't', "ids $ibase..$imax are not invitee k's");
 	$s->stop_mailer;
 
 	# 5. Accepting: one POST captured (invitee 1); wrk takes the others.
@@ -405,11 +470,15 @@ SQL2
 	check('accepted', $mid1, 'no membership');
 	(my $ih1 = $first->[1]) =~ s/^\\\\/\\/;
 	(my $sh1 = $first->[3]) =~ s/^\\\\/\\/;
+	# The membership's id, which Roster reads from the insert's RETURNING,
+	# is the sequence's value in the session (the insert and the audit
+	# rows may be in different pipelines).
 	pgbench_script('accept', $st,
-	    head => [ '\set k :k + 1', "\\set n :base + :client_id * :stride + :k", "\\set uid $ubase + :n" ],
+	    head => [ '\set k :k + 1', "\\set n :base + :client_id * :stride + :k", "\\set uid $ubase + :n",
+	              "\\set inv_id $ibase + :n" ],
 	    map => [ $ih1 => 'sha256(int8send(:n::bigint))', $uid1 => ':uid', $inv1 => ':inv_id',
-	             $mid1 => ':m_id', $sh1 => 'sha256(int8send(:n::bigint))' ],
-	    gset => [ [ qr/hashed_token/, 'inv_' ], [ qr/INSERT INTO memberships/, 'm_' ] ],
+	             $mid1 => "currval(pg_get_serial_sequence('memberships', 'id'))",
+	             $sh1 => 'sha256(int8send(:n::bigint))' ],
 	    args => [ '-Dk=0' ]);
 
 	# 6. The members page of "bench" (50 members, 20 invitations).

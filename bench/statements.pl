@@ -3,9 +3,11 @@
 # test harness (one FastCGI worker), seeds the benchmark's organization (50
 # active members, 20 pending invitations), turns on PostgreSQL's
 # log_statement = all, and for each hot request prints the statements the
-# worker's connection ran for it, in order. Every statement is one round
-# trip (db_exec sends one statement and waits for its result; BEGIN and
-# COMMIT count). Each request runs once unmeasured first, so statements are
+# worker's connection ran for it, in order. A statement is one round trip
+# (db_exec sends one statement and waits for its result; BEGIN and COMMIT
+# count) unless it went in a pipeline with others: BEGIN with the first
+# statement of its transaction, the statements db_ahead queues, the
+# members page's lists (docs/performance.md gives the round trips). Each request runs once unmeasured first, so statements are
 # already prepared on the connection, as they are under load.
 #
 #   ROSTER_BUILDDIR=... bench/statements.pl [-v]

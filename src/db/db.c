@@ -18,6 +18,16 @@
 #define DB_MAX_PARAMS 16
 #define DB_STMTS      256 /* prepared statements kept per connection */
 #define DB_DEFER_MAX  8   /* lists deferred into one round trip */
+#define DB_AHEAD_MAX  8   /* statements sent ahead in a transaction */
+
+/* A statement sent ahead (db_ahead, and db_tx's BEGIN): it goes to the
+ * server in one pipeline with the next statement run. */
+struct db_queued {
+	const char *sql;
+	int nparams;
+	const char **params;
+	enum err none; /* ERR_OK: any success; else one row changed, or this */
+};
 
 /* A db_list deferred by db_defer_begin, run by db_defer_run. */
 struct db_deferred {
@@ -51,7 +61,17 @@ struct db {
 	 * collect it first. */
 	const char *sent_sql;
 	PGresult *parked;
+	/* Inside db_tx: statements queued to go with the next one run (the
+	 * first is BEGIN until something is sent), and db_ahead's rule for
+	 * the next statement (ahead_armed). */
+	bool in_tx;
+	bool ahead_armed;
+	enum err ahead_none;
+	struct db_queued queued[DB_AHEAD_MAX];
+	int nqueued;
 };
+
+static const char db_begin_sql[] = "BEGIN";
 
 /* Server notices ("relation already exists, skipping") are not errors. */
 static void
@@ -299,6 +319,9 @@ db_prepared(struct db *db, const char *sql, int n, char name[16])
 	return true;
 }
 
+static enum err db_batch(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, int n, const char *const *params);
+
 /* Takes the result of the statement db_send sent, if it is still on the
  * wire, and keeps it for db_recv, so that the connection is free for
  * another statement. */
@@ -329,6 +352,13 @@ db_send(struct db *db, const char *sql, int n, const char *const *params)
 	if (db->sent_sql != NULL) {
 		log_err("db: a statement is already waiting for db_recv");
 		return ERR_DATABASE;
+	}
+	/* Statements queued in a transaction go first, and are answered. */
+	if (db->nqueued > 0) {
+		enum err e = db_batch(db, NULL, NULL, NULL, 0, NULL);
+
+		if (e != ERR_OK)
+			return e;
 	}
 	if (db_prepared(db, sql, n, name))
 		ok = PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0);
@@ -372,9 +402,10 @@ db_recv(struct db *db, struct arena *a, struct db_rows **out)
 	return e;
 }
 
-enum err
-db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
-    int n, const char *const *params)
+/* db_exec's work for one statement, sent on its own. */
+static enum err
+db_exec_now(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, int n, const char *const *params)
 {
 	char name[16];
 	PGresult *res;
@@ -401,6 +432,215 @@ db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
 		e = db_fail(db, res, sql);
 	PQclear(res);
 	return e;
+}
+
+/* Checks a queued statement's answer against its rule (db_ahead). */
+static enum err
+db_queued_check(const struct db_queued *q, PGresult *res)
+{
+	const char *aff;
+
+	if (q->none == ERR_OK)
+		return ERR_OK;
+	aff = PQcmdTuples(res);
+	return (aff != NULL && strcmp(aff, "1") == 0) ? ERR_OK : q->none;
+}
+
+/* The queued statements, then sql (NULL: none), one by one. */
+static enum err
+db_batch_each(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, int n, const char *const *params)
+{
+	struct db_rows *r;
+	enum err e = ERR_OK;
+	int i;
+
+	for (i = 0; i < db->nqueued && e == ERR_OK; i++) {
+		struct db_queued *q = &db->queued[i];
+		struct arena *qa = q->none != ERR_OK ? arena_new(0) : NULL;
+
+		e = db_exec_now(db, qa, qa != NULL ? &r : NULL, q->sql,
+		    q->nparams, q->params);
+		if (e == ERR_OK && qa != NULL && r->affected != 1)
+			e = q->none;
+		arena_free(qa);
+	}
+	db->nqueued = 0;
+	if (e == ERR_OK && sql != NULL)
+		e = db_exec_now(db, a, out, sql, n, params);
+	return e;
+}
+
+#ifdef LIBPQ_HAS_PIPELINING
+/*
+ * The queued statements and sql (NULL: none) in one pipeline: all sent,
+ * then one Sync, then the results read in order (libpq pipeline mode).
+ * Inside a transaction block the Sync neither commits nor ends it; after
+ * the first failure the server skips the rest (PGRES_PIPELINE_ABORTED),
+ * and the answer is that first failure, or the first queued statement
+ * that broke its rule (the rest have run; the caller rolls back).
+ */
+static enum err
+db_batch_pipeline(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, int n, const char *const *params)
+{
+	char name[DB_AHEAD_MAX + 1][16];
+	bool named[DB_AHEAD_MAX + 1];
+	const char *qsql[DB_AHEAD_MAX + 1];
+	int qn[DB_AHEAD_MAX + 1];
+	const char *const *qp[DB_AHEAD_MAX + 1];
+	int total = db->nqueued + (sql != NULL), i;
+	PGresult *res;
+	ExecStatusType st;
+	enum err e = ERR_OK;
+
+	for (i = 0; i < db->nqueued; i++) {
+		qsql[i] = db->queued[i].sql;
+		qn[i] = db->queued[i].nparams;
+		qp[i] = db->queued[i].params;
+	}
+	if (sql != NULL) {
+		qsql[i] = sql;
+		qn[i] = n;
+		qp[i] = params;
+	}
+	/* Prepared first: PQprepare waits for its answer, which pipeline
+	 * mode does not allow. */
+	for (i = 0; i < total; i++)
+		named[i] = db_prepared(db, qsql[i], qn[i], name[i]);
+	if (PQenterPipelineMode(db->conn) != 1)
+		return db_batch_each(db, a, out, sql, n, params);
+	for (i = 0; i < total; i++)
+		if ((named[i] ? PQsendQueryPrepared(db->conn, name[i], qn[i],
+				    qp[i], NULL, NULL, 0)
+			      : PQsendQueryParams(db->conn, qsql[i], qn[i],
+				    NULL, qp[i], NULL, NULL, 0)) != 1)
+			break;
+	if (i < total || PQpipelineSync(db->conn) != 1) {
+		/* Nothing half-sent can be trusted: the connection is
+		 * dropped and made again by the next db_ensure. */
+		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+		db->nqueued = 0;
+		return ERR_DATABASE;
+	}
+	for (i = 0; i < total; i++) {
+		res = PQgetResult(db->conn);
+		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		if (e != ERR_OK)
+			;
+		else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			if (i < db->nqueued)
+				e = db_queued_check(&db->queued[i], res);
+			else if (out != NULL)
+				*out = db_copy(a, res);
+		} else
+			e = st == PGRES_PIPELINE_ABORTED
+			    ? ERR_DATABASE
+			    : db_fail(db, res, qsql[i]);
+		PQclear(res);
+		if (res == NULL)
+			break;
+		/* The NULL that ends each statement's results. */
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+	}
+	db->nqueued = 0;
+	/* The Sync's result, then out of pipeline mode. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQexitPipelineMode(db->conn) != 1) {
+		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+		return ERR_DATABASE;
+	}
+	if (e == ERR_OK)
+		db->sqlstate[0] = db->constraint[0] = '\0';
+	return e;
+}
+#endif
+
+/* Sends the queued statements with sql (NULL: none): one round trip. */
+static enum err
+db_batch(struct db *db, struct arena *a, struct db_rows **out,
+    const char *sql, int n, const char *const *params)
+{
+	if (db->broken || db->conn == NULL) {
+		db->broken = true;
+		db->nqueued = 0;
+		return ERR_DATABASE;
+	}
+	/* A statement sent with db_send is answered first. */
+	db_park(db);
+#ifdef LIBPQ_HAS_PIPELINING
+	if (db->nqueued + (sql != NULL) > 1)
+		return db_batch_pipeline(db, a, out, sql, n, params);
+#endif
+	return db_batch_each(db, a, out, sql, n, params);
+}
+
+/* Queues sql to go with the next statement, its parameters copied into
+ * a (which outlives the transaction). */
+static void
+db_enqueue(struct db *db, struct arena *a, enum err none, const char *sql,
+    int n, const char *const *params)
+{
+	struct db_queued *q = &db->queued[db->nqueued++];
+
+	q->sql = sql;
+	q->nparams = n;
+	q->none = none;
+	q->params = NULL;
+	if (n > 0) {
+		q->params = arena_calloc(a, (size_t)n + 1, sizeof(*q->params));
+		for (int i = 0; i < n; i++)
+			q->params[i] =
+			    params[i] != NULL ? arena_strdup(a, params[i]) : NULL;
+	}
+}
+
+void
+db_ahead(struct db *db, enum err none)
+{
+	db->ahead_armed = true;
+	db->ahead_none = none;
+}
+
+enum err
+db_exec(struct db *db, struct arena *a, struct db_rows **out, const char *sql,
+    int n, const char *const *params)
+{
+	if (db->ahead_armed) {
+		enum err none = db->ahead_none, e;
+		struct db_rows *r;
+
+		db->ahead_armed = false;
+		if (db->in_tx && a != NULL && db->nqueued < DB_AHEAD_MAX &&
+		    !db->broken) {
+			db_enqueue(db, a, none, sql, n, params);
+			if (out != NULL) {
+				/* No rows yet; what the rule promises. */
+				*out = arena_calloc(a, 1, sizeof(**out));
+				(*out)->values = arena_calloc(a, 1, sizeof(char *));
+				(*out)->affected = none != ERR_OK;
+			}
+			return ERR_OK;
+		}
+		/* Outside a transaction: at once, under the same rule. */
+		if (none == ERR_OK || a == NULL)
+			return db_exec(db, a, out, sql, n, params);
+		e = db_exec(db, a, &r, sql, n, params);
+		if (e == ERR_OK && out != NULL)
+			*out = r;
+		return e == ERR_OK && r->affected != 1 ? none : e;
+	}
+	if (db->nqueued > 0)
+		return db_batch(db, a, out, sql, n, params);
+	return db_exec_now(db, a, out, sql, n, params);
 }
 
 /* Runs sql with the DB_END-terminated parameters of ap (db_q's rules). */
@@ -655,9 +895,10 @@ db_defer_run(struct db *db, struct arena *a)
 	if (db->broken || db->conn == NULL) {
 		db->broken = true;
 		e = ERR_DATABASE;
-	} else if (db->sent_sql != NULL)
+	} else if (db->sent_sql != NULL || db->nqueued > 0)
 		/* A statement sent with db_send is still owed its result
-		 * (db_exec collects it first): no pipeline around it. */
+		 * (db_exec collects it first), or statements queued in a
+		 * transaction go with the first list: no pipeline here. */
 		e = db_defer_each(db, a);
 	else if (db->ndeferred < 2 || PQtransactionStatus(db->conn) !=
 		       PQTRANS_IDLE)
@@ -679,6 +920,9 @@ db_exec_script(struct db *db, const char *sql)
 	enum err e = ERR_OK;
 
 	if (db->broken || db->conn == NULL)
+		return ERR_DATABASE;
+	if (db->nqueued > 0 &&
+	    db_batch(db, NULL, NULL, NULL, 0, NULL) != ERR_OK)
 		return ERR_DATABASE;
 	db_park(db);
 	res = PQexec(db->conn, sql);
@@ -811,6 +1055,23 @@ db_retryable(const struct db *db, enum err e)
 	return e == ERR_CONFLICT && strcmp(db->sqlstate, "23505") == 0;
 }
 
+/* Whether the transaction's BEGIN is still waiting to be sent. */
+static bool
+db_begin_queued(const struct db *db)
+{
+	return db->nqueued > 0 && db->queued[0].sql == db_begin_sql;
+}
+
+/* Whether a queued statement has a rule to check. */
+static bool
+db_queued_rules(const struct db *db)
+{
+	for (int i = 0; i < db->nqueued; i++)
+		if (db->queued[i].none != ERR_OK)
+			return true;
+	return false;
+}
+
 enum err
 db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
 {
@@ -820,16 +1081,34 @@ db_tx(struct db *db, enum err (*fn)(struct db *, void *), void *arg)
 	for (int try = 0; try < DB_TRIES; try++) {
 		if (try > 0)
 			metrics_add(C_TX_RETRIES, 1);
-		if ((e = db_simple(db, "BEGIN")) != ERR_OK)
-			return e == ERR_RETRY_EXHAUSTED ? ERR_DATABASE : e;
+		if (db->broken || db->conn == NULL)
+			return ERR_DATABASE;
+		/* BEGIN goes with the transaction's first statement. */
+		db->nqueued = 0;
+		db_enqueue(db, NULL, ERR_OK, db_begin_sql, 0, NULL);
+		db->in_tx = true;
 		e = fn(db, arg);
+		db->ahead_armed = false;
+		if (e == ERR_OK && db_begin_queued(db)) {
+			/* Nothing was sent: nothing to commit. */
+			db->nqueued = 0;
+			db->in_tx = false;
+			return ERR_OK;
+		}
+		/* A statement with a rule (db_ahead) is answered before
+		 * COMMIT is sent; the others go with it. */
+		if (e == ERR_OK && db_queued_rules(db))
+			e = db_batch(db, NULL, NULL, NULL, 0, NULL);
 		if (e == ERR_OK)
 			e = db_simple(db, "COMMIT");
+		db->in_tx = false;
 		retry = db_retryable(db, e);
 		/* After a failed COMMIT the transaction is over already; a
-		 * ROLLBACK outside one is harmless. */
-		if (e != ERR_OK && !db->broken)
+		 * ROLLBACK outside one is harmless; a BEGIN never sent needs
+		 * none. */
+		if (e != ERR_OK && !db->broken && !db_begin_queued(db))
 			(void)db_simple(db, "ROLLBACK");
+		db->nqueued = 0;
 		if (!retry)
 			return e;
 	}

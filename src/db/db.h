@@ -133,6 +133,21 @@ enum err db_list(struct db *db, struct arena *a, db_fill_fn fill, size_t size,
 void db_defer_begin(struct db *db);
 enum err db_defer_run(struct db *db, struct arena *a);
 
+/*
+ * Sends the next statement ahead, inside db_tx's function: db_exec queues
+ * it (its parameters copied into its arena) and answers ERR_OK at once
+ * with no rows; it goes to the server in one pipeline with the next
+ * statement run (libpq pipeline mode), whose answer is then the first
+ * failure of either. none is its rule: ERR_OK when any success will do;
+ * otherwise it must change exactly one row (its rows say affected 1 until
+ * then) or the statement that carried it answers none. A statement with
+ * a rule never goes with COMMIT: db_tx sends it first. db_tx's own BEGIN
+ * is queued the same way, so a transaction's first statement costs no
+ * round trip of its own. Outside db_tx, or with no arena, the statement
+ * runs at once under the same rule.
+ */
+void db_ahead(struct db *db, enum err none);
+
 /* Runs a script of several statements with no parameters (migrations
  * only). ERR_OK or ERR_DATABASE (logged). */
 enum err db_exec_script(struct db *db, const char *sql);

@@ -544,10 +544,11 @@ take_membership(struct db *db, struct arena *a, const struct invitation *inv,
 
 /*
  * Makes user_id a member through invitation inv (locked by the caller):
- * inserts the membership, or activates a pending owner-add, or notes that
- * the user is a member already; then stamps the invitation, confirms the
- * address (the link proved it) unless confirmed says it was already, and
- * audits.
+ * stamps the invitation; inserts the membership, or activates a pending
+ * owner-add, or notes that the user is a member already; confirms the
+ * address (the link proved it) unless confirmed says it was already; and
+ * audits. Four statements in two round trips when the address is
+ * confirmed: the stamp with the insert, the audit rows with COMMIT.
  */
 static enum err
 join(struct db *db, struct arena *a, const struct invitation *inv,
@@ -557,16 +558,22 @@ join(struct db *db, struct arena *a, const struct invitation *inv,
 	const char *mid = NULL;
 	enum err e;
 
-	if ((e = take_membership(db, a, inv, user_id, &mid, already)) != ERR_OK)
-		return e;
+	/* The stamp goes with the membership's insert (one round trip):
+	 * finding the row no longer open, which the caller's lock rules out,
+	 * fails whichever statement carries it. */
+	db_ahead(db, ERR_INVITATION_ACCEPTED);
 	if ((e = db_invitation_accept(db, a, inv->id, user_id)) != ERR_OK)
 		return e == ERR_NOT_PENDING ? ERR_INVITATION_ACCEPTED : e;
+	if ((e = take_membership(db, a, inv, user_id, &mid, already)) != ERR_OK)
+		return e;
 	/* A confirmed address stays confirmed: no write, no row lock that a
 	 * user's concurrent acceptances would queue on. */
 	if (!confirmed && (e = db_user_confirm(db, user_id)) != ERR_OK)
 		return e;
 	ev[0] = (struct audit_event){ "invitation.accepted", "invitation",
 		inv->id, *already ? "{\"already_member\": true}" : NULL };
+	/* The audit rows go with the next statement, or with COMMIT. */
+	db_ahead(db, ERR_OK);
 	if (mid == NULL)
 		return db_audit_insert_many(db, a, user_id, inv->org_id, ev, 1);
 	/* Both events in one statement, in this order. */
@@ -681,6 +688,8 @@ signup_tx(struct db *db, void *arg)
 		 s->password_hash, true, s->inv->invited_by, &s->u->id)) !=
 	    ERR_OK)
 		return e;
+	/* Goes with the stamp and the membership's insert. */
+	db_ahead(db, ERR_OK);
 	if ((e = db_audit_insert(db, s->a, s->u->id, s->inv->org_id,
 		 "user.signed_up", "user", s->u->id,
 		 "{\"via\": \"invitation\"}")) != ERR_OK)
