@@ -309,26 +309,23 @@ mailer_burst(struct db *db, struct arena *bat[2], struct arena *row,
 }
 
 /*
- * Delivers the due webhook events, a batch of MAIL_WEBHOOK_BATCH at a
- * time, until a claim comes back short or a stop is asked for. Returns 0,
+ * Delivers one batch of due webhook events (at most MAIL_WEBHOOK_BATCH,
+ * at most MAIL_WEBHOOK_TIMEOUT seconds). One only: the outbox is looked
+ * at again before the next, so a backlog of endpoints that never answer
+ * holds email back by one batch at most. Returns how many were claimed,
  * or -1 when the database failed.
  */
 static int
 mailer_webhook_burst(struct db *db, struct arena *row,
     const struct conf *conf, const struct mail_schedule *s)
 {
-	int n;
+	int n = mail_webhook_burst(db, row, &conf->keys, s,
+	    conf->webhook_allow_private, &mailer_webhooks);
 
-	do {
-		n = mail_webhook_burst(db, row, &conf->keys, s,
-		    conf->webhook_allow_private, &mailer_webhooks);
-		arena_reset(row);
-		if (n == -1)
-			return -1;
-		if (n > 0)
-			mailer_metrics_write();
-	} while (n == MAIL_WEBHOOK_BATCH && !mailer_stop);
-	return 0;
+	arena_reset(row);
+	if (n > 0)
+		mailer_metrics_write();
+	return n;
 }
 
 /* The usage, on stdout for --help, else on stderr. */
@@ -388,7 +385,7 @@ mailer_loop(struct db *db, struct arena *bat[2], struct arena *row,
     const struct conf *conf, const struct mail_transport *t, bool once)
 {
 	const struct mail_schedule s = { conf->retry_base, conf->mail_give_up };
-	int down_wait = 1;
+	int down_wait = 1, hooks = 0;
 	bool ready = false;
 
 	while (!mailer_stop) {
@@ -398,7 +395,7 @@ mailer_loop(struct db *db, struct arena *bat[2], struct arena *row,
 		}
 		if (db_ensure(db) != ERR_OK ||
 		    mailer_burst(db, bat, row, &conf->keys, t, &s) == -1 ||
-		    mailer_webhook_burst(db, row, conf, &s) == -1) {
+		    (hooks = mailer_webhook_burst(db, row, conf, &s)) == -1) {
 			if (once)
 				return -1;
 			mailer_wait(down_wait);
@@ -412,6 +409,9 @@ mailer_loop(struct db *db, struct arena *bat[2], struct arena *row,
 		 * claim saw as due). Nothing more due: no SMTP connection
 		 * stays open idle. */
 		mail_transport_hangup(t);
+		/* A full batch of webhooks: more may be due; mail first. */
+		if (hooks == MAIL_WEBHOOK_BATCH)
+			continue;
 		if (once)
 			break;
 		(void)db_wait(db, 1000);
