@@ -103,6 +103,7 @@ delivery_from_row(const struct db_rows *r, int row, void *out)
 	d->attempts = atoi(db_val(r, row, 4));
 	d->last_status = db_val(r, row, 5);
 	d->created_at = db_val(r, row, 6);
+	d->last_error = db_val(r, row, 7);
 }
 
 enum err
@@ -115,6 +116,7 @@ db_webhook_deliveries(struct db *db, struct arena *a, const char *org_id,
 	    "SELECT d.id, d.webhook_id, d.event, d.status, d.attempts, "
 	    "coalesce(d.last_status::text, ''), "
 	    DB_WEBHOOK_TIME("d.created_at")
+	    ", coalesce(d.last_error, '')"
 	    " FROM webhooks w CROSS JOIN LATERAL (SELECT * FROM "
 	    "webhook_deliveries x WHERE x.webhook_id = w.id ORDER BY x.id DESC "
 	    "LIMIT $2::int) d WHERE w.organization_id = $1 "

@@ -31,6 +31,7 @@ struct webhook_delivery {
 	const char *status;      /* "queued", "delivered", "failed" */
 	int attempts;
 	const char *last_status; /* the last HTTP status, "" when none */
+	const char *last_error;  /* why the last try failed, "" when none */
 	const char *created_at;  /* "YYYY-MM-DD HH:MM UTC" */
 };
 

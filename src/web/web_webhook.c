@@ -40,6 +40,18 @@ split(struct arena *a, const char *s, const char *sep, int *n)
 	return v;
 }
 
+/* What each of webhook_events reports, in its order, for the form. */
+static const char *const event_help[WEBHOOK_NEVENTS] = {
+	"Someone was invited, or an invitation was sent again.",
+	"An invitation was accepted: its holder joined.",
+	"An invitation was declined by its holder.",
+	"An invitation was revoked.",
+	"Someone became a member.",
+	"A member was removed or left.",
+	"A member's role changed (member, admin, owner).",
+	"Someone asked to join through the public form.",
+};
+
 /* The form: its event checkboxes, those in chosen (n of them) ticked. */
 static void
 form(struct ctx *c, const char *const *chosen, int n)
@@ -52,6 +64,7 @@ form(struct ctx *c, const char *const *chosen, int n)
 		for (int i = 0; i < n && !on; i++)
 			on = strcmp(chosen[i], webhook_events[e]) == 0;
 		tpl_set(row, "name", webhook_events[e]);
+		tpl_set(row, "help", event_help[e]);
 		tpl_set_bool(row, "checked", on);
 	}
 	tpl_setf(c->page, "webhooks_max", "%d", WEBHOOK_MAX);
@@ -86,6 +99,7 @@ rows(struct ctx *c, const struct webhook_list *l)
 		     k++, nd++) {
 			const struct webhook_delivery *d = &l->deliveries[k];
 			struct tpl_ctx *dr = tpl_add_row(row, "deliveries");
+			const char *bare;
 
 			tpl_set(dr, "id", d->id);
 			tpl_set(dr, "event", d->event);
@@ -93,6 +107,11 @@ rows(struct ctx *c, const struct webhook_list *l)
 			tpl_set(dr, "last_status", d->last_status);
 			tpl_set_bool(dr, "has_last_status", *d->last_status);
 			tpl_set_bool(dr, "tried", d->attempts > 0);
+			/* The reason, unless it only repeats the status. */
+			bare = arena_printf(c->a, "HTTP %s", d->last_status);
+			tpl_set(dr, "error", d->last_error);
+			tpl_set_bool(dr, "has_error",
+			    *d->last_error && strcmp(d->last_error, bare) != 0);
 			tpl_setf(dr, "attempts", "%d", d->attempts);
 			tpl_set(dr, "created", d->created_at);
 		}
