@@ -156,7 +156,9 @@ webhook_create(struct domain *d, struct arena *a, const struct user *actor,
 	if (!d->conf->webhook_allow_private &&
 	    netaddr_host_public(u.host, u.port, why) == -1)
 		return ERR_INVALID_URL;
-	out->url = arena_strdup(a, url);
+	/* Stored with the scheme in lower case (the table's check and
+	 * every reader expect it), the rest as typed. */
+	out->url = arena_printf(a, "%s%s", u.scheme, url + strlen(u.scheme));
 	crypto_random(key, sizeof(key));
 	box_seal(a, &d->conf->keys, key, sizeof(key), &box, &s.boxlen);
 	s.box = box;

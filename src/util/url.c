@@ -214,5 +214,11 @@ url_parse(struct arena *a, const char *s, struct url *out, const char **why)
 	if (memchr(auth, '@', alen) != NULL)
 		return fail(why, "Take the user name and password out of the "
 		    "address.");
-	return authority(a, auth, alen, out, why);
+	if (authority(a, auth, alen, out, why) == -1)
+		return -1;
+	/* Last: a host too short to hold says so first. */
+	if (len < URL_MIN)
+		return fail(why, "The address is too short: at least 10 "
+		    "characters.");
+	return 0;
 }

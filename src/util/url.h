@@ -14,6 +14,7 @@
 struct arena;
 
 #define URL_MAX 2000 /* bytes of a webhook target */
+#define URL_MIN 10   /* bytes, as the webhooks table's check wants */
 
 struct url {
 	const char *scheme; /* "http" or "https" */
@@ -24,7 +25,7 @@ struct url {
 
 /*
  * Parses s, an absolute http:// or https:// URL (scheme in any case) of
- * at most URL_MAX bytes of printable ASCII (no space; percent-encoding
+ * URL_MIN to URL_MAX bytes of printable ASCII (no space; percent-encoding
  * passes as it is), into *out (strings in the arena). The authority is
  * a host and an optional ":port" (1..65535), without "user@" or
  * "user:password@". The host is one of:

@@ -2,7 +2,7 @@
  * Fuzz harness for src/util/url.c: url_parse on arbitrary bytes. On
  * success checks that the scheme is "http" or "https", the port is in
  * 1..65535, the host is non-empty, lower-case and a substring of the
- * input (case aside), that the input was at most URL_MAX printable
+ * input (case aside), that the input was URL_MIN to URL_MAX printable
  * ASCII bytes without '@' before the path, and that parsing is
  * deterministic; on failure that a reason was given.
  */
@@ -28,7 +28,8 @@ fuzz_check(const char *s, const struct url *u)
 
 	if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
 		abort();
-	if (u->port < 1 || u->port > 65535 || hlen == 0 || len > URL_MAX)
+	if (u->port < 1 || u->port > 65535 || hlen == 0 || len < URL_MIN ||
+	    len > URL_MAX)
 		abort();
 	for (size_t i = 0; i < hlen; i++)
 		if (isupper((unsigned char)u->host[i]) || u->host[i] == '@' ||

@@ -12,7 +12,8 @@
 # .../{id}/delete removes the endpoint and its deliveries (flash
 # webhook-deleted), another organization's id is 404; CSRF; escaping; an
 # event queues a delivery the page lists (data-delivery-status="queued");
-# /metrics counts the queue.
+# /metrics counts the queue; the scheme stored in lower case, a URL of
+# less than 10 bytes invalid-url.
 
 use strict;
 use warnings;
@@ -310,5 +311,24 @@ is scalar(grep { $_->{status} eq '200' } @r), 2, 'race: two of six adds succeed'
 is scalar(grep { $_->{status} eq '409' && $_->{errors} eq 'too-many-webhooks' } @r), 4,
     '... the other four are 409 too-many-webhooks';
 is $s->sql_one('SELECT count(*) FROM webhooks WHERE organization_id = ?', $race), 10, '... and there are 10';
+
+# ---- what the table stores: what the parser accepted ------------------------
+# The scheme is matched in any case and stored in lower case (the table's
+# check wants that spelling); the rest as typed. A URL shorter than the
+# table's 10 bytes is invalid-url, not the table's bare "invalid".
+new_org($olga, 'Caps', 'caps');
+my $caps = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'caps'});
+$res = add($olga, 'caps', 'HTTPS://93.184.215.14/Up?Q=1', 'membership.removed');
+is $res->{status}, 200, 'a scheme in capitals: 200'
+    or diag 'errors: ', join ',', $olga->errors($res);
+is $olga->page($res), 'webhook-created', '... page webhook-created';
+like $res->{content}, qr{>https://93\.184\.215\.14/Up\?Q=1<}, '... the URL shown as stored';
+is $s->sql_one('SELECT url FROM webhooks WHERE organization_id = ?', $caps),
+    'https://93.184.215.14/Up?Q=1', '... stored with the scheme in lower case, the rest as typed';
+$res = add($olga, 'caps', 'Http://ab', 'membership.removed');
+is $res->{status}, 422, 'a URL of 9 bytes: 422';
+is_deeply [ $olga->errors($res) ], ['invalid-url'], '... invalid-url';
+like $res->{content}, qr{data-error="invalid-url">[^<]*too short}, '... saying it is too short';
+is $s->sql_one('SELECT count(*) FROM webhooks WHERE organization_id = ?', $caps), 1, '... nothing stored';
 
 done_testing;

@@ -65,6 +65,7 @@ test_accepted(void)
 	accepted("https://example.com/hook?x=1", "https example.com 443 name");
 	accepted("http://example.com", "http example.com 80 name");
 	accepted("HTTPS://Example.COM/Path", "https example.com 443 name");
+	accepted("http://ab/", "http ab 80 name");
 	accepted("HtTp://hooks.example.com:8080",
 	    "http hooks.example.com 8080 name");
 	accepted("https://example.com./h", "https example.com. 443 name");
@@ -96,6 +97,8 @@ test_scheme_length_bytes(void)
 
 	refused(NULL, "Enter");
 	refused("", "Enter");
+	refused("http://ab", "short");
+	refused("HTTP://a/", "short");
 	refused("example.com/hook", "https://");
 	refused("ftp://example.com/", "https://");
 	refused("https:/example.com/", "https://");
