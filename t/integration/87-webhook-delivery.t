@@ -26,6 +26,7 @@ use Time::HiRes qw(time sleep);
 use Roster::Test;
 use Roster::Invite;
 use Roster::Members;
+use Roster::Webhook;
 
 my $pdir = tempdir(CLEANUP => 1);
 chmod 01777, $pdir; # the mailer may run as another user
@@ -100,22 +101,6 @@ sub requests {
 END { local $?; kill 'KILL', $_->{pid} for @receivers; waitpid($_->{pid}, 0) for @receivers }
 
 # ---- webhooks --------------------------------------------------------------
-# Inserts a webhook of slug with a fresh 32-byte key, sealed as the
-# server seals it (t/mail/webhook-seal: box_seal under the stack's keys).
-sub add_webhook {
-	my ($slug, $url, @events) = @_;
-	my $key = join '', map { chr int rand 256 } 1 .. 32;
-	my ($st, $out, $err) = $s->_run(
-	    cmd => [ Roster::Test::builddir() . '/t/mail/webhook-seal', unpack('H*', $key) ],
-	    env => { $s->_child_env });
-	$st == 0 or die "webhook-seal: $err";
-	chomp $out;
-	my $id = $s->sql_one(q{INSERT INTO webhooks (organization_id, url, events, secret)
-	    SELECT id, ?, ?::text[], decode(?, 'hex') FROM organizations WHERE slug = ?
-	    RETURNING id}, $url, '{' . join(',', @events) . '}', $out, $slug);
-	return { id => $id, key => $key, secret => 'whsec_' . encode_base64($key, '') };
-}
-
 sub delivery_rows {
 	my ($wh) = @_;
 	return map { { id => $_->[0], event => $_->[1], status => $_->[2], attempts => $_->[3],
@@ -245,7 +230,7 @@ is $leak, 0, 'no request holds a token, a link, a secret or a password hash';
 
 # ---- 500: retried with the same webhook-id, failed after 8 tries -----------
 my $rb = receiver('fails', 500);
-my $wb = add_webhook('acme', $rb->{url}, 'membership.role_changed');
+my $wb = add_webhook($s, 'acme', $rb->{url}, 'membership.role_changed');
 redirect_ok(change_role($olga, 'acme', user_id($s, 'mia@example.com'), 'admin'), 'role change for the 500 endpoint');
 ok eventually(20, sub { requests($rb) >= 2 }), 'the 500 endpoint is tried again (ROSTER_RETRY_BASE=1)';
 my @fb = requests($rb);
@@ -294,8 +279,8 @@ $s->psql(q{DELETE FROM webhooks WHERE id = ?}, $wb->{id});
 # ---- a hanging endpoint does not hold back another --------------------------
 my $rh = receiver('hangs', 'hang');
 my $rq = receiver('quick', 200);
-my $wh = add_webhook('acme', $rh->{url}, 'membership.removed');
-my $wq = add_webhook('acme', $rq->{url}, 'membership.removed');
+my $wh = add_webhook($s, 'acme', $rh->{url}, 'membership.removed');
+my $wq = add_webhook($s, 'acme', $rq->{url}, 'membership.removed');
 my $t0 = time;
 redirect_ok(remove_member($olga, 'acme', user_id($s, 'mia@example.com')), 'remove for the hang test');
 ok eventually(15, sub { requests($rq) >= 1 }), 'the quick endpoint gets its request';
@@ -319,8 +304,8 @@ $s->set_env(ROSTER_WEBHOOK_ALLOW_PRIVATE => undef);
 $s->start_mailer;
 my $rs = receiver('ssrf', 200);
 (my $by_name = $rs->{url}) =~ s/127\.0\.0\.1/localhost/;
-my $ws = add_webhook('acme', $rs->{url}, 'invitation.revoked');
-my $wn = add_webhook('acme', $by_name, 'invitation.revoked');
+my $ws = add_webhook($s, 'acme', $rs->{url}, 'invitation.revoked');
+my $wn = add_webhook($s, 'acme', $by_name, 'invitation.revoked');
 my $dave = invite_ok($s, $olga, 'acme', 'dave@example.com', 'member');
 org_page($olga, 'acme');
 redirect_ok($olga->post_form("/orgs/acme/invitations/$dave->{id}/revoke", {}), 'revoke for the SSRF test');
