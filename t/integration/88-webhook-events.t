@@ -8,8 +8,10 @@
 # accepted, a public join request when it is confirmed; a resend is a new
 # invitation naming the one it replaces; no body holds a token, a link or
 # a hash. The mailer runs, but the endpoints point at a closed port on
-# loopback without ROSTER_WEBHOOK_ALLOW_PRIVATE, so every delivery stays
-# queued with its body (t/integration/87 delivers).
+# loopback without ROSTER_WEBHOOK_ALLOW_PRIVATE, and their keys open
+# (t/lib/Roster/Webhook.pm seals them as the server does), so every
+# delivery is refused as it connects and stays queued with its body
+# (t/integration/87 delivers).
 
 use strict;
 use warnings;
