@@ -216,6 +216,35 @@ is_deeply \%seen_types, \%got_n, 'the receiver saw each event type as often as r
 	ok !signature_ok($other, $reqs[0]), 'another key does not verify';
 }
 
+# docs/api.md's verifier, in Python with the standard library, accepts a
+# real delivery with the secret the page showed, and refuses it with one
+# byte of the body changed or another secret.
+{
+	open my $fh, '<', "$FindBin::Bin/../../docs/api.md" or die "docs/api.md: $!";
+	my ($py) = do { local $/; <$fh> } =~ /^## Verifying a webhook\n.*?^```python\n(.*?)^```$/ms;
+	ok $py, 'docs/api.md has the Python verifier';
+	my $q = $reqs[0];
+	my $run = sub {
+		my ($secret, $body) = @_;
+		my $f = "$tmp/verify.py";
+		open my $out, '>', $f or die; print $out $py, <<'PY'; close $out;
+import json, sys
+args = json.load(sys.stdin)
+print(verify(args["secret"], args["headers"], args["body"].encode("latin-1")))
+PY
+		my $in = "$tmp/verify.json";
+		open $out, '>', $in or die;
+		print $out encode_json({ secret => $secret, headers => $q->{headers}, body => $body }); close $out;
+		my $r = `python3 $f < $in 2>&1`;
+		chomp $r;
+		return $r;
+	};
+	is $run->($shown, $q->{body}), 'True', 'the documented verifier accepts a delivery';
+	(my $changed = $q->{body}) =~ s/acme/acmf/;
+	is $run->($shown, $changed), 'False', '... not with its body changed';
+	is $run->('whsec_' . encode_base64('y' x 32, ''), $q->{body}), 'False', '... nor with another secret';
+}
+
 # No token, link or password hash in any request.
 my @secrets = grep { defined && length } $bob->{token}, $carl->{token};
 my @hashes = map { $_->[0] } $s->psql(q{SELECT encode(hashed_token, 'hex') FROM invitations});
