@@ -24,8 +24,11 @@
 #  6. a browser (headless Chromium, in the container's network namespace,
 #     at a phone's and a desktop's width): the link bootstrap-admin
 #     printed, a password chosen, signed in with it: the dashboard, /admin; an
-#     organization made and someone invited, and the mailer, under
-#     systemd, writes the invitation to /var/lib/roster/mail;
+#     organization made, a webhook to localhost refused (roster-fcgi
+#     resolves it under its sandbox) and one to a public address saved,
+#     someone invited, and the mailer, under systemd, writes the
+#     invitation to /var/lib/roster/mail and tries the webhook (no route
+#     out of the container: the failed try is recorded);
 #  7. `systemctl stop` drains and ends roster-fcgi cleanly; the container
 #     is powered off and removed.
 # About two minutes here (debootstrap from the Debian mirror about one);
@@ -246,8 +249,8 @@ is inside('dropin', "mkdir -p /etc/systemd/system/roster-mailer.service.d /var/l
 SKIP: {
 	require Roster::WebDriver;
 	my $why = Roster::WebDriver->unavailable;
-	skip "browser: $why", 9 if $why && !Roster::Deb::ci();
-	skip 'no link to follow', 9 unless $link;
+	skip "browser: $why", 11 if $why && !Roster::Deb::ci();
+	skip 'no link to follow', 11 unless $link;
 	my $walk = `nsenter --net=/proc/$cpid/ns/net '$^X' '$0' --browser '$link' 2>'$tmp/browser.err'`;
 	my %saw = map { split / /, $_, 2 } split /\n/, $walk;
 	is $saw{reset}, 'password-reset', 'the link opens the page to choose a password';
@@ -256,6 +259,8 @@ SKIP: {
 	like $saw{header} // '', qr/you\@example\.org/, "the header names who is signed in";
 	is $saw{admin}, 'admin', '/admin: the platform page';
 	is $saw{org}, 'org-members', 'an organization made: its members page';
+	is $saw{webhook_local}, 'invalid-url', 'a webhook to localhost: refused (invalid-url), resolved under the sandbox';
+	is $saw{webhook_public}, 'webhook-created', 'a webhook to a public address: created';
 	is $saw{invited}, 'invitation-sent', 'someone invited (flash invitation-sent)';
 	is $saw{phone_overflow}, '0', 'no sideways scrolling at 390 px';
 	ok $saw{screens}, 'screenshots taken (install-*.png in $ROSTER_SCREENS_DIR)'
@@ -278,6 +283,17 @@ for (1 .. 50) {
 	sleep 0.1;
 }
 like $counts, qr/^roster_mailer_emails_sent_total 1$/m, "and counted it in $prom, through the drop-in's ReadWritePaths";
+# The invitation's webhook event, under systemd: the mailer (its key from
+# LoadCredential) opens the endpoint's key, signs and tries to connect;
+# the container has no route out, so the try fails and is recorded.
+my $hook = '';
+for (1 .. 100) {
+	$hook = out('hook', q{runuser -u postgres -- psql -d roster -Atc "SELECT event || ' ' || status || ' ' || attempts || ' ' || coalesce(last_error, '') FROM webhook_deliveries" 2>/dev/null});
+	last if $hook =~ /^\S+ \S+ [1-9]/;
+	sleep 0.1;
+}
+like $hook, qr/^invitation\.created queued [1-9]\d* \S/, "the mailer, under systemd, tried the webhook and recorded why it failed ($hook)"
+    or diag out('jmailer2', 'journalctl -u roster-mailer --no-pager | tail');
 $d->step('browser');
 
 # ---- 7. stop --------------------------------------------------------------
@@ -336,6 +352,26 @@ sub browser_walk {
 	$fill->('#slug', 'acme');    # send_keys clears the suggestion first
 	$submit->('form[action="/orgs"] button[type="submit"]');
 	print 'org ', ($wd->wait_page('org-members') // ''), "\n";
+	# Webhooks under the units' sandbox: roster-fcgi resolves a name
+	# (localhost, from /etc/hosts) and refuses its loopback address; a
+	# public address is saved, so the invitation below queues a
+	# delivery for roster-mailer.
+	my $webhook = sub {
+		my ($url) = @_;
+		$wd->get('http://localhost/orgs/acme/webhooks');
+		$wd->wait_page('org-webhooks');
+		$fill->('#webhook-url', $url);
+		$wd->click($wd->find('input[name="events"][value="invitation.created"]') // die "no event box\n");
+		$submit->('form[action="/orgs/acme/webhooks"] button[type="submit"]');
+		return $wd->wait_until(sub { my $b = $wd->find('body'); my $p = $b && $wd->attribute($b, 'data-page');
+			$p && $p ne 'org-webhooks' ? $p : $wd->find('[data-error]') ? 'org-webhooks' : undef });
+	};
+	$webhook->('http://localhost/hook');
+	my $e = $wd->find('#webhook-url-error');
+	print 'webhook_local ', ($e ? $wd->attribute($e, 'data-error') : ''), "\n";
+	print 'webhook_public ', ($webhook->('http://93.184.216.34/roster') // ''), "\n";
+	$wd->get('http://localhost/orgs/acme');
+	$wd->wait_page('org-members');
 	$fill->('#invite-email', 'newcomer@example.org');
 	$submit->('form[action="/orgs/acme/invitations"] button[type="submit"]');
 	my $flash = $wd->wait_until(sub { my $e = $wd->find('[data-flash]'); $e ? $wd->attribute($e, 'data-flash') : undef });
