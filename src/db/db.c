@@ -472,6 +472,32 @@ db_batch_each(struct db *db, struct arena *a, struct db_rows **out,
 }
 
 #ifdef LIBPQ_HAS_PIPELINING
+/* Ends a pipeline whose statements' results have been read: takes the
+ * Sync's result and leaves pipeline mode. Returns e (clearing the last
+ * error's SQLSTATE and constraint when it is ERR_OK), or ERR_DATABASE
+ * with the connection marked broken when libpq cannot leave the mode. */
+static enum err
+db_pipeline_end(struct db *db, enum err e)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQexitPipelineMode(db->conn) != 1) {
+		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
+		db->broken = true;
+		return ERR_DATABASE;
+	}
+	if (e == ERR_OK)
+		db->sqlstate[0] = db->constraint[0] = '\0';
+	return e;
+}
+
 /*
  * The queued statements and sql (NULL: none) in one pipeline: all sent,
  * then one Sync, then the results read in order (libpq pipeline mode).
@@ -546,21 +572,7 @@ db_batch_pipeline(struct db *db, struct arena *a, struct db_rows **out,
 			PQclear(res);
 	}
 	db->nqueued = 0;
-	/* The Sync's result, then out of pipeline mode. */
-	while ((res = PQgetResult(db->conn)) != NULL) {
-		st = PQresultStatus(res);
-		PQclear(res);
-		if (st == PGRES_PIPELINE_SYNC)
-			break;
-	}
-	if (PQexitPipelineMode(db->conn) != 1) {
-		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
-		db->broken = true;
-		return ERR_DATABASE;
-	}
-	if (e == ERR_OK)
-		db->sqlstate[0] = db->constraint[0] = '\0';
-	return e;
+	return db_pipeline_end(db, e);
 }
 #endif
 
@@ -868,21 +880,7 @@ db_defer_pipeline(struct db *db, struct arena *a)
 		while ((res = PQgetResult(db->conn)) != NULL)
 			PQclear(res);
 	}
-	/* The Sync's result, then out of pipeline mode. */
-	while ((res = PQgetResult(db->conn)) != NULL) {
-		st = PQresultStatus(res);
-		PQclear(res);
-		if (st == PGRES_PIPELINE_SYNC)
-			break;
-	}
-	if (PQexitPipelineMode(db->conn) != 1) {
-		log_err("db: pipeline: %s", PQerrorMessage(db->conn));
-		db->broken = true;
-		return ERR_DATABASE;
-	}
-	if (e == ERR_OK)
-		db->sqlstate[0] = db->constraint[0] = '\0';
-	return e;
+	return db_pipeline_end(db, e);
 }
 #endif
 
