@@ -34,12 +34,11 @@ use Test::More;
 use Digest::SHA qw(hmac_sha256_base64);
 use File::Copy qw(copy);
 use File::Path qw(make_path);
-use IO::Socket::INET;
 use JSON::PP qw(decode_json encode_json);
 use MIME::Base64 qw(decode_base64);
-use POSIX ();
 use Time::HiRes qw(time sleep);
 use Roster::WebDriver;
+use Roster::Webhook qw(receiver requests);
 
 my $T0 = time;
 
@@ -59,44 +58,11 @@ my $SCREENS = $ENV{ROSTER_SCREENS_DIR} // '/tmp/roster-screens';
 unlink "$SCREENS/webhooks-failure.png";    # of an earlier run
 
 # ---- the receiver ----------------------------------------------------------------
-# A forked process on 127.0.0.1 that appends each request (headers and
-# body) as a JSON line to its file and answers 200. It exits after five
-# minutes whatever happens, and at the end of the test.
-my $RECV = $s->state_dir . '/tmp/webhook-requests.jsonl';
-{ open my $fh, '>', $RECV or die "$RECV: $!\n"; close $fh }
-my $listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-    Listen => 16, ReuseAddr => 1, Proto => 'tcp') or die "listen: $!\n";
-my $RPORT = $listener->sockport;
-my $rpid = fork // die "fork: $!\n";
-if (!$rpid) {
-	$SIG{ALRM} = sub { POSIX::_exit(0) };
-	alarm 300;
-	while (my $c = $listener->accept) {
-		my ($head, $body) = ('', '');
-		while (defined(my $line = <$c>)) {
-			last if $line eq "\r\n";
-			$head .= $line;
-		}
-		my ($req, @lines) = split /\r\n/, $head;
-		my %h;
-		for (@lines) { my ($k, $v) = /^([^:]+):\s*(.*)$/ or next; $h{lc $k} = $v }
-		read($c, $body, $h{'content-length'}) if $h{'content-length'};
-		if (open my $out, '>>', $RECV) {
-			print $out encode_json({ request => $req // '', headers => \%h, body => $body }) . "\n";
-			close $out;
-		}
-		print $c "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-		close $c;
-	}
-	POSIX::_exit(0);
-}
-close $listener;
-END { if ($rpid) { local $?; kill 'TERM', $rpid; waitpid($rpid, 0) } }
-
-sub received {
-	open my $fh, '<', $RECV or return ();
-	return map { decode_json($_) } grep { /\S/ } <$fh>;
-}
+# Roster::Webhook's receiver on 127.0.0.1: it records each request
+# (headers and body) and answers 200.
+my $receiver = receiver($s->state_dir . '/tmp', 'browser', 200);
+my $RPORT = $receiver->{port};
+sub received { return requests($receiver) }
 
 my $wd;               # the browser
 my @console;          # its console entries, with the page they came from

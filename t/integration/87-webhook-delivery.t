@@ -17,16 +17,14 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Digest::SHA qw(hmac_sha256_base64);
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
 use JSON::PP qw(decode_json encode_json);
 use MIME::Base64 qw(decode_base64 encode_base64);
-use POSIX ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 use Roster::Test;
 use Roster::Invite;
 use Roster::Members;
-use Roster::Webhook;
+use Roster::Webhook qw(add_webhook set_mode requests);
 
 my $pdir = tempdir(CLEANUP => 1);
 chmod 01777, $pdir; # the mailer may run as another user
@@ -38,67 +36,8 @@ my $s = Roster::Test->start(env => {
 });
 my $tmp = $s->state_dir . '/tmp';
 
-# ---- receivers -------------------------------------------------------------
-# A receiver is a forked process on 127.0.0.1 that appends each request
-# (headers, body, arrival time) as a JSON line to its file and answers
-# with the status in its mode file, or, in mode "hang", reads the request
-# and never answers. It lives at most 10 minutes.
-my @receivers;
-
-sub receiver {
-	my ($name, $mode) = @_;
-	my $file = "$tmp/recv-$name.jsonl";
-	open my $fh, '>', "$file.mode" or die; print $fh $mode; close $fh;
-	open $fh, '>', $file or die; close $fh;
-	my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	    Listen => 32, ReuseAddr => 1, Proto => 'tcp') or die "listen: $!";
-	my $port = $l->sockport;
-	my $pid = fork // die "fork: $!";
-	if (!$pid) {
-		$SIG{ALRM} = sub { POSIX::_exit(0) };
-		alarm 600;
-		my @held;
-		while (my $c = $l->accept) {
-			my ($head, $body) = ('', '');
-			while (defined(my $line = <$c>)) {
-				last if $line eq "\r\n";
-				$head .= $line;
-			}
-			my ($req, @lines) = split /\r\n/, $head;
-			my %h;
-			for (@lines) { my ($k, $v) = /^([^:]+):\s*(.*)$/ or next; $h{lc $k} = $v }
-			read($c, $body, $h{'content-length'} // 0) if $h{'content-length'};
-			open my $out, '>>', $file or POSIX::_exit(1);
-			print $out encode_json({ request => $req // '', headers => \%h, body => $body,
-			    raw => $head . "\r\n" . $body, at => time }) . "\n";
-			close $out;
-			open my $m, '<', "$file.mode" or POSIX::_exit(1);
-			my $mode = <$m>; close $m;
-			if ($mode eq 'hang') { push @held, $c; next }
-			print $c "HTTP/1.1 $mode Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-			close $c;
-		}
-		POSIX::_exit(0);
-	}
-	close $l;
-	my $r = { name => $name, pid => $pid, port => $port, file => $file,
-		  url => "http://127.0.0.1:$port/hook/$name?k=v" };
-	push @receivers, $r;
-	return $r;
-}
-
-sub set_mode {
-	my ($r, $mode) = @_;
-	open my $fh, '>', "$r->{file}.mode" or die; print $fh $mode; close $fh;
-}
-
-sub requests {
-	my ($r) = @_;
-	open my $fh, '<', $r->{file} or return ();
-	return map { decode_json($_) } grep { /\S/ } <$fh>;
-}
-
-END { local $?; kill 'KILL', $_->{pid} for @receivers; waitpid($_->{pid}, 0) for @receivers }
+# ---- receivers: Roster::Webhook's, on 127.0.0.1, recording into $tmp ----
+sub receiver { Roster::Webhook::receiver($tmp, @_) }
 
 # ---- webhooks --------------------------------------------------------------
 sub delivery_rows {
