@@ -89,6 +89,11 @@ enum err db_recv(struct db *db, struct arena *a, struct db_rows **out);
 /* Convenience: db_exec with up to 8 parameters given inline, terminated
  * by the DB_END sentinel. */
 #define DB_END ((const char *)-1)
+
+/* SQL for a timestamptz column as the pages print a moment:
+ * "YYYY-MM-DD HH:MM UTC". */
+#define DB_UTC_MINUTE(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
 enum err db_q(
     struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...);
 

@@ -9,14 +9,11 @@
 #include "db/db.h"
 #include "util/arena.h"
 
-#define STAMP(col)                                                             \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
-
 /* The state is computed by the database so that expiry follows its clock. */
 #define PINV_COLS                                                              \
 	"p.id, p.email, p.invited_by, "                                        \
-	"coalesce(i.display_name, ''), coalesce(i.email::text, ''), " STAMP(   \
-	    "p.created_at") ", " STAMP("p.expires_at") ", "                    \
+	"coalesce(i.display_name, ''), coalesce(i.email::text, ''), " DB_UTC_MINUTE(   \
+	    "p.created_at") ", " DB_UTC_MINUTE("p.expires_at") ", "                    \
 						       "p.accepted_by, "       \
 						       "coalesce(b.email::"    \
 						       "text, ''), "           \

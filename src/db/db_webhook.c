@@ -13,9 +13,6 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-#define DB_WEBHOOK_TIME(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
-
 /* Whether id can name a row: 1 to 18 digits (ids come from paths). */
 static bool
 db_webhook_id_ok(const char *id)
@@ -104,7 +101,7 @@ db_webhook_list(struct db *db, struct arena *a, const char *org_id,
 {
 	return db_list(db, a, webhook_from_row, sizeof(**out), out, n,
 	    "SELECT id, url, array_to_string(events, ', '), "
-	    DB_WEBHOOK_TIME("created_at")
+	    DB_UTC_MINUTE("created_at")
 	    " FROM webhooks WHERE organization_id = $1 ORDER BY id",
 	    org_id, DB_END);
 }
@@ -133,7 +130,7 @@ db_webhook_deliveries(struct db *db, struct arena *a, const char *org_id,
 	return db_list(db, a, delivery_from_row, sizeof(**out), out, n,
 	    "SELECT d.id, d.webhook_id, d.event, d.status, d.attempts, "
 	    "coalesce(d.last_status::text, ''), "
-	    DB_WEBHOOK_TIME("d.created_at")
+	    DB_UTC_MINUTE("d.created_at")
 	    ", coalesce(d.last_error, '')"
 	    " FROM webhooks w CROSS JOIN LATERAL (SELECT * FROM "
 	    "webhook_deliveries x WHERE x.webhook_id = w.id ORDER BY x.id DESC "
