@@ -19,7 +19,9 @@
 # accept (minted by BENCH_MINT, bench/limits/mint.c), BENCH_ACCEPT_POOL
 # for wrk and BENCH_PG_POOL for pgbench, and pgbench scripts made from
 # the statements Roster sends for one accept, one members page and one
-# invite; then the mailer is stopped. BENCH_WORKERS: FastCGI workers [2].
+# invite, and Roster's own response to one of each (the fixed responses
+# of bench/run's transport-only side); the mailer is stopped before the
+# captures. BENCH_WORKERS: FastCGI workers [2].
 #
 # INFO_FILE is written once everything answered (renamed into place, so
 # its presence means ready), as NAME=value lines (values unquoted: read
@@ -175,6 +177,15 @@ exit(@san ? 1 : 0);
 #                     for one request (log_statement = all), with
 #   pgb-NAME.args     their pgbench arguments (-D ...), one a line
 #   invite.csrf       the owner's CSRF token (the invite POSTs)
+#   fixed-NAME.fcgi   for NAME accept, members and invite: a response Roster
+#                     sent (fetched through nginx with curl, the headers
+#                     nginx adds itself dropped), as a first line "METHOD
+#                     PATH" and then the FastCGI response (Status line,
+#                     headers, blank line, body): the fixed responses of
+#                     bench/limits/link-responder.c, the transport-only
+#                     side of bench/run's ceiling; with
+#   fixed-NAME.h, .b  Roster's response as nginx sent it (curl -D, -o),
+#                     which bench/run checks the responder's against
 
 sub spew {
 	my ($file, $text) = @_;
@@ -368,6 +379,43 @@ sub pgbench_script {
 	    scalar grep { ($_->[3] // '') eq 'start' } @$stmts));
 }
 
+# What nginx adds to a FastCGI response itself (or rewrites): not part of
+# what Roster sent, so not part of the fixed response.
+my %NGINX_HEADER = map { $_ => 1 } qw(server date connection transfer-encoding keep-alive);
+
+# fixed_response NAME METHOD PATH STATUS COOKIE [FORM]: one request to
+# Roster through nginx (curl, as wrk would send it: the Cookie header, a
+# form body for a POST), which must answer STATUS; writes Roster's
+# response as fixed-NAME.h and .b and as the FastCGI response
+# fixed-NAME.fcgi (see above).
+sub fixed_response {
+	my ($name, $method, $path, $status, $cookie, $form) = @_;
+	my $dir = $ENV{BENCH_DIR};
+	my ($h, $b) = ("$dir/fixed-$name.h", "$dir/fixed-$name.b");
+	my @cmd = ('curl', '-s', '--max-time', '30', '-D', $h, '-o', $b, '-H', "Cookie: $cookie");
+	push @cmd, '-H', 'Content-Type: application/x-www-form-urlencoded', '--data-raw', $form
+	    if defined $form;
+	system(@cmd, $s->base_url . $path) == 0 or die "fixed response $name: curl $method $path failed\n";
+	open my $fh, '<:raw', $h or die "$h: $!\n";
+	my @lines = map { s/\r?\n\z//r } <$fh>;
+	close $fh;
+	my $sl = shift @lines // '';
+	my ($st) = $sl =~ m{^HTTP/[\d.]+ ($status(?: .*)?)$};
+	check("fixed response $name ($method $path)", $st, "status line '$sl', want $status");
+	my $fcgi = "$method $path\nStatus: $st\r\n";
+	for my $l (@lines) {
+		last if $l eq '';
+		my ($n) = $l =~ /^([!-9;-~]+):/ or die "fixed response $name: header line '$l'\n";
+		$fcgi .= "$l\r\n" unless $NGINX_HEADER{ lc $n };
+	}
+	open $fh, '<:raw', $b or die "$b: $!\n";
+	my $body = do { local $/; <$fh> } // '';
+	close $fh;
+	spew("$dir/fixed-$name.fcgi", "$fcgi\r\n$body");
+	say_err(sprintf('fixed response %s: %s %s, %s, %d bytes of body', $name, $method, $path,
+	    $st, length $body));
+}
+
 # The types PostgreSQL gives the parameters of sql, as Roster prepares
 # it (no types given): from pg_prepared_statements.
 sub param_types {
@@ -457,6 +505,7 @@ SQL2
 
 	# 5. Accepting: one POST captured (invitee 1); wrk takes the others.
 	my $first = shift @mint;
+	my $fixed = shift @mint;    # the fixed response's accept (section 8)
 	spew("$dir/accept.tsv", join '', map { "$_->[2]\t$_->[4]\t$_->[5]\n" } @mint);
 	my $aua = $s->ua;
 	$aua->set_cookie(roster_session => $first->[4]);
@@ -505,4 +554,13 @@ SQL2
 	    args => [ '-Dk=0' ]);
 	$LIMIT{PG_URL} = $s->db_url('app');
 	$LIMIT{PG_OWNER_URL} = $s->db_url('owner');
+
+	# 8. Roster's own responses for the transport-only side: one accept
+	# (another invitee's, as accept.lua sends it), the owner's members
+	# page, one invite (as invite.lua sends it).
+	fixed_response('accept', 'POST', '/invitations/accept', 303, "roster_session=$fixed->[4]",
+	    "token=$fixed->[2]&csrf_token=$fixed->[5]");
+	fixed_response('members', 'GET', '/orgs/' . SLUG, 200, $cookie);
+	fixed_response('invite', 'POST', '/orgs/inv/invitations', 303, $cookie,
+	    "email=fixed%40bench.example&role=member&csrf_token=$LIMIT{INVITE_CSRF}");
 }

@@ -21,12 +21,24 @@
  *     X-Request-Id, Set-Cookie, Content-Length), written with one
  *     FCGX_PutStr.
  *
- *   link-responder SOCKET WORKERS TEMPLATE
+ *   link-responder SOCKET WORKERS TEMPLATE [FIXED...]
  *
  * with ROSTER_SECRET_KEY and ROSTER_DATABASE_URL in the environment. The
  * template holds {{org}}, {{inviter}}, {{email}}, {{email_url}}, {{role}},
  * {{expires}}, {{token}} and {{csrf}}. Runs until TERM or INT, which it
  * passes on to its workers.
+ *
+ * Its second job, the transport-only side of bench/run's ceiling: each
+ * FIXED file is a first line "METHOD PATH" and then a whole FastCGI
+ * response ("Status: ...\r\n", headers, "\r\n", body) that Roster itself
+ * sent for that request, captured by bench/stack.pl. A request whose
+ * method and path (REQUEST_URI without its query) are a FIXED file's gets,
+ * after its body has been read to CONTENT_LENGTH as any program must read
+ * it, exactly those bytes with one FCGX_PutStr: no database, no crypto,
+ * no template. What that costs (wrk, nginx, libfcgi, the same bytes
+ * moved) is what any program answering with Roster's response pays on
+ * top of its database work. Every other request is the link page's, as
+ * above: a GET of /invitations/accept is never a fixed response.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +99,94 @@ struct seg {
 static struct seg segs[64];
 static int nsegs;
 static struct keys keys;
+
+/* The fixed responses: method, path (no query) and the FastCGI response. */
+struct fixed {
+	char method[16];
+	char path[256];
+	char *res;
+	size_t len;
+};
+
+static struct fixed fixed[8];
+static int nfixed;
+
+static int
+load_fixed(const char *file)
+{
+	FILE *f = fopen(file, "rb");
+	struct fixed *x = &fixed[nfixed];
+	char line[300], *sp;
+	size_t cap = 1 << 16, n;
+
+	if (f == NULL || nfixed == (int)(sizeof(fixed) / sizeof(fixed[0])) ||
+	    fgets(line, sizeof(line), f) == NULL ||
+	    (line[strcspn(line, "\r\n")] = '\0',
+		(sp = strchr(line, ' ')) == NULL) ||
+	    (size_t)(sp - line) >= sizeof(x->method) || sp[1] != '/' ||
+	    strlen(sp + 1) >= sizeof(x->path)) {
+		fprintf(stderr, "link-responder: %s: not METHOD PATH\n", file);
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	memcpy(x->method, line, (size_t)(sp - line));
+	memcpy(x->path, sp + 1, strlen(sp + 1) + 1);
+	if ((x->res = malloc(cap)) == NULL)
+		abort();
+	while ((n = fread(x->res + x->len, 1, cap - x->len, f)) > 0) {
+		x->len += n;
+		if (x->len == cap &&
+		    (x->res = realloc(x->res, cap *= 2)) == NULL)
+			abort();
+	}
+	fclose(f);
+	if (x->len == 0 || x->len > (size_t)1 << 30 ||
+	    strncmp(x->res, "Status: ", 8) != 0) {
+		fprintf(stderr, "link-responder: %s: no Status line\n", file);
+		return -1;
+	}
+	nfixed++;
+	return 0;
+}
+
+/*
+ * The fixed response of this request, or NULL. Its body is read first, to
+ * CONTENT_LENGTH, as a program handling the request would read it.
+ */
+static const struct fixed *
+fixed_for(FCGX_Request *fr)
+{
+	const char *m = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	const char *u = FCGX_GetParam("REQUEST_URI", fr->envp);
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	size_t ul;
+
+	if (m == NULL || u == NULL)
+		return NULL;
+	ul = strcspn(u, "?");
+	for (int i = 0; i < nfixed; i++) {
+		char buf[4096];
+		long left;
+
+		if (strcmp(m, fixed[i].method) != 0 ||
+		    strlen(fixed[i].path) != ul ||
+		    memcmp(u, fixed[i].path, ul) != 0)
+			continue;
+		left = cl != NULL ? strtol(cl, NULL, 10) : 0;
+		while (left > 0) {
+			int n = FCGX_GetStr(buf,
+			    left < (long)sizeof(buf) ? (int)left
+						     : (int)sizeof(buf),
+			    fr->in);
+			if (n <= 0)
+				break;
+			left -= n;
+		}
+		return &fixed[i];
+	}
+	return NULL;
+}
 
 static int
 load_template(const char *path)
@@ -298,7 +398,12 @@ worker(int sock)
 	FCGX_Init();
 	FCGX_InitRequest(&fr, sock, 0);
 	while (FCGX_Accept_r(&fr) >= 0) {
-		handle(&fr, db, a, &body, &res);
+		const struct fixed *x = fixed_for(&fr);
+
+		if (x != NULL)
+			FCGX_PutStr(x->res, (int)x->len, fr.out);
+		else
+			handle(&fr, db, a, &body, &res);
 		FCGX_Finish_r(&fr);
 		arena_reset(a);
 	}
@@ -320,11 +425,15 @@ main(int argc, char **argv)
 {
 	int sock, n;
 
-	if (argc != 4 || (n = atoi(argv[2])) < 1 || n > 64) {
-		fprintf(
-		    stderr, "usage: link-responder SOCKET WORKERS TEMPLATE\n");
+	if (argc < 4 || (n = atoi(argv[2])) < 1 || n > 64) {
+		fprintf(stderr,
+		    "usage: link-responder SOCKET WORKERS TEMPLATE "
+		    "[FIXED...]\n");
 		return 2;
 	}
+	for (int i = 4; i < argc; i++)
+		if (load_fixed(argv[i]) == -1)
+			return 1;
 	if (sodium_init() < 0 ||
 	    keys_derive(&keys, getenv("ROSTER_SECRET_KEY"), NULL) == -1 ||
 	    load_template(argv[3]) == -1) {
