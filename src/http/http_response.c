@@ -106,6 +106,16 @@ is_field_value(const char *s)
 	return true;
 }
 
+/* Appends "name: value" and CRLF to b, both already checked. */
+static void
+header_line(struct buf *b, const char *name, const char *value)
+{
+	buf_puts(b, name);
+	buf_puts(b, ": ");
+	buf_puts(b, value);
+	buf_puts(b, "\r\n");
+}
+
 /*
  * Adds "name: value\r\n" to r's extra headers. A name that is not a token
  * or is one the serializer writes itself, or a value holding CR, LF or any
@@ -134,7 +144,7 @@ http_response_header(struct response *r, const char *name, const char *value)
 		    "http: refusing header %s: bad characters in value", name);
 		return;
 	}
-	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+	header_line(&r->headers, name, value);
 }
 
 /* RFC 6265 cookie-octet: printable ASCII but space, '"', ',', ';', '\'. */
@@ -172,10 +182,11 @@ http_response_cookie(struct response *r, const char *name, const char *value,
 		    "http: refusing cookie %s: bad characters in value", name);
 		return;
 	}
-	buf_printf(&r->headers,
-	    "Set-Cookie: %s=%s; Path=/; HttpOnly; "
-	    "SameSite=Lax",
-	    name, value);
+	buf_puts(&r->headers, "Set-Cookie: ");
+	buf_puts(&r->headers, name);
+	buf_putc(&r->headers, '=');
+	buf_puts(&r->headers, value);
+	buf_puts(&r->headers, "; Path=/; HttpOnly; SameSite=Lax");
 	if (secure)
 		buf_puts(&r->headers, "; Secure");
 	if (max_age >= 0)
@@ -223,17 +234,19 @@ http_response_serialize(
 	}
 	buf_printf(out, "Status: %d %s\r\n", r->status,
 	    http_response_reason(r->status));
-	buf_printf(out, "Content-Type: %s\r\n", ct);
+	header_line(out, "Content-Type", ct);
 	for (i = 0; i < sizeof(security_headers) / sizeof(*security_headers);
-	     i++)
-		buf_printf(out, "%s\r\n", security_headers[i]);
+	     i++) {
+		buf_puts(out, security_headers[i]);
+		buf_puts(out, "\r\n");
+	}
 	buf_puts(out,
 	    r->no_store ? "Cache-Control: no-store\r\n"
 			: "Cache-Control: private, no-cache\r\n");
 	if (r->retry_after > 0)
 		buf_printf(out, "Retry-After: %d\r\n", r->retry_after);
 	if (r->location != NULL)
-		buf_printf(out, "Location: %s\r\n", r->location);
+		header_line(out, "Location", r->location);
 	buf_append(out, r->headers.data, r->headers.len);
 	buf_printf(out, "Content-Length: %zu\r\n\r\n", r->body.len);
 	if (!head_only)

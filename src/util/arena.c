@@ -217,15 +217,25 @@ arena_memdup(struct arena *a, const void *p, size_t n)
 char *
 arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
+	struct block *b;
+	size_t free_bytes;
 	va_list ap2;
 	int n;
 	char *p;
 
+	/* Formatted once, into the free tail of the newest block, when it
+	 * fits there (nearly always): block sizes and uses are multiples of
+	 * ARENA_ALIGN, so arena_take then hands out that very tail. When it
+	 * does not fit, the string is measured and formatted again. */
+	b = a->head;
+	free_bytes = b->size - b->used;
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf((char *)b->data + b->used, free_bytes, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		arena_die("bad format");
+	if ((size_t)n < free_bytes)
+		return arena_take(a, (size_t)n + 1);
 	p = arena_take(a, (size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;

@@ -97,11 +97,21 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_list ap2;
 	int n;
 
+	/* Formatted once, into the spare capacity, when it fits there;
+	 * measured, grown and formatted again when not. */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(b->cap ? b->data + b->len : NULL,
+	    b->cap ? b->cap - b->len : 0, fmt, ap2);
 	va_end(ap2);
-	if (n <= 0)
+	if (n <= 0) {
+		if (b->cap)
+			b->data[b->len] = '\0';
 		return;
+	}
+	if (b->cap && b->len + (size_t)n < b->cap) {
+		b->len += (size_t)n;
+		return;
+	}
 	buf_grow(b, (size_t)n);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

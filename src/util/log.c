@@ -5,7 +5,9 @@
  */
 #include "util/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,12 +17,55 @@
 #include "util/buf.h"
 #include "util/str.h"
 
+#define LOG_PREFIX_MAX 128 /* the prefix never takes more of a line */
+
 static const char *log_progname = "roster";
+static pid_t log_pid; /* 0 until log_init; refreshed in a forked child */
+
+static void
+log_forked(void)
+{
+	log_pid = getpid();
+}
 
 void
 log_init(const char *progname)
 {
+	static bool registered;
+
 	log_progname = progname;
+	log_pid = getpid();
+	if (!registered && pthread_atfork(NULL, NULL, log_forked) == 0)
+		registered = true;
+}
+
+/* Writes v in decimal, at least width digits, at p; returns the end. */
+static char *
+log_digits(char *p, unsigned long v, int width)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && n < (int)sizeof(tmp));
+	while (n < width && n < (int)sizeof(tmp))
+		tmp[n++] = '0';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Writes s at p, at most end - p bytes; returns the end. */
+static char *
+log_copy(char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > (size_t)(end - p))
+		n = (size_t)(end - p);
+	memcpy(p, s, n);
+	return p + n;
 }
 
 static void log_vline(const char *, const char *, va_list)
@@ -32,16 +77,36 @@ log_vline(const char *level, const char *fmt, va_list ap)
 	char line[2048];
 	struct timespec ts;
 	struct tm tm;
+	char *p = line;
+	const char *end = line + LOG_PREFIX_MAX;
 	int n, m;
 
+	/* The prefix, "2026-11-28T03:14:13Z roster-fcgi[123] info: ", by
+	 * hand: it is on every request's line. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line),
-	    "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%d] %s: ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    log_progname, (int)getpid(), level);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
+	p = log_digits(p, (unsigned long)tm.tm_year + 1900, 4);
+	*p++ = '-';
+	p = log_digits(p, (unsigned long)tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = log_digits(p, (unsigned long)tm.tm_mday, 2);
+	*p++ = 'T';
+	p = log_digits(p, (unsigned long)tm.tm_hour, 2);
+	*p++ = ':';
+	p = log_digits(p, (unsigned long)tm.tm_min, 2);
+	*p++ = ':';
+	p = log_digits(p, (unsigned long)tm.tm_sec, 2);
+	*p++ = 'Z';
+	*p++ = ' ';
+	p = log_copy(p, end - 40, log_progname);
+	*p++ = '[';
+	p = log_digits(p, (unsigned long)(log_pid ? log_pid : getpid()), 1);
+	*p++ = ']';
+	*p++ = ' ';
+	p = log_copy(p, end - 2, level);
+	*p++ = ':';
+	*p++ = ' ';
+	n = (int)(p - line);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;

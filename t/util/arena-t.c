@@ -2,6 +2,7 @@
  * Tests for src/util/arena.c and src/util/buf.c.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -39,6 +40,27 @@ main(void)
 	ok(arena_strdup(a, NULL) == NULL, "strdup of NULL is NULL");
 	is_string("x=42 y=ab", arena_printf(a, "x=%d y=%s", 42, "ab"),
 	    "printf formats");
+	{
+		/* A formatting that fits the newest block's free tail is made
+		 * there; one that does not (any size across the block's end)
+		 * goes to a new block, whole, and nothing before it changes. */
+		char fill[300], *keep, *s;
+		int intact = 1;
+
+		memset(fill, 'f', sizeof(fill) - 1);
+		fill[sizeof(fill) - 1] = '\0';
+		arena_reset(a);
+		keep = arena_strdup(a, "kept");
+		for (int i = 0; i < 2000; i++) {
+			s = arena_printf(a, "%d:%s", i, fill + (i % 290));
+			if (atoi(s) != i ||
+			    strlen(strchr(s, ':') + 1) !=
+				299 - (size_t)(i % 290))
+				intact = 0;
+		}
+		ok(intact && strcmp(keep, "kept") == 0,
+		    "printf across block ends gives whole strings");
+	}
 	arena_reset(a);
 	is_int(0, (long long)arena_used(a), "reset releases everything");
 	p = arena_alloc(a, 16);
@@ -86,6 +108,28 @@ main(void)
 	ok(strlen(b.data) == 3000, "buffer stays NUL-terminated");
 	buf_printf(&b, "%05d", 7);
 	ok(memcmp(b.data + 3000, "00007", 6) == 0, "printf appends");
+	{
+		/* Formatted in place when it fits the spare capacity, grown
+		 * and formatted again when not: the same bytes either way. */
+		struct buf f, g;
+		int same = 1;
+
+		buf_init(&f, a);
+		buf_init(&g, a);
+		for (int i = 0; i < 3000; i++) {
+			buf_printf(&f, "[%d]", i * 37);
+			buf_puts(&g, "[");
+			buf_puts(&g, arena_printf(a, "%d", i * 37));
+			buf_puts(&g, "]");
+			if (f.len != g.len || f.data[f.len] != '\0')
+				same = 0;
+		}
+		ok(same && memcmp(f.data, g.data, f.len) == 0,
+		    "printf into spare capacity and across growth agree");
+		buf_printf(&f, "%s", "");
+		ok(f.len == g.len && f.data[f.len] == '\0',
+		    "an empty printf leaves the buffer as it was");
+	}
 	buf_clear(&b);
 	is_int(0, (long long)b.len, "clear empties");
 	buf_append(&b, "a\0b", 3);
