@@ -242,6 +242,30 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 }
 
 char *
+arena_cat(struct arena *a, const char *s, ...)
+{
+	va_list ap;
+	const char *q;
+	size_t n = 0, k;
+	char *p, *w;
+
+	va_start(ap, s);
+	for (q = s; q != NULL; q = va_arg(ap, const char *))
+		n += strlen(q);
+	va_end(ap);
+	p = w = arena_take(a, n + 1);
+	va_start(ap, s);
+	for (q = s; q != NULL; q = va_arg(ap, const char *)) {
+		k = strlen(q);
+		memcpy(w, q, k);
+		w += k;
+	}
+	va_end(ap);
+	*w = '\0';
+	return p;
+}
+
+char *
 arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap;

@@ -50,6 +50,11 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* Joins the strings given, up to a NULL, into one in arena memory: what
+ * arena_printf("%s%s...") gives, without parsing a format. */
+char *arena_cat(struct arena *a, const char *s, ...)
+    __attribute__((sentinel));
+
 /* Bytes handed out since the last reset (for tests and metrics). */
 size_t arena_used(const struct arena *a);
 

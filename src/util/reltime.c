@@ -18,12 +18,41 @@ static const struct {
 	{ 60, "minute", "minutes" },
 };
 
+/* Writes v (0 <= v) in decimal at p, at least w digits; returns the end. */
+static char *
+put_num(char *p, long long v, int w)
+{
+	char tmp[24];
+	int k = 0;
+
+	do
+		tmp[k++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && k < (int)sizeof(tmp));
+	while (k < w)
+		tmp[k++] = '0';
+	while (k > 0)
+		*p++ = tmp[--k];
+	return p;
+}
+
+static char *
+put_str(char *p, const char *s)
+{
+	while (*s != '\0')
+		*p++ = *s++;
+	return p;
+}
+
 const char *
 reltime_words(char *buf, size_t n, int64_t t, int64_t now)
 {
 	int64_t d = t > now ? t - now : now - t;
 	size_t i;
 
+	if (n < RELTIME_LEN) {
+		snprintf(buf, n, "%s", "");
+		return buf;
+	}
 	if (d < 60) {
 		snprintf(buf, n, "just now");
 		return buf;
@@ -37,10 +66,18 @@ reltime_words(char *buf, size_t n, int64_t t, int64_t now)
 		int64_t k = (d + units[i].seconds / 2) / units[i].seconds;
 		const char *u = k == 1 ? units[i].one : units[i].many;
 
+		char *p = buf;
+
+		/* By hand: a page of 70 rows says this 70 times. k is at
+		 * most some 3e11 years: 12 digits. */
 		if (t > now)
-			snprintf(buf, n, "in %lld %s", (long long)k, u);
-		else
-			snprintf(buf, n, "%lld %s ago", (long long)k, u);
+			p = put_str(p, "in ");
+		p = put_num(p, (long long)k, 1);
+		*p++ = ' ';
+		p = put_str(p, u);
+		if (t <= now)
+			p = put_str(p, " ago");
+		*p = '\0';
 	}
 	return buf;
 }
@@ -54,32 +91,70 @@ utc(int64_t t, struct tm *tm)
 	return gmtime_r(&tt, tm) != NULL;
 }
 
+enum form { ISO, UTC, DATE };
+
+/*
+ * Writes t in one of the three exact forms. Years 1000 to 9999 are written
+ * by hand, as strftime's %Y-%m-%d %H:%M:%S would write them (a page of 70
+ * rows shows 70 moments, each in three forms); any other year, or a
+ * buffer under RELTIME_LEN, goes through strftime.
+ */
+static const char *
+exact(char *buf, size_t n, int64_t t, enum form f)
+{
+	struct tm tm;
+	char *p = buf;
+
+	if (!utc(t, &tm)) {
+		snprintf(buf, n, "%s", "");
+		return buf;
+	}
+	if (n < RELTIME_LEN || tm.tm_year < 1000 - 1900 ||
+	    tm.tm_year > 9999 - 1900) {
+		size_t k = f == ISO
+		    ? strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)
+		    : f == UTC ? strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm)
+			       : strftime(buf, n, "%Y-%m-%d", &tm);
+
+		if (k == 0)
+			snprintf(buf, n, "%s", "");
+		return buf;
+	}
+	p = put_num(p, tm.tm_year + 1900LL, 4);
+	*p++ = '-';
+	p = put_num(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = put_num(p, tm.tm_mday, 2);
+	if (f != DATE) {
+		*p++ = f == ISO ? 'T' : ' ';
+		p = put_num(p, tm.tm_hour, 2);
+		*p++ = ':';
+		p = put_num(p, tm.tm_min, 2);
+		if (f == ISO) {
+			*p++ = ':';
+			p = put_num(p, tm.tm_sec, 2);
+			*p++ = 'Z';
+		} else
+			p = put_str(p, " UTC");
+	}
+	*p = '\0';
+	return buf;
+}
+
 const char *
 reltime_iso(char *buf, size_t n, int64_t t)
 {
-	struct tm tm;
-
-	if (!utc(t, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, n, "%s", "");
-	return buf;
+	return exact(buf, n, t, ISO);
 }
 
 const char *
 reltime_utc(char *buf, size_t n, int64_t t)
 {
-	struct tm tm;
-
-	if (!utc(t, &tm) || strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(buf, n, "%s", "");
-	return buf;
+	return exact(buf, n, t, UTC);
 }
 
 const char *
 reltime_date(char *buf, size_t n, int64_t t)
 {
-	struct tm tm;
-
-	if (!utc(t, &tm) || strftime(buf, n, "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, n, "%s", "");
-	return buf;
+	return exact(buf, n, t, DATE);
 }

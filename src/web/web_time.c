@@ -23,9 +23,9 @@ web_time(struct ctx *c, struct tpl_ctx *row, const char *name, int64_t t)
 	reltime_date(date, sizeof(date), t);
 	/* Digits, dashes, colons and fixed words only: nothing to escape. */
 	tpl_set_html(row, name,
-	    arena_printf(c->a, "<time datetime=\"%s\" title=\"%s\">%s</time>",
-		iso, utc, words));
-	tpl_set_html(row, arena_printf(c->a, "%s_date", name),
-	    arena_printf(c->a, "<time datetime=\"%s\" title=\"%s\">%s</time>",
-		iso, utc, date));
+	    arena_cat(c->a, "<time datetime=\"", iso, "\" title=\"", utc, "\">",
+		words, "</time>", NULL));
+	tpl_set_html(row, arena_cat(c->a, name, "_date", NULL),
+	    arena_cat(c->a, "<time datetime=\"", iso, "\" title=\"", utc, "\">",
+		date, "</time>", NULL));
 }

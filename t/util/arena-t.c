@@ -40,6 +40,11 @@ main(void)
 	ok(arena_strdup(a, NULL) == NULL, "strdup of NULL is NULL");
 	is_string("x=42 y=ab", arena_printf(a, "x=%d y=%s", 42, "ab"),
 	    "printf formats");
+	is_string("<a>b</a>", arena_cat(a, "<a>", "b", "</a>", NULL),
+	    "cat joins its strings");
+	is_string(
+	    "", arena_cat(a, "", "", NULL), "cat of empty strings is empty");
+	is_string("x", arena_cat(a, "x", NULL), "cat of one string copies it");
 	{
 		/* A formatting that fits the newest block's free tail is made
 		 * there; one that does not (any size across the block's end)
