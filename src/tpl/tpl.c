@@ -628,8 +628,14 @@ tpl_put(struct buf *out, const char *s, bool esc)
 		buf_puts(out, s);
 		return;
 	}
-	for (; *s != '\0'; s++) {
+	/* Runs without a special character are found by strcspn and copied
+	 * whole. */
+	for (;;) {
+		s += strcspn(s, "&<>\"'");
+		buf_append(out, run, (size_t)(s - run));
 		switch (*s) {
+		case '\0':
+			return;
 		case '&':
 			rep = "&amp;";
 			break;
@@ -642,17 +648,13 @@ tpl_put(struct buf *out, const char *s, bool esc)
 		case '"':
 			rep = "&quot;";
 			break;
-		case '\'':
+		default: /* '\'' */
 			rep = "&#39;";
 			break;
-		default:
-			continue;
 		}
-		buf_append(out, run, (size_t)(s - run));
 		buf_puts(out, rep);
-		run = s + 1;
+		run = ++s;
 	}
-	buf_append(out, run, (size_t)(s - run));
 }
 
 static void tpl_walk(const struct tpl_set *set, const struct tpl *t,

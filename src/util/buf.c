@@ -73,7 +73,8 @@ buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0)
 		return;
-	buf_grow(b, n);
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
