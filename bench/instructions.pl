@@ -40,6 +40,7 @@ $few =~ /^\d+$/ && $many =~ /^\d+$/ && $many > $few
 system('valgrind --version >/dev/null 2>&1') == 0
     or die "bench/instructions.pl needs valgrind (apt-get install valgrind)\n";
 my $keep = $ENV{BENCH_INSTR_KEEP};
+if ($keep) { system('mkdir', '-p', $keep) == 0 or die "mkdir $keep\n" }
 my $out = $keep // tempdir('roster-instr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $out; # the worker, as the service user, writes below it
 

@@ -76,10 +76,18 @@ struct val {
 	const struct tpl *t; /* VAL_TPL: rendered in place */
 };
 
+/*
+ * A context's values, chained in buckets by the low bits of their names'
+ * hashes: a page sets some 60 names and each list row some 25, and a row's
+ * template looks up names of the page through the row, so a lookup that
+ * walked one list per context compared every name it passed.
+ */
+#define TPL_BUCKETS 16 /* a power of two */
+
 struct tpl_ctx {
 	struct arena *a;
 	const struct tpl_ctx *parent;
-	struct val *vals;
+	struct val *vals[TPL_BUCKETS];
 	struct tpl_ctx *next; /* the following row of the same list */
 };
 
@@ -604,7 +612,7 @@ tpl_lookup(const struct tpl_ctx *c, const char *name, unsigned int h)
 	const struct val *v;
 
 	for (; c != NULL; c = c->parent)
-		for (v = c->vals; v != NULL; v = v->next)
+		for (v = c->vals[h % TPL_BUCKETS]; v != NULL; v = v->next)
 			if (v->h == h && strcmp(v->name, name) == 0)
 				return v;
 	return NULL;
@@ -805,7 +813,7 @@ tpl_own(struct tpl_ctx *c, const char *name, unsigned int h)
 {
 	struct val *v;
 
-	for (v = c->vals; v != NULL; v = v->next)
+	for (v = c->vals[h % TPL_BUCKETS]; v != NULL; v = v->next)
 		if (v->h == h && strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
@@ -822,8 +830,8 @@ tpl_slot(struct tpl_ctx *c, const char *name, enum val_type type)
 		v = arena_alloc(c->a, sizeof(*v));
 		v->name = arena_strdup(c->a, name);
 		v->h = h;
-		v->next = c->vals;
-		c->vals = v;
+		v->next = c->vals[h % TPL_BUCKETS];
+		c->vals[h % TPL_BUCKETS] = v;
 	}
 	v->type = type;
 	v->s = NULL;
@@ -839,7 +847,7 @@ tpl_unset(struct tpl_ctx *c, const char *name)
 	unsigned int h = tpl_hash(name);
 	struct val **vp;
 
-	for (vp = &c->vals; *vp != NULL; vp = &(*vp)->next)
+	for (vp = &c->vals[h % TPL_BUCKETS]; *vp != NULL; vp = &(*vp)->next)
 		if ((*vp)->h == h && strcmp((*vp)->name, name) == 0) {
 			*vp = (*vp)->next;
 			return;
