@@ -12,29 +12,41 @@
 /* The state is computed by the database so that expiry follows its clock.
  * The inviter's name is a scalar subquery, an index lookup per row: a join
  * would let the planner hash all users when it overestimates an
- * organization's open rows (its history is large). */
-#define INV_COLS                                                               \
+ * organization's open rows (its history is large). INV_LEAD, the name,
+ * INV_TIMES, the delivery state, INV_STATE and the delivery error are the
+ * columns inv_from_row reads, in its order. */
+#define INV_LEAD                                                               \
 	"i.id, i.organization_id, o.slug, o.name, i.email, i.role, "           \
-	"i.invited_by, coalesce((SELECT n.display_name FROM users n "          \
-	"  WHERE n.id = i.invited_by), ''), "                                  \
+	"i.invited_by, "
+#define INV_TIMES                                                              \
 	"to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "        \
 	"\"UTC\"'), "                                                          \
-	"extract(epoch FROM i.expires_at)::bigint, "                           \
-	"coalesce(d.status, 'queued'), "                                       \
+	"extract(epoch FROM i.expires_at)::bigint, "
+#define INV_STATE                                                              \
 	"CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
 	"  WHEN i.revoked_at IS NOT NULL THEN 'revoked' "                      \
 	"  WHEN i.declined_at IS NOT NULL THEN 'declined' "                    \
-	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END, "     \
-	"CASE WHEN d.status = 'failed' THEN coalesce(d.last_error, '') "       \
-	"  ELSE '' END"
+	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END, "
+#define INV_COLS                                                               \
+	INV_LEAD "coalesce((SELECT n.display_name FROM users n "               \
+		 "  WHERE n.id = i.invited_by), ''), " INV_TIMES                 \
+		 "coalesce(d.status, 'queued'), " INV_STATE                      \
+		 "CASE WHEN d.status = 'failed' THEN coalesce(d.last_error, '') " \
+		 "  ELSE '' END"
+#define INV_BASE                                                               \
+	" FROM invitations i JOIN organizations o ON o.id = "                  \
+	"i.organization_id "
 /* d: the invitation's newest email, one index lookup per row. */
 #define INV_FROM                                                               \
-	" FROM invitations i JOIN organizations o ON o.id = "                  \
-	"i.organization_id "                                                   \
-	"LEFT JOIN LATERAL (SELECT x.status, x.last_error FROM outbox x "      \
-	"  WHERE x.invitation_id = i.id ORDER BY x.id DESC LIMIT 1) d "        \
-	"ON true "
-/* The link fields, read with the row (u is its inviter), each named. */
+	INV_BASE "LEFT JOIN LATERAL (SELECT x.status, x.last_error "           \
+		 "FROM outbox x WHERE x.invitation_id = i.id "                   \
+		 "ORDER BY x.id DESC LIMIT 1) d ON true "
+/* The link fields, read with the row (u is its inviter), each named. A
+ * link is judged and shown without its delivery: LINK_INV_COLS reads no
+ * outbox row (delivery and its error are empty) and takes the inviter's
+ * name from u. */
+#define LINK_INV_COLS                                                          \
+	INV_LEAD "coalesce(u.display_name, ''), " INV_TIMES "'', " INV_STATE "''"
 #define LINK_COLS                                                              \
 	", u.id IS NOT NULL AS inviter_exists, "                               \
 	"coalesce(u.is_platform_admin, false) AS inviter_admin, "              \
@@ -88,9 +100,9 @@ db_invitation_by_hash(struct db *db, struct arena *a, const uint8_t hash[32],
     bool lock, struct invitation *out)
 {
 	return db_one(db, a, link_from_row, out,
-	    lock ? "SELECT " INV_COLS LINK_COLS INV_FROM LINK_FROM
+	    lock ? "SELECT " LINK_INV_COLS LINK_COLS INV_BASE LINK_FROM
 		   "WHERE i.hashed_token = $1 FOR UPDATE OF i"
-		 : "SELECT " INV_COLS LINK_COLS INV_FROM LINK_FROM
+		 : "SELECT " LINK_INV_COLS LINK_COLS INV_BASE LINK_FROM
 		   "WHERE i.hashed_token = $1",
 	    db_bytea(a, hash, 32), DB_END);
 }

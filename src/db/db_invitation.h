@@ -26,7 +26,9 @@ struct invitation {
 	const char *inviter_name; /* "" when the inviter is gone */
 	const char *expires_at;   /* YYYY-MM-DD HH:MM UTC */
 	int64_t expires;          /* unix seconds */
-	const char *delivery;     /* queued, sent, failed (newest email) */
+	/* queued, sent, failed (newest email); "" from db_invitation_by_hash,
+	 * which reads no email: a link is judged and shown without it. */
+	const char *delivery;
 	/* Why the newest email failed, when it did; else "". */
 	const char *delivery_error;
 	enum inv_state state;
@@ -41,7 +43,8 @@ struct invitation {
 };
 
 /* Finds the invitation with that token hash, with what a link page and an
- * acceptance judge besides the row (the link fields), in one statement.
+ * acceptance judge besides the row (the link fields), in one statement,
+ * without its delivery state (see delivery).
  * With lock, the invitation's row is locked FOR UPDATE until the
  * transaction ends. ERR_NOT_FOUND when none. */
 enum err db_invitation_by_hash(struct db *db, struct arena *a,
