@@ -338,7 +338,7 @@ handle(FCGX_Request *fr, PGconn *db, struct arena *a, struct out *body,
 	}
 	/* The pre-session of an anonymous visitor and its CSRF token. */
 	crypto_random(pre, sizeof(pre));
-	crypto_hmac(mac, keys.k[KEY_PRESESSION], pre, sizeof(pre));
+	crypto_hmac_with(mac, &keys.mac[KEY_PRESESSION], pre, sizeof(pre));
 	msg[0] = 'p';
 	memcpy(msg + 1, pre, sizeof(pre));
 	v[S_ORG] = PQgetvalue(r, 0, 0);
@@ -350,7 +350,7 @@ handle(FCGX_Request *fr, PGconn *db, struct arena *a, struct out *body,
 	v[S_TOKEN] = tok;
 	{
 		uint8_t cm[32];
-		crypto_hmac(cm, keys.k[KEY_CSRF], msg, sizeof(msg));
+		crypto_hmac_with(cm, &keys.mac[KEY_CSRF], msg, sizeof(msg));
 		v[S_CSRF] = base64_url_encode(a, cm, sizeof(cm));
 	}
 	body->len = 0;

@@ -70,7 +70,7 @@ main(int argc, char **argv)
 		hex(stdout, shash, 32);
 		msg[0] = 's';
 		memcpy(msg + 1, shash, 32);
-		crypto_hmac(mac, k.k[KEY_CSRF], msg, sizeof(msg));
+		crypto_hmac_with(mac, &k.mac[KEY_CSRF], msg, sizeof(msg));
 		printf("\t%s\t%s\n", base64_url_encode(a, sraw, sizeof(sraw)),
 		    base64_url_encode(a, mac, sizeof(mac)));
 		arena_reset(a);

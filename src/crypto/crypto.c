@@ -60,17 +60,40 @@ void
 crypto_hmac(
     uint8_t out[32], const uint8_t key[CRYPTO_KEY_LEN], const void *p, size_t n)
 {
+	crypto_hmac_keylen(out, key, CRYPTO_KEY_LEN, p, n);
+}
+
+_Static_assert(sizeof(crypto_auth_hmacsha256_state) <=
+	sizeof(((struct crypto_hmac_key *)0)->st.b),
+    "struct crypto_hmac_key holds libsodium's HMAC state");
+
+void
+crypto_hmac_key_init(
+    struct crypto_hmac_key *hk, const uint8_t key[CRYPTO_KEY_LEN])
+{
 	crypto_auth_hmacsha256_state st;
 
+	memset(hk, 0, sizeof(*hk));
 	crypto_auth_hmacsha256_init(&st, key, CRYPTO_KEY_LEN);
+	memcpy(hk->st.b, &st, sizeof(st));
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+crypto_hmac_with(
+    uint8_t out[32], const struct crypto_hmac_key *hk, const void *p, size_t n)
+{
+	crypto_auth_hmacsha256_state st;
+
+	memcpy(&st, hk->st.b, sizeof(st));
 	crypto_auth_hmacsha256_update(&st, p, n);
 	crypto_auth_hmacsha256_final(&st, out);
 	sodium_memzero(&st, sizeof(st));
 }
 
 void
-crypto_hmac_keylen(uint8_t out[32], const uint8_t *key, size_t keylen,
-    const void *p, size_t n)
+crypto_hmac_keylen(
+    uint8_t out[32], const uint8_t *key, size_t keylen, const void *p, size_t n)
 {
 	crypto_auth_hmacsha256_state st;
 

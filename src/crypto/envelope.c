@@ -47,7 +47,7 @@ envelope_seal(struct arena *a, const struct keys *k,
 	memcpy(buf + ENV_HEAD, email, elen);
 	memcpy(buf + ENV_HEAD + elen, token, CRYPTO_TOKEN_LEN);
 	n = ENV_HEAD + elen + CRYPTO_TOKEN_LEN;
-	crypto_hmac(buf + n, k->k[KEY_ENVELOPE], buf, n);
+	crypto_hmac_with(buf + n, &k->mac[KEY_ENVELOPE], buf, n);
 	s = base64_url_encode(a, buf, n + ENV_MAC_LEN);
 	crypto_wipe(buf, sizeof(buf));
 	return s;
@@ -86,10 +86,10 @@ envelope_open(
 	 * Both comparisons always run and are combined without branching, so
 	 * the time does not tell which key (if any) matched.
 	 */
-	crypto_hmac(mac, k->k[KEY_ENVELOPE], b, body);
+	crypto_hmac_with(mac, &k->mac[KEY_ENVELOPE], b, body);
 	good = crypto_equal(mac, b + body, ENV_MAC_LEN);
 	if (k->has_prev) {
-		crypto_hmac(mac_prev, k->envelope_prev, b, body);
+		crypto_hmac_with(mac_prev, &k->envelope_prev_mac, b, body);
 		good = good | crypto_equal(mac_prev, b + body, ENV_MAC_LEN);
 	}
 	crypto_wipe(mac, sizeof(mac));

@@ -99,13 +99,16 @@ keys_derive(struct keys *out, const char *secret_b64, const char *prev_b64)
 	}
 	if (keys_master(master, "the secret key", secret_b64) == -1)
 		goto fail;
-	for (p = 0; p < KEY__MAX; p++)
+	for (p = 0; p < KEY__MAX; p++) {
 		keys_subkey(k.k[p], master, (enum key_purpose)p);
+		crypto_hmac_key_init(&k.mac[p], k.k[p]);
+	}
 	if (prev_b64 != NULL && *prev_b64 != '\0') {
 		if (keys_master(master, "the previous secret key", prev_b64) ==
 		    -1)
 			goto fail;
 		keys_subkey(k.envelope_prev, master, KEY_ENVELOPE);
+		crypto_hmac_key_init(&k.envelope_prev_mac, k.envelope_prev);
 		keys_subkey(k.outbox_prev, master, KEY_OUTBOX);
 		k.has_prev = true;
 	}

@@ -22,10 +22,14 @@ enum key_purpose {
 
 struct keys {
 	uint8_t k[KEY__MAX][CRYPTO_KEY_LEN];
+	/* The HMAC keys among them (envelope, CSRF, pre-session) made ready
+	 * for crypto_hmac_with; every purpose has one, for simplicity. */
+	struct crypto_hmac_key mac[KEY__MAX];
 	/* Envelope key derived from ROSTER_SECRET_KEY_PREVIOUS, if set, so
 	 * links signed before a rotation still verify. */
 	bool has_prev;
 	uint8_t envelope_prev[CRYPTO_KEY_LEN];
+	struct crypto_hmac_key envelope_prev_mac;
 	/* Outbox key derived from the previous secret: messages queued before
 	 * a rotation are still delivered. */
 	uint8_t outbox_prev[CRYPTO_KEY_LEN];

@@ -58,7 +58,7 @@ csrf_token(struct ctx *c, char kind, const uint8_t *p, size_t n)
 
 	msg[0] = (uint8_t)kind;
 	memcpy(msg + 1, p, n);
-	crypto_hmac(mac, c->w->conf->keys.k[KEY_CSRF], msg, 1 + n);
+	crypto_hmac_with(mac, &c->w->conf->keys.mac[KEY_CSRF], msg, 1 + n);
 	return base64_url_encode(c->a, mac, sizeof(mac));
 }
 
@@ -85,7 +85,7 @@ pre_parse(struct ctx *c, const char *v, uint8_t r[PRE_LEN])
 	    n != PRE_LEN || base64_url_decode(c->a, dot + 1, &mac, &m) == -1 ||
 	    m != 32)
 		return false;
-	crypto_hmac(want, c->w->conf->keys.k[KEY_PRESESSION], raw, n);
+	crypto_hmac_with(want, &c->w->conf->keys.mac[KEY_PRESESSION], raw, n);
 	if (!crypto_equal(want, mac, 32))
 		return false;
 	memcpy(r, raw, PRE_LEN);
@@ -99,7 +99,8 @@ pre_issue(struct ctx *c, uint8_t r[PRE_LEN])
 	const char *v;
 
 	crypto_random(r, PRE_LEN);
-	crypto_hmac(mac, c->w->conf->keys.k[KEY_PRESESSION], r, PRE_LEN);
+	crypto_hmac_with(
+	    mac, &c->w->conf->keys.mac[KEY_PRESESSION], r, PRE_LEN);
 	v = arena_printf(c->a, "%s.%s", base64_url_encode(c->a, r, PRE_LEN),
 	    base64_url_encode(c->a, mac, 32));
 	web_session_cookie_set(c, PRE_COOKIE, v, -1);
