@@ -47,20 +47,77 @@
 #include "util/log.h"
 #include "util/str.h"
 
-static const char *
-param(FCGX_Request *fr, struct arena *a, const char *name)
-{
-	const char *v = FCGX_GetParam(name, fr->envp);
+/* The CGI parameters a request is read from. */
+enum cgi {
+	CGI_METHOD,
+	CGI_CONTENT_TYPE,
+	CGI_CONTENT_LENGTH,
+	CGI_ORIGIN,
+	CGI_SEC_FETCH_SITE,
+	CGI_REMOTE_ADDR,
+	CGI_USER_AGENT,
+	CGI_REQUEST_ID,
+	CGI_AUTHORIZATION,
+	CGI_COOKIE,
+	CGI_REQUEST_URI,
+	CGI__MAX
+};
 
+static const char *const cgi_names[CGI__MAX] = {
+	[CGI_METHOD] = "REQUEST_METHOD",
+	[CGI_CONTENT_TYPE] = "CONTENT_TYPE",
+	[CGI_CONTENT_LENGTH] = "CONTENT_LENGTH",
+	[CGI_ORIGIN] = "HTTP_ORIGIN",
+	[CGI_SEC_FETCH_SITE] = "HTTP_SEC_FETCH_SITE",
+	[CGI_REMOTE_ADDR] = "REMOTE_ADDR",
+	[CGI_USER_AGENT] = "HTTP_USER_AGENT",
+	[CGI_REQUEST_ID] = "REQUEST_ID",
+	[CGI_AUTHORIZATION] = "HTTP_AUTHORIZATION",
+	[CGI_COOKIE] = "HTTP_COOKIE",
+	[CGI_REQUEST_URI] = "REQUEST_URI",
+};
+
+/*
+ * Finds every parameter of cgi_names in one pass over the environment
+ * libfcgi gives ("NAME=value" strings), instead of one FCGX_GetParam scan
+ * per name; as FCGX_GetParam, the first of a repeated name counts. v[i] is
+ * the value, NULL when absent.
+ */
+static void
+cgi_read(FCGX_ParamArray envp, const char *v[CGI__MAX])
+{
+	const char *e, *eq;
+	size_t i, k, len[CGI__MAX];
+
+	for (i = 0; i < CGI__MAX; i++) {
+		v[i] = NULL;
+		len[i] = strlen(cgi_names[i]);
+	}
+	for (; envp != NULL && *envp != NULL; envp++) {
+		e = *envp;
+		if ((eq = strchr(e, '=')) == NULL)
+			continue;
+		k = (size_t)(eq - e);
+		for (i = 0; i < CGI__MAX; i++)
+			if (len[i] == k && memcmp(e, cgi_names[i], k) == 0) {
+				if (v[i] == NULL)
+					v[i] = eq + 1;
+				break;
+			}
+	}
+}
+
+/* An arena copy of v, or NULL. */
+static const char *
+param(struct arena *a, const char *v)
+{
 	return v == NULL ? NULL : arena_strdup(a, v);
 }
 
 static const char *
-param_or_empty(FCGX_Request *fr, struct arena *a, const char *name)
+param_or_empty(struct arena *a, const char *v)
 {
-	const char *v = param(fr, a, name);
-
-	return v == NULL ? "" : v;
+	return v == NULL ? "" : arena_strdup(a, v);
 }
 
 static enum method
@@ -118,30 +175,30 @@ read_body(FCGX_Request *fr, struct arena *a, const char *clen, char **body,
 static enum err
 request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 {
-	const char *uri, *q;
+	const char *v[CGI__MAX], *uri, *q;
 	enum err e, rc = ERR_OK;
 	char *body;
 	size_t blen;
 
 	memset(req, 0, sizeof(*req));
+	cgi_read(fr->envp, v);
 	req->arena = a;
 	req->route = -1;
-	req->method_name = param_or_empty(fr, a, "REQUEST_METHOD");
+	req->method_name = param_or_empty(a, v[CGI_METHOD]);
 	req->method = method_parse(req->method_name);
-	req->content_type = param_or_empty(fr, a, "CONTENT_TYPE");
-	req->origin = param(fr, a, "HTTP_ORIGIN");
-	req->sec_fetch_site = param(fr, a, "HTTP_SEC_FETCH_SITE");
-	req->remote_addr = param_or_empty(fr, a, "REMOTE_ADDR");
-	req->user_agent = param_or_empty(fr, a, "HTTP_USER_AGENT");
-	req->request_id = param(fr, a, "REQUEST_ID");
-	req->authorization = param(fr, a, "HTTP_AUTHORIZATION");
+	req->content_type = param_or_empty(a, v[CGI_CONTENT_TYPE]);
+	req->origin = param(a, v[CGI_ORIGIN]);
+	req->sec_fetch_site = param(a, v[CGI_SEC_FETCH_SITE]);
+	req->remote_addr = param_or_empty(a, v[CGI_REMOTE_ADDR]);
+	req->user_agent = param_or_empty(a, v[CGI_USER_AGENT]);
+	req->request_id = param(a, v[CGI_REQUEST_ID]);
+	req->authorization = param(a, v[CGI_AUTHORIZATION]);
 	req->body = "";
-	http_parse_cookies(
-	    a, FCGX_GetParam("HTTP_COOKIE", fr->envp), &req->cookies);
+	http_parse_cookies(a, v[CGI_COOKIE], &req->cookies);
 
 	/* REQUEST_URI is the request target as the client sent it; nginx's
 	 * normalised DOCUMENT_URI and QUERY_STRING are not trusted. */
-	uri = param_or_empty(fr, a, "REQUEST_URI");
+	uri = param_or_empty(a, v[CGI_REQUEST_URI]);
 	if ((q = strchr(uri, '?')) != NULL) {
 		req->path = arena_strndup(a, uri, (size_t)(q - uri));
 		req->query = q + 1;
@@ -154,8 +211,7 @@ request_read(FCGX_Request *fr, struct arena *a, struct request *req)
 		rc = ERR_MALFORMED;
 	}
 
-	e = read_body(
-	    fr, a, FCGX_GetParam("CONTENT_LENGTH", fr->envp), &body, &blen);
+	e = read_body(fr, a, v[CGI_CONTENT_LENGTH], &body, &blen);
 	if (e != ERR_OK)
 		return e;
 	if (body != NULL) {
@@ -196,8 +252,7 @@ serve_one(
 	if (out.len > INT_MAX || res.body.len > INT_MAX)
 		log_err("fcgi: response of %zu bytes not sent",
 		    out.len + res.body.len);
-	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) !=
-		     (int)out.len ||
+	else if (FCGX_PutStr(out.data, (int)out.len, fr->out) != (int)out.len ||
 	    (req.method != METHOD_HEAD && res.body.len > 0 &&
 		FCGX_PutStr(res.body.data, (int)res.body.len, fr->out) !=
 		    (int)res.body.len))

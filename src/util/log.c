@@ -15,6 +15,7 @@
 
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/reltime.h"
 #include "util/str.h"
 
 #define LOG_PREFIX_MAX 128 /* the prefix never takes more of a line */
@@ -39,23 +40,6 @@ log_init(const char *progname)
 		registered = true;
 }
 
-/* Writes v in decimal, at least width digits, at p; returns the end. */
-static char *
-log_digits(char *p, unsigned long v, int width)
-{
-	char tmp[24];
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0 && n < (int)sizeof(tmp));
-	while (n < width && n < (int)sizeof(tmp))
-		tmp[n++] = '0';
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Writes s at p, at most end - p bytes; returns the end. */
 static char *
 log_copy(char *p, const char *end, const char *s)
@@ -76,7 +60,6 @@ log_vline(const char *level, const char *fmt, va_list ap)
 {
 	char line[2048];
 	struct timespec ts;
-	struct tm tm;
 	char *p = line;
 	const char *end = line + LOG_PREFIX_MAX;
 	int n, m;
@@ -84,23 +67,12 @@ log_vline(const char *level, const char *fmt, va_list ap)
 	/* The prefix, "2026-11-28T03:14:13Z roster-fcgi[123] info: ", by
 	 * hand: it is on every request's line. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	p = log_digits(p, (unsigned long)tm.tm_year + 1900, 4);
-	*p++ = '-';
-	p = log_digits(p, (unsigned long)tm.tm_mon + 1, 2);
-	*p++ = '-';
-	p = log_digits(p, (unsigned long)tm.tm_mday, 2);
-	*p++ = 'T';
-	p = log_digits(p, (unsigned long)tm.tm_hour, 2);
-	*p++ = ':';
-	p = log_digits(p, (unsigned long)tm.tm_min, 2);
-	*p++ = ':';
-	p = log_digits(p, (unsigned long)tm.tm_sec, 2);
-	*p++ = 'Z';
+	p += strlen(reltime_iso(line, sizeof(line), (int64_t)ts.tv_sec));
 	*p++ = ' ';
 	p = log_copy(p, end - 40, log_progname);
 	*p++ = '[';
-	p = log_digits(p, (unsigned long)(log_pid ? log_pid : getpid()), 1);
+	p = str_digits(
+	    p, (unsigned long long)(log_pid ? log_pid : getpid()), 1);
 	*p++ = ']';
 	*p++ = ' ';
 	p = log_copy(p, end - 2, level);

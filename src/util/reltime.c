@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/str.h"
+
 static const struct {
 	int64_t seconds;
 	const char *one, *many;
@@ -17,23 +19,6 @@ static const struct {
 	{ 3600, "hour", "hours" },
 	{ 60, "minute", "minutes" },
 };
-
-/* Writes v (0 <= v) in decimal at p, at least w digits; returns the end. */
-static char *
-put_num(char *p, long long v, int w)
-{
-	char tmp[24];
-	int k = 0;
-
-	do
-		tmp[k++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0 && k < (int)sizeof(tmp));
-	while (k < w)
-		tmp[k++] = '0';
-	while (k > 0)
-		*p++ = tmp[--k];
-	return p;
-}
 
 static char *
 put_str(char *p, const char *s)
@@ -72,7 +57,7 @@ reltime_words(char *buf, size_t n, int64_t t, int64_t now)
 		 * most some 3e11 years: 12 digits. */
 		if (t > now)
 			p = put_str(p, "in ");
-		p = put_num(p, (long long)k, 1);
+		p = str_digits(p, (unsigned long long)k, 1);
 		*p++ = ' ';
 		p = put_str(p, u);
 		if (t <= now)
@@ -120,19 +105,19 @@ exact(char *buf, size_t n, int64_t t, enum form f)
 			snprintf(buf, n, "%s", "");
 		return buf;
 	}
-	p = put_num(p, tm.tm_year + 1900LL, 4);
+	p = str_digits(p, (unsigned long long)tm.tm_year + 1900, 4);
 	*p++ = '-';
-	p = put_num(p, tm.tm_mon + 1, 2);
+	p = str_digits(p, (unsigned long long)tm.tm_mon + 1, 2);
 	*p++ = '-';
-	p = put_num(p, tm.tm_mday, 2);
+	p = str_digits(p, (unsigned long long)tm.tm_mday, 2);
 	if (f != DATE) {
 		*p++ = f == ISO ? 'T' : ' ';
-		p = put_num(p, tm.tm_hour, 2);
+		p = str_digits(p, (unsigned long long)tm.tm_hour, 2);
 		*p++ = ':';
-		p = put_num(p, tm.tm_min, 2);
+		p = str_digits(p, (unsigned long long)tm.tm_min, 2);
 		if (f == ISO) {
 			*p++ = ':';
-			p = put_num(p, tm.tm_sec, 2);
+			p = str_digits(p, (unsigned long long)tm.tm_sec, 2);
 			*p++ = 'Z';
 		} else
 			p = put_str(p, " UTC");

@@ -205,3 +205,19 @@ str_utf8_valid(const char *str, size_t n)
 	}
 	return true;
 }
+
+char *
+str_digits(char *p, unsigned long long v, int width)
+{
+	char tmp[20];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n < width && n < (int)sizeof(tmp))
+		tmp[n++] = '0';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}

@@ -58,6 +58,11 @@ char *str_scrub(struct arena *a, const char *s, size_t max);
  * place; bytes above 0x7f are kept. */
 void str_scrub_ctl(char *s, size_t n);
 
+/* Writes v in decimal at p, zero-padded to at least width digits (at
+ * most 20 are written); returns the end. No NUL is added: for lines and
+ * values built by hand on hot paths, without a format to parse. */
+char *str_digits(char *p, unsigned long long v, int width);
+
 /* True when s is valid UTF-8 (no overlong forms, no surrogates). */
 bool str_utf8_valid(const char *s, size_t n);
 

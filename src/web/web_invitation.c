@@ -16,8 +16,8 @@
 static const char *
 signin_url(struct ctx *c, const char *email, const char *next)
 {
-	return arena_printf(c->a, "/login?email=%s&next=%s",
-	    http_url_encode(c->a, email), http_url_encode(c->a, next));
+	return arena_cat(c->a, "/login?email=", http_url_encode(c->a, email),
+	    "&next=", http_url_encode(c->a, next), NULL);
 }
 
 /* Fills the page with what the invitee may see of an invitation. */
@@ -30,14 +30,10 @@ describe(struct ctx *c, const struct invitation *inv, const char *token)
 	tpl_set(c->page, "role", db_enum_role_str(inv->role));
 	tpl_set(c->page, "invited_email", inv->email);
 	tpl_set(c->page, "expires", inv->expires_at);
-	tpl_set(c->page, "login_next",
-	    http_url_encode(c->a,
-		arena_printf(
-		    c->a, "/invitations/accept?token=%s", token ? token : "")));
 	tpl_set(c->page, "signin_url",
 	    signin_url(c, inv->email,
-		arena_printf(c->a, "/invitations/accept?token=%s",
-		    token ? token : "")));
+		arena_cat(c->a, "/invitations/accept?token=",
+		    token ? token : "", NULL)));
 }
 
 /*

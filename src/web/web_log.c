@@ -29,7 +29,9 @@
 #include "crypto/base64.h"
 #include "crypto/crypto.h"
 #include "tpl/tpl.h"
+#include "util/arena.h"
 #include "util/log.h"
+#include "util/str.h"
 
 #define WEB_LOG_ID_BYTES 12 /* random bytes of an id made here */
 #define WEB_LOG_NGINX_ID 32 /* hex digits of nginx's $request_id */
@@ -81,19 +83,24 @@ void
 web_log_end(struct ctx *c, const char *route, bool probe, double seconds)
 {
 	const char *code;
-	long long tenths;
+	unsigned long long tenths;
+	char status[24], ms[48], *p;
 
 	if (probe && !c->w->conf->log_probes)
 		return;
 	/* A redirect renders no page, whatever was set before it. */
 	code = c->res->location == NULL ? tpl_get(c->page, "error") : NULL;
-	/* Tenths of a millisecond in integers: no floating-point printf on
-	 * every request's line. */
-	tenths = seconds > 0 ? (long long)(seconds * 1e4 + 0.5) : 0;
-	log_info("method=%s route=%s status=%d code=%s user_id=%s "
-		 "request_id=%s ms=%lld.%lld",
-	    method_name(c->req->method), log_value(c->a, route), c->res->status,
-	    log_value(c->a, code),
-	    log_value(c->a, c->user != NULL ? c->user->id : NULL),
-	    log_value(c->a, c->req->request_id), tenths / 10, tenths % 10);
+	/* Built by hand, numbers included: this is on every request. */
+	tenths = seconds > 0 ? (unsigned long long)(seconds * 1e4 + 0.5) : 0;
+	*str_digits(status, (unsigned long long)c->res->status, 3) = '\0';
+	p = str_digits(ms, tenths / 10, 1);
+	*p++ = '.';
+	*str_digits(p, tenths % 10, 1) = '\0';
+	log_info("%s",
+	    arena_cat(c->a, "method=", method_name(c->req->method),
+		" route=", log_value(c->a, route), " status=", status,
+		" code=", log_value(c->a, code), " user_id=",
+		log_value(c->a, c->user != NULL ? c->user->id : NULL),
+		" request_id=", log_value(c->a, c->req->request_id), " ms=", ms,
+		NULL));
 }

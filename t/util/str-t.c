@@ -2,6 +2,7 @@
  * Tests for src/util/str.c and src/util/err.c.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tap.h"
@@ -89,6 +90,34 @@ main(void)
 		    e != ERR_INTERNAL)
 			ok(0, "error %d has a name", e);
 	ok(1, "every error code has a name");
+	{
+		char d[32];
+		char *e;
+		int same = 1;
+
+		*str_digits(d, 0, 1) = '\0';
+		is_string("0", d, "digits: 0");
+		*str_digits(d, 7, 2) = '\0';
+		is_string("07", d, "digits: padded to the width");
+		*str_digits(d, 12345, 2) = '\0';
+		is_string("12345", d, "digits: wider than the width, whole");
+		*str_digits(d, 18446744073709551615ULL, 1) = '\0';
+		is_string(
+		    "18446744073709551615", d, "digits: the largest value");
+		*str_digits(d, 5, 40) = '\0';
+		is_int(20, (long long)strlen(d), "digits: padding stops at 20");
+		for (unsigned long long x = 1; x < 100000000000ULL;
+		     x = x * 7 + 3) {
+			char want[32];
+
+			e = str_digits(d, x, 4);
+			*e = '\0';
+			snprintf(want, sizeof(want), "%04llu", x);
+			if (strcmp(want, d) != 0)
+				same = 0;
+		}
+		ok(same, "digits: as printf's %%04llu over many values");
+	}
 	arena_free(a);
 	return done_testing();
 }
