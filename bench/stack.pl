@@ -29,7 +29,9 @@
 # ORG_PATH, ACCEPT_PATH, FCGI_PID (the roster-fcgi supervisor), STATE_DIR,
 # ROSTER_PAGE_BYTES (the size of the roster page); with BENCH_DIR also
 # INVITE_CSRF (the owner's CSRF token), LINK_PAGE_BYTES, PG_URL (the
-# programs' database connection) and PG_OWNER_URL (the schema owner's). Core Perl modules only.
+# programs' database connection), PG_OWNER_URL (the schema owner's) and
+# PG_ADMIN_URL (the cluster's superuser, for CHECKPOINT). Core Perl modules
+# only.
 
 use strict;
 use warnings;
@@ -554,6 +556,7 @@ SQL2
 	    args => [ '-Dk=0' ]);
 	$LIMIT{PG_URL} = $s->db_url('app');
 	$LIMIT{PG_OWNER_URL} = $s->db_url('owner');
+	$LIMIT{PG_ADMIN_URL} = $s->db_url('admin');
 
 	# 8. Roster's own responses for the transport-only side: one accept
 	# (another invitee's, as accept.lua sends it), the owner's members
