@@ -33,14 +33,7 @@ my $workers  = $ENV{BENCH_WORKERS}  // 2;
 my $duration = $ENV{BENCH_DURATION} // 5;
 my $tck      = sysconf(_SC_CLK_TCK) || 100;
 
-my $s = Roster::Test->start(workers => $workers,
-    env => { ROSTER_INVITE_LIMIT_USER => 1000, ROSTER_INVITE_LIMIT_ORG => 1000 });
-my $owner = person($s, 'owner@bench.example', 'Bench Owner');
-new_org($owner, 'Bench Org', 'bench');
-my $org = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'bench'});
-my $oid = $s->sql_one(q{SELECT id FROM users WHERE email = 'owner@bench.example'});
-BenchSeed::roster($s, $org, $oid, 49, 19);
-my $link = invite_ok($s, $owner, 'bench', 'invitee@bench.example');
+my ($s, $owner, $link) = BenchSeed::stack($workers);
 $s->stop_mailer;
 my $cookie = 'roster_session=' . $owner->cookie('roster_session');
 my $app = $s->db_role('app');

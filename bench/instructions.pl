@@ -31,7 +31,6 @@ use lib "$FindBin::Bin/lib";
 use BenchSeed;
 use File::Temp qw(tempdir);
 use Roster::Test;
-use Roster::Invite;
 
 my $few  = $ENV{BENCH_INSTR_FEW}  // 50;
 my $many = $ENV{BENCH_INSTR_MANY} // 450;
@@ -44,13 +43,7 @@ if ($keep) { system('mkdir', '-p', $keep) == 0 or die "mkdir $keep\n" }
 my $out = $keep // tempdir('roster-instr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $out; # the worker, as the service user, writes below it
 
-my $s = Roster::Test->start(workers => 1);
-my $owner = person($s, 'owner@bench.example', 'Bench Owner');
-new_org($owner, 'Bench Org', 'bench');
-my $org = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'bench'});
-my $oid = $s->sql_one(q{SELECT id FROM users WHERE email = 'owner@bench.example'});
-BenchSeed::roster($s, $org, $oid, 49, 19);
-my $link = invite_ok($s, $owner, 'bench', 'invitee@bench.example');
+my ($s, $owner, $link) = BenchSeed::stack(1);
 $s->stop_mailer;
 my $cookie = 'roster_session=' . $owner->cookie('roster_session');
 

@@ -27,16 +27,8 @@ use Roster::Invite;
 use Time::HiRes qw(sleep);
 
 my $verbose = @ARGV && $ARGV[0] eq '-v';
-my $s = Roster::Test->start(workers => 1,
-    env => { ROSTER_INVITE_LIMIT_USER => 1000, ROSTER_INVITE_LIMIT_ORG => 1000 });
-
-my $owner = person($s, 'owner@bench.example', 'Bench Owner');
-new_org($owner, 'Bench Org', 'bench');
+my ($s, $owner, $link) = BenchSeed::stack(1);
 new_org($owner, "Other $_", "other$_") for 1 .. 2;
-my $org = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'bench'});
-my $oid = $s->sql_one(q{SELECT id FROM users WHERE email = 'owner@bench.example'});
-BenchSeed::roster($s, $org, $oid, 49, 19);
-my $link = invite_ok($s, $owner, 'bench', 'invitee@bench.example');
 my $invitee = person($s, 'taker@bench.example', 'Taker', confirm => 1);
 my @accepts = map { invite_ok($s, $owner, "other$_", 'taker@bench.example') } 1 .. 2;
 my @signups = map { invite_ok($s, $owner, "other$_", "new$_\@bench.example") } 1 .. 2;

@@ -13,6 +13,9 @@ package BenchSeed;
 use strict;
 use warnings;
 
+use Roster::Invite;
+use Roster::Test;
+
 sub roster {
 	my ($s, $org, $owner, $members, $pending) = @_;
 	$s->psql(<<"SQL", $org, $org, $org, $owner);
@@ -33,6 +36,29 @@ FROM generate_series(1, $pending) g;
 COMMIT;
 SQL
 	return;
+}
+
+# The benchmark's organization on a stack of its own, as bench/cpu.pl,
+# bench/instructions.pl and bench/statements.pl measure it:
+#
+#   my ($s, $owner, $link) = BenchSeed::stack($workers);
+#
+# starts a Roster::Test stack with $workers FastCGI workers (the invite
+# limits raised to 1,000 an hour), signs the owner up, creates `bench`
+# with 50 members and 20 pending invitations, one of them sent over HTTP
+# to invitee@bench.example: $link is that invitation's mailed link
+# (Roster::Invite::invite_ok). The mailer still runs.
+sub stack {
+	my ($workers) = @_;
+	my $s = Roster::Test->start(workers => $workers,
+	    env => { ROSTER_INVITE_LIMIT_USER => 1000, ROSTER_INVITE_LIMIT_ORG => 1000 });
+	my $owner = Roster::Invite::person($s, 'owner@bench.example', 'Bench Owner');
+	Roster::Invite::new_org($owner, 'Bench Org', 'bench');
+	my $org = $s->sql_one(q{SELECT id FROM organizations WHERE slug = 'bench'});
+	my $oid = $s->sql_one(q{SELECT id FROM users WHERE email = 'owner@bench.example'});
+	roster($s, $org, $oid, 49, 19);
+	my $link = Roster::Invite::invite_ok($s, $owner, 'bench', 'invitee@bench.example');
+	return ($s, $owner, $link);
 }
 
 1;
