@@ -22,22 +22,15 @@ db_webhook_id_ok(const char *id)
 	return n > 0 && n <= 18 && strspn(id, "0123456789") == n;
 }
 
-/* s as an element of an array literal: double-quoted, '"' and '\\'
- * escaped; NULL as NULL. */
+/* s as an element of an array literal: quoted (buf_put_quoted); NULL as
+ * NULL. */
 static void
 array_elem(struct buf *b, const char *s)
 {
-	if (s == NULL) {
+	if (s == NULL)
 		buf_puts(b, "NULL");
-		return;
-	}
-	buf_putc(b, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
+	else
+		buf_put_quoted(b, s);
 }
 
 enum err
@@ -194,7 +187,6 @@ db_webhook_claim(struct db *db, struct arena *a, int max, int lease,
 	    " ORDER BY l.id",
 	    arena_printf(a, "%d", max), arena_printf(a, "%d", lease), DB_END);
 }
-
 
 enum err
 db_webhook_record(struct db *db, struct arena *a,

@@ -32,21 +32,6 @@ const char *const webhook_events[WEBHOOK_NEVENTS] = {
 	"join_request.submitted",
 };
 
-/* Appends s to b as a JSON string. s is printable ASCII (url_parse
- * allows nothing else), so only the quote and the backslash need an
- * escape. */
-static void
-json_text(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 /* Keeps the chosen names of the n in events, each once, in the order of
  * webhook_events, in *out (arena); returns how many, or -1 when one is
  * not an event name. */
@@ -118,14 +103,16 @@ create_tx(struct db *db, void *arg)
 		 w->nevents, s->box, s->boxlen, s->actor->id, &w->id)) !=
 	    ERR_OK)
 		return e;
+	/* The audit row's JSON: the URL is printable ASCII (url_parse) and
+	 * the events known words, so buf_put_quoted makes JSON strings. */
 	buf_init(&data, s->a);
 	buf_puts(&data, "{\"url\": ");
-	json_text(&data, w->url);
+	buf_put_quoted(&data, w->url);
 	buf_puts(&data, ", \"events\": [");
 	for (int i = 0; i < w->nevents; i++) {
 		if (i > 0)
 			buf_puts(&data, ", ");
-		json_text(&data, w->events[i]);
+		buf_put_quoted(&data, w->events[i]);
 	}
 	buf_puts(&data, "]}");
 	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
@@ -193,7 +180,7 @@ delete_tx(struct db *db, void *arg)
 		return e;
 	buf_init(&data, s->a);
 	buf_puts(&data, "{\"url\": ");
-	json_text(&data, *s->url);
+	buf_put_quoted(&data, *s->url);
 	buf_puts(&data, "}");
 	return db_audit_insert(db, s->a, s->actor->id, s->o->id,
 	    "webhook.deleted", "webhook", s->id, data.data);

@@ -93,6 +93,18 @@ buf_putc(struct buf *b, char c)
 }
 
 void
+buf_put_quoted(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+void
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;

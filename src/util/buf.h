@@ -30,6 +30,11 @@ void buf_clear(struct buf *b);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+
+/* Appends s in double quotes, a double quote or a backslash in it escaped
+ * by a backslash: a PostgreSQL array element, and a JSON string when s is
+ * printable ASCII (no other character needs an escape there). */
+void buf_put_quoted(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -136,6 +136,13 @@ main(void)
 		    "an empty printf leaves the buffer as it was");
 	}
 	buf_clear(&b);
+	buf_put_quoted(&b, "a\"b\\c");
+	is_string("\"a\\\"b\\\\c\"", b.data,
+	    "quoted: in double quotes, a quote and a backslash escaped");
+	buf_clear(&b);
+	buf_put_quoted(&b, "");
+	is_string("\"\"", b.data, "quoted: the empty string");
+	buf_clear(&b);
 	is_int(0, (long long)b.len, "clear empties");
 	buf_append(&b, "a\0b", 3);
 	is_int(3, (long long)b.len, "binary appends keep NUL bytes");
