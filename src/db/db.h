@@ -86,14 +86,14 @@ enum err db_send(
     struct db *db, const char *sql, int n, const char *const *params);
 enum err db_recv(struct db *db, struct arena *a, struct db_rows **out);
 
+/* SQL for a timestamptz column as the pages print a moment:
+ * "YYYY-MM-DD HH:MM UTC". Every statement that prints one uses it. */
+#define DB_UTC_MINUTE(col)                                                     \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
+
 /* Convenience: db_exec with up to 8 parameters given inline, terminated
  * by the DB_END sentinel. */
 #define DB_END ((const char *)-1)
-
-/* SQL for a timestamptz column as the pages print a moment:
- * "YYYY-MM-DD HH:MM UTC". */
-#define DB_UTC_MINUTE(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
 enum err db_q(
     struct db *db, struct arena *a, struct db_rows **out, const char *sql, ...);
 

@@ -19,8 +19,7 @@
 	"i.id, i.organization_id, o.slug, o.name, i.email, i.role, "           \
 	"i.invited_by, "
 #define INV_TIMES                                                              \
-	"to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "        \
-	"\"UTC\"'), "                                                          \
+	DB_UTC_MINUTE("i.expires_at") ", "                                     \
 	"extract(epoch FROM i.expires_at)::bigint, "
 #define INV_STATE                                                              \
 	"CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' "                 \
@@ -253,8 +252,8 @@ db_invitation_end(struct db *db, struct arena *a, const char *id,
 {
 	return db_one(db, a, end_from_row, out,
 	    "SELECT coalesce(u.email::text, ''), "
-	    "coalesce((SELECT to_char(n.created_at AT TIME ZONE 'UTC', "
-	    "  'YYYY-MM-DD HH24:MI \"UTC\"') FROM invitations n "
+	    "coalesce((SELECT " DB_UTC_MINUTE("n.created_at")
+	    " FROM invitations n "
 	    "  WHERE n.organization_id = i.organization_id "
 	    "  AND n.email = i.email AND (n.created_at, n.id) > "
 	    "  (i.created_at, i.id) ORDER BY n.created_at DESC, n.id DESC "

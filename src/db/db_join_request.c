@@ -12,8 +12,7 @@
 #define JR_COLS                                                                \
 	"j.id, j.organization_id, o.slug, o.name, j.email, j.user_id, "        \
 	"j.first_name, j.last_name, "                                          \
-	"to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "        \
-	"\"UTC\"'), j.status, "                                                \
+	DB_UTC_MINUTE("j.created_at") ", j.status, "                                                \
 	"(j.status = 'pending_confirmation' AND j.confirm_expires_at <= "      \
 	"now()), extract(epoch FROM j.created_at)::bigint"
 #define JR_NCOLS 12

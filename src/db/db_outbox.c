@@ -305,8 +305,7 @@ db_outbox_failures(struct db *db, struct arena *a, int max,
 {
 	return db_list(db, a, failure_from_row, sizeof(**out), out, n,
 	    "SELECT id, kind, recipient::text,"
-	    " to_char(created_at AT TIME ZONE 'UTC',"
-	    "  'YYYY-MM-DD HH24:MI \"UTC\"'),"
+	    " " DB_UTC_MINUTE("created_at") ","
 	    " attempts, coalesce(last_error, '')"
 	    " FROM outbox WHERE status = 'failed'"
 	    " AND last_error IS DISTINCT FROM $1"

@@ -12,21 +12,13 @@
 /* The state is computed by the database so that expiry follows its clock. */
 #define PINV_COLS                                                              \
 	"p.id, p.email, p.invited_by, "                                        \
-	"coalesce(i.display_name, ''), coalesce(i.email::text, ''), " DB_UTC_MINUTE(   \
-	    "p.created_at") ", " DB_UTC_MINUTE("p.expires_at") ", "                    \
-						       "p.accepted_by, "       \
-						       "coalesce(b.email::"    \
-						       "text, ''), "           \
-						       "CASE WHEN "            \
-						       "p.accepted_at IS NOT " \
-						       "NULL THEN 'accepted' " \
-						       "  WHEN p.revoked_at "  \
-						       "IS NOT NULL THEN "     \
-						       "'revoked' "            \
-						       "  WHEN p.expires_at "  \
-						       "<= now() THEN "        \
-						       "'expired' ELSE "       \
-						       "'pending' END, "       \
+	"coalesce(i.display_name, ''), coalesce(i.email::text, ''), "          \
+	DB_UTC_MINUTE("p.created_at") ", "                                     \
+	DB_UTC_MINUTE("p.expires_at") ", "                                     \
+	"p.accepted_by, coalesce(b.email::text, ''), "                         \
+	"CASE WHEN p.accepted_at IS NOT NULL THEN 'accepted' "                 \
+	"  WHEN p.revoked_at IS NOT NULL THEN 'revoked' "                      \
+	"  WHEN p.expires_at <= now() THEN 'expired' ELSE 'pending' END, "     \
 	"extract(epoch FROM p.created_at)::bigint, "                           \
 	"extract(epoch FROM p.expires_at)::bigint"
 #define PINV_FROM                                                              \
