@@ -55,14 +55,6 @@ crypto_sha256(uint8_t out[CRYPTO_SHA256_LEN], const void *p, size_t n)
 	crypto_hash_sha256(out, p, n);
 }
 
-/* HMAC-SHA-256 of n bytes under the 32-byte key into out (32 bytes). */
-void
-crypto_hmac(
-    uint8_t out[32], const uint8_t key[CRYPTO_KEY_LEN], const void *p, size_t n)
-{
-	crypto_hmac_keylen(out, key, CRYPTO_KEY_LEN, p, n);
-}
-
 _Static_assert(sizeof(crypto_auth_hmacsha256_state) <=
 	sizeof(((struct crypto_hmac_key *)0)->st.b),
     "struct crypto_hmac_key holds libsodium's HMAC state");

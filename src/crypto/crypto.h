@@ -28,15 +28,11 @@ void crypto_random(void *p, size_t n);
 /* SHA-256 of n bytes into out[32]. */
 void crypto_sha256(uint8_t out[CRYPTO_SHA256_LEN], const void *p, size_t n);
 
-/* HMAC-SHA-256 of n bytes under a 32-byte key into out[32]. */
-void crypto_hmac(uint8_t out[32], const uint8_t key[CRYPTO_KEY_LEN],
-    const void *p, size_t n);
-
 /*
  * A 32-byte HMAC-SHA-256 key made ready once (crypto_hmac_key_init): the
  * hash states after its inner and outer pads, so that each MAC under it
- * (crypto_hmac_with) hashes two blocks fewer than crypto_hmac. As secret as
- * the key itself: wipe it with it.
+ * (crypto_hmac_with) hashes two blocks fewer than crypto_hmac_keylen. As
+ * secret as the key itself: wipe it with it.
  */
 struct crypto_hmac_key {
 	union {
@@ -48,12 +44,13 @@ struct crypto_hmac_key {
 void crypto_hmac_key_init(
     struct crypto_hmac_key *hk, const uint8_t key[CRYPTO_KEY_LEN]);
 
-/* HMAC-SHA-256 of n bytes under hk into out[32]: crypto_hmac's answer. */
+/* HMAC-SHA-256 of n bytes under hk into out[32]: the same MAC as
+ * crypto_hmac_keylen under its key. */
 void crypto_hmac_with(
     uint8_t out[32], const struct crypto_hmac_key *hk, const void *p, size_t n);
 
 /* HMAC-SHA-256 of n bytes under a key of any length (keylen bytes) into
- * out[32]: for keys chosen elsewhere, such as a webhook's. */
+ * out[32]: for a key used once, or chosen elsewhere, such as a webhook's. */
 void crypto_hmac_keylen(uint8_t out[32], const uint8_t *key, size_t keylen,
     const void *p, size_t n);
 

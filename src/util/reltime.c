@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "util/str.h"
@@ -19,14 +20,6 @@ static const struct {
 	{ 3600, "hour", "hours" },
 	{ 60, "minute", "minutes" },
 };
-
-static char *
-put_str(char *p, const char *s)
-{
-	while (*s != '\0')
-		*p++ = *s++;
-	return p;
-}
 
 const char *
 reltime_words(char *buf, size_t n, int64_t t, int64_t now)
@@ -56,12 +49,12 @@ reltime_words(char *buf, size_t n, int64_t t, int64_t now)
 		/* By hand: a page of 70 rows says this 70 times. k is at
 		 * most some 3e11 years: 12 digits. */
 		if (t > now)
-			p = put_str(p, "in ");
+			p = stpcpy(p, "in ");
 		p = str_digits(p, (unsigned long long)k, 1);
 		*p++ = ' ';
-		p = put_str(p, u);
+		p = stpcpy(p, u);
 		if (t <= now)
-			p = put_str(p, " ago");
+			p = stpcpy(p, " ago");
 		*p = '\0';
 	}
 	return buf;
@@ -120,7 +113,7 @@ exact(char *buf, size_t n, int64_t t, enum form f)
 			p = str_digits(p, (unsigned long long)tm.tm_sec, 2);
 			*p++ = 'Z';
 		} else
-			p = put_str(p, " UTC");
+			p = stpcpy(p, " UTC");
 	}
 	*p = '\0';
 	return buf;

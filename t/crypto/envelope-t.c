@@ -78,7 +78,7 @@ forge(const uint8_t key[32], uint8_t version, uint8_t elen_byte,
 	n += elen;
 	memcpy(buf + n, TOKEN, CRYPTO_TOKEN_LEN);
 	n += CRYPTO_TOKEN_LEN;
-	crypto_hmac(buf + n, key, buf, n);
+	crypto_hmac_keylen(buf + n, key, CRYPTO_KEY_LEN, buf, n);
 	n += 32;
 	return base64_url_encode(A, buf, n);
 }
